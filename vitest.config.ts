@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Integration tests start real processes (Postgres, the Gitea simulator, gigi-boot itself),
+// so they get generous timeouts; files run in parallel on the machine's two cores.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    globalSetup: ['test/support/global-setup.ts'],
+    reporters: ['default'],
+  },
+});
