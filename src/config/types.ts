@@ -1,0 +1,63 @@
+// The validated, immutable configuration gigi-boot runs with. Produced once by
+// loadConfig(env) from the environment (and NAME_FILE secrets); never mutated.
+
+export interface Deadlines {
+  /** How long to wait for the temporary Gitea's API to answer (GIGI_BOOT_GITEA_READY_TIMEOUT). */
+  giteaReadyMs: number;
+  /** How long to wait for another boot of this volume to release the lock (GIGI_BOOT_LOCK_TIMEOUT). */
+  lockWaitMs: number;
+  /** TERM → KILL grace for the temporary Gitea (GIGI_BOOT_GITEA_STOP_TIMEOUT). */
+  giteaStopMs: number;
+  /** Per-request timeout for Gitea API calls (GIGI_BOOT_HTTP_TIMEOUT). */
+  httpRequestMs: number;
+}
+
+export interface RetryPolicy {
+  /** Attempts per step for transient faults, first attempt included (GIGI_BOOT_STEP_ATTEMPTS). */
+  maxAttempts: number;
+  /** First backoff delay; doubles each attempt (GIGI_BOOT_RETRY_BASE_DELAY). */
+  baseDelayMs: number;
+  /** Backoff ceiling (GIGI_BOOT_RETRY_MAX_DELAY). */
+  maxDelayMs: number;
+}
+
+export interface BootConfig {
+  /** undefined → embedded PGlite under <dataDir>/gigi-boot/pglite. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  giteaBin: string;
+  /** Set → external Gitea mode: no internal Gitea is written, started or supervised. */
+  giteaUrl: string | undefined;
+  giteaHttpPort: number;
+  chromeCdpUrl: string | undefined;
+  browserMode: string | undefined;
+  browserViewUrl: string | undefined;
+  adminUser: string;
+  /** Only for an external Gitea (existing admin); the internal admin's password is generated. */
+  adminPassword: string | undefined;
+  adminEmail: string;
+  orgName: string;
+  webhookUrl: string;
+  telegramToken: string | undefined;
+  claudeToken: string | undefined;
+  /** Scopes of gigi's API token. */
+  tokenScopes: string[];
+  /** OS user that runs gitea when gigi-boot runs as root (GIGI_BOOT_GITEA_USER, default gigi). */
+  giteaRunUser: string;
+  deadlines: Deadlines;
+  retry: RetryPolicy;
+}
+
+/** Values that must never appear in logs, errors, the journal or inspect output. */
+export function secretValuesOf(config: BootConfig): string[] {
+  const values = [config.adminPassword, config.telegramToken, config.claudeToken];
+  if (config.databaseUrl) {
+    try {
+      const password = decodeURIComponent(new URL(config.databaseUrl).password);
+      if (password) values.push(password);
+    } catch {
+      /* unparsable URLs are rejected by the schema before we get here */
+    }
+  }
+  return values.filter((v): v is string => typeof v === 'string' && v.length > 0);
+}

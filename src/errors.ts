@@ -1,0 +1,94 @@
+// One error class per failure domain. Each carries a stable `code`, the operator's next
+// action (`hint`), and a `cause`. Detection uses a symbol brand instead of `instanceof`
+// so it still works when two copies of this module are loaded (tsx + vitest, say).
+
+const BRAND = Symbol.for('gigi-boot.error');
+
+export type ErrorDomain = 'config' | 'store' | 'gitea-api' | 'gitea-process' | 'docker' | 'supervisor' | 'lock' | 'internal';
+
+export interface BootErrorOptions {
+  /** What the operator should do about it, in one sentence. */
+  hint?: string;
+  /** True when retrying the same step later can succeed (Gitea still starting, Postgres briefly away). */
+  transient?: boolean;
+  cause?: unknown;
+}
+
+export class BootError extends Error {
+  readonly [BRAND] = true;
+  readonly domain: ErrorDomain;
+  readonly hint: string | undefined;
+  readonly transient: boolean;
+
+  constructor(domain: ErrorDomain, message: string, options: BootErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.domain = domain;
+    this.hint = options.hint;
+    this.transient = options.transient ?? false;
+  }
+}
+
+export function isBootError(value: unknown): value is BootError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** Invalid environment, CLI arguments or files: exit code 2, nothing written. */
+export class ConfigError extends BootError {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[], options: BootErrorOptions = {}) {
+    super('config', `Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`, options);
+    this.issues = issues;
+  }
+}
+
+/** Postgres / PGlite unreachable, migration failure, checkpoint write failure. */
+export class StoreError extends BootError {
+  constructor(message: string, options: BootErrorOptions = {}) {
+    super('store', message, options);
+  }
+}
+
+/** Another boot holds the volume's lock for longer than the lock deadline. */
+export class LockTimeoutError extends BootError {
+  constructor(message: string, options: BootErrorOptions = {}) {
+    super('lock', message, options);
+  }
+}
+
+/** A Gitea HTTP API call answered unexpectedly (status, body shape) or not at all. */
+export class GiteaApiError extends BootError {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number | undefined;
+  constructor(
+    details: { method: string; path: string; status?: number; message: string },
+    options: BootErrorOptions = {},
+  ) {
+    super('gitea-api', details.message, options);
+    this.method = details.method;
+    this.path = details.path;
+    this.status = details.status;
+  }
+}
+
+/** The gitea executable failed: missing binary, refused to start, CLI command error. */
+export class GiteaProcessError extends BootError {
+  readonly exitCode: number | undefined;
+  readonly outputTail: string | undefined;
+  constructor(
+    details: { message: string; exitCode?: number; outputTail?: string },
+    options: BootErrorOptions = {},
+  ) {
+    super('gitea-process', details.message, options);
+    this.exitCode = details.exitCode;
+    this.outputTail = details.outputTail;
+  }
+}
+
+/** A bug in gigi-boot itself: printed with a stack and a request to report it. */
+export class InternalError extends BootError {
+  constructor(message: string, options: BootErrorOptions = {}) {
+    super('internal', message, options);
+  }
+}

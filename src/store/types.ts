@@ -1,0 +1,100 @@
+// The store's contract: what the boot runner, `inspect` and the tests rely on.
+// Implemented over node-postgres (DATABASE_URL) and PGlite (embedded default).
+
+export type RunStatus = 'running' | 'completed' | 'degraded' | 'failed' | 'interrupted';
+
+export interface RunRecord {
+  runId: string; // uuid
+  volumeId: string;
+  machineId: string;
+  machineVersion: string;
+  /** sha256 of the machine definition; a snapshot is only restored into the same fingerprint. */
+  fingerprint: string;
+  status: RunStatus;
+  /** The state value the run is in (JSON), for inspect without restoring. */
+  stateValue: unknown;
+  /** XState persisted snapshot (never holds a secret: context refers to config keys). */
+  snapshot: unknown;
+  startedAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+  /** Why the run stopped (redacted), when failed/degraded/interrupted. */
+  error: string | null;
+  /** sequence number of the last checkpoint written for this run */
+  seq: number;
+}
+
+export type StepOutcome = 'ok' | 'error' | 'interrupted' | 'skipped';
+
+/** One row per step attempt; append-only. */
+export interface JournalEntry {
+  runId: string;
+  step: string;
+  attempt: number;
+  startedAt: Date;
+  finishedAt: Date;
+  durationMs: number;
+  outcome: StepOutcome;
+  /** Redacted error message, null on success. */
+  error: string | null;
+  /** Small JSON detail (e.g. "created" vs "already existed"), never secrets. */
+  detail: Record<string, unknown> | null;
+}
+
+export interface Checkpoint {
+  runId: string;
+  status: RunStatus;
+  stateValue: unknown;
+  snapshot: unknown;
+  error?: string | null;
+  /** Journal rows finished by this transition, written in the same transaction. */
+  journal: JournalEntry[];
+}
+
+export interface ConfigRow {
+  key: string;
+  value: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface LockHolder {
+  pid: number | null;
+  applicationName: string | null;
+  clientAddr: string | null;
+  backendStart: Date | null;
+}
+
+export interface BootLock {
+  release(): Promise<void>;
+}
+
+export interface Store {
+  /** 'postgres' or 'pglite', for logs and inspect. */
+  readonly kind: 'postgres' | 'pglite';
+  /** Apply pending schema migrations (idempotent, serialised with an advisory lock). */
+  migrate(): Promise<void>;
+  /**
+   * Take the per-volume boot lock (a session advisory lock on a dedicated connection held
+   * until release()). Calls onWait once with the holder if it must wait; throws
+   * LockTimeoutError after timeoutMs.
+   */
+  acquireBootLock(volumeId: string, options: { timeoutMs: number; onWait?: (holder: LockHolder | null) => void }): Promise<BootLock>;
+
+  startRun(run: { volumeId: string; machineId: string; machineVersion: string; fingerprint: string }): Promise<RunRecord>;
+  /** Latest run of this volume, whatever its status. */
+  latestRun(volumeId: string): Promise<RunRecord | null>;
+  listRuns(volumeId: string, limit?: number): Promise<RunRecord[]>;
+  /** Status, state, snapshot and journal rows in one transaction; also NOTIFY gigi_boot_progress. */
+  saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  appendJournal(entries: JournalEntry[]): Promise<void>;
+  journal(runId: string): Promise<JournalEntry[]>;
+
+  /** The app's `config` table (key text primary key, value text, created_at, updated_at). */
+  readConfig(): Promise<Map<string, ConfigRow>>;
+  getConfigValue(key: string): Promise<string | undefined>;
+  /** Upsert all entries in one transaction, parameterised. */
+  writeConfig(entries: Record<string, string>): Promise<void>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,122 @@
+// A throwaway Postgres cluster for the test run: initdb into a temp dir, start on a free
+// port, one database per test file. Uses TEST_DATABASE_URL instead when it is set (an
+// operator's or CI's own server).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const PG_BIN_DIRS = [
+  '/usr/lib/postgresql/17/bin',
+  '/usr/lib/postgresql/16/bin',
+  '/usr/lib/postgresql/15/bin',
+];
+
+function pgBin(name: string): string {
+  for (const dir of PG_BIN_DIRS) {
+    try {
+      execFileSync('test', ['-x', join(dir, name)]);
+      return join(dir, name);
+    } catch {
+      /* try the next version */
+    }
+  }
+  return name; // fall back to PATH
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestCluster {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** initdb + postgres as the `postgres` OS user when root (initdb refuses root). */
+export async function startTestCluster(): Promise<TestCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'gigi-boot-pg-'));
+  chmodSync(dir, 0o777);
+  const dataDir = join(dir, 'data');
+  const port = await freePort();
+  const asRoot = userInfo().uid === 0;
+  const wrap = (cmd: string, args: string[]): [string, string[]] =>
+    asRoot
+      ? ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', cmd, ...args]]
+      : [cmd, args];
+
+  const [initCmd, initArgs] = wrap(pgBin('initdb'), [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ]);
+  execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+  const [cmd, args] = wrap(pgBin('postgres'), [
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+    '-c',
+    'max_connections=200',
+  ]);
+  const child = spawn(cmd, args, { stdio: 'ignore', detached: false });
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.end();
+      break;
+    } catch (error) {
+      if (Date.now() > deadline)
+        throw new Error(`test Postgres did not start on port ${port}`, { cause: error });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh database on the test server, so test files never see each other's rows. */
+export async function createTestDatabase(serverUrl: string, prefix = 't'): Promise<string> {
+  const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
