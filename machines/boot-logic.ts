@@ -1,0 +1,135 @@
+// Pure decisions and types of the boot machine: testable without running the machine.
+// Nothing here touches the world; nothing here holds a secret (context and invoke input are
+// persisted verbatim in every checkpoint).
+
+/** Every step of a boot, in the order a first boot of an internal-Gitea box runs them. */
+export const BOOT_STEPS = [
+  'detectModes',
+  'prepareSecrets',
+  'writeAppIni',
+  'startGitea',
+  'awaitApi',
+  'checkExternalGitea',
+  'createUsers',
+  'createTokens',
+  'createOrg',
+  'addOwner',
+  'registerWebhook',
+  'persistConfig',
+  'buildRunnerWorker',
+  'stopGitea',
+  'handOff',
+] as const;
+
+export type BootStep = (typeof BOOT_STEPS)[number];
+
+export function isBootStep(value: unknown): value is BootStep {
+  return typeof value === 'string' && (BOOT_STEPS as readonly string[]).includes(value);
+}
+
+/** Which services run inside the container. */
+export interface Modes {
+  /** internal: gigi-boot starts and supervises Gitea; external: GITEA_URL points elsewhere. */
+  gitea: 'internal' | 'external';
+  /** internal: the Chromium/Xvfb/noVNC/CDP-relay stack runs inside; external: CHROME_CDP_URL is set. */
+  chrome: 'internal' | 'external';
+  /** A Docker socket is present, so the runner-worker image can be built. */
+  docker: boolean;
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface BootInput {
+  retry: RetryPolicy;
+}
+
+export interface FailureInfo {
+  step: BootStep;
+  message: string;
+  hint: string | null;
+  domain: string | null;
+}
+
+export interface BootContext {
+  retry: RetryPolicy;
+  modes: Modes | null;
+  /** Attempts per step so far (persisted, so retries stay bounded across restarts). */
+  attempts: Partial<Record<BootStep, number>>;
+  completed: BootStep[];
+  /** What each finished step did: 'created', 'existed', 'skipped', … */
+  outcomes: Partial<Record<BootStep, string>>;
+  /** Reasons the boot completed in a degraded state (non-fatal steps that failed). */
+  degraded: string[];
+  /** The last transient error that caused a retry. */
+  lastError: FailureInfo | null;
+  failure: FailureInfo | null;
+}
+
+export interface StepInput {
+  step: BootStep;
+  attempt: number;
+  modes: Modes | null;
+}
+
+export interface StepOutput {
+  /** Set by detectModes only. */
+  modes?: Modes;
+  /** A short word for the journal and inspect: 'created', 'existed', 'skipped', … */
+  outcome?: string;
+  /** Set by a non-fatal step that could not do its job: the boot completes as degraded. */
+  degraded?: string;
+}
+
+export interface SleepInput {
+  /** Absolute epoch ms, so a restored timer keeps its original deadline. */
+  deadline: number;
+}
+
+export type BootOutcomeStatus = 'completed' | 'degraded' | 'failed';
+
+export interface BootOutput {
+  status: BootOutcomeStatus;
+  failure: FailureInfo | null;
+  degraded: string[];
+}
+
+/** A transient error may be retried while attempts remain. */
+export function isRetryable(error: unknown, attemptsSoFar: number, retry: RetryPolicy): boolean {
+  const transient =
+    typeof error === 'object' && error !== null && (error as { transient?: unknown }).transient === true;
+  return transient && attemptsSoFar < retry.maxAttempts;
+}
+
+/** Exponential backoff: base, 2×base, 4×base … capped. */
+export function backoffDelayMs(attemptsSoFar: number, retry: RetryPolicy): number {
+  const exponent = Math.max(0, attemptsSoFar - 1);
+  return Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** exponent);
+}
+
+/** JSON-safe failure record (an Error becomes `{}` in JSON; keep its message and hint). */
+export function describeFailure(step: BootStep, error: unknown): FailureInfo {
+  if (typeof error === 'object' && error !== null) {
+    const e = error as { message?: unknown; hint?: unknown; domain?: unknown };
+    return {
+      step,
+      message: typeof e.message === 'string' ? e.message : String(error),
+      hint: typeof e.hint === 'string' ? e.hint : null,
+      domain: typeof e.domain === 'string' ? e.domain : null,
+    };
+  }
+  return { step, message: String(error), hint: null, domain: null };
+}
+
+/** The step a persisted state value is in (`{ createOrg: 'run' }` → createOrg). */
+export function stepOfStateValue(value: unknown): BootStep | 'done' | 'failed' | null {
+  if (value === 'done' || value === 'failed') return value;
+  if (typeof value === 'object' && value !== null) {
+    const [key] = Object.keys(value);
+    if (isBootStep(key)) return key;
+  }
+  return null;
+}

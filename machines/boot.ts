@@ -1,0 +1,177 @@
+// The boot machine: pure. It imports only xstate and decides what happens next; every effect
+// is an actor injected from src/ with `bootMachine.provide({ actors })`. Importing this file
+// starts nothing.
+//
+// Each step is a compound state `{ run, backoff }`: `run` invokes the step's actor; a transient
+// failure (Gitea still starting, Postgres briefly away) goes to `backoff`, whose timer is itself
+// an actor with an absolute deadline — `after` timers are lost on restore (see
+// ../shared/notes/xstate-v5.md, fact 2) — and then runs the step again. A permanent failure, or
+// running out of attempts, goes to `failed` with what the operator should do.
+import { assign, fromPromise, setup, type ActorLogic, type AnyEventObject } from 'xstate';
+import {
+  BOOT_STEPS,
+  backoffDelayMs,
+  describeFailure,
+  isRetryable,
+  type BootContext,
+  type BootInput,
+  type BootStep,
+  type SleepInput,
+  type StepInput,
+  type StepOutput,
+} from './boot-logic.ts';
+
+export * from './boot-logic.ts';
+
+/** Placeholder actor: the composition root in src/ must provide the real one. */
+function notProvided(step: string) {
+  return fromPromise<StepOutput, StepInput>(() => {
+    throw new Error(`actor "${step}" was not provided: use bootMachine.provide({ actors })`);
+  });
+}
+
+type StepActors = Record<BootStep, ActorLogic<never, AnyEventObject, StepInput>>;
+
+const stepActors = Object.fromEntries(BOOT_STEPS.map((step) => [step, notProvided(step)])) as unknown as {
+  [K in BootStep]: ReturnType<typeof notProvided>;
+};
+
+const machineSetup = setup({
+  types: {
+    context: {} as BootContext,
+    input: {} as BootInput,
+  },
+  actors: {
+    ...stepActors,
+    sleepUntil: fromPromise<void, SleepInput>(
+      ({ input, signal }) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.max(0, input.deadline - Date.now()));
+          signal.addEventListener('abort', () => clearTimeout(timer));
+        }),
+    ),
+  },
+  guards: {
+    internalGitea: ({ context }) => context.modes?.gitea === 'internal',
+    retryable: ({ context, event }, params: { step: BootStep }) =>
+      isRetryable((event as { error?: unknown }).error, context.attempts[params.step] ?? 0, context.retry),
+  },
+  actions: {
+    countAttempt: assign(({ context }, params: { step: BootStep }) => ({
+      attempts: { ...context.attempts, [params.step]: (context.attempts[params.step] ?? 0) + 1 },
+    })),
+    recordSuccess: assign(({ context, event }, params: { step: BootStep }) => {
+      const output = (event as { output?: StepOutput }).output ?? {};
+      return {
+        modes: output.modes ?? context.modes,
+        completed: [...context.completed.filter((s) => s !== params.step), params.step],
+        outcomes: { ...context.outcomes, [params.step]: output.outcome ?? 'done' },
+        degraded: output.degraded ? [...context.degraded, output.degraded] : context.degraded,
+        lastError: null,
+      };
+    }),
+    recordRetry: assign(({ event }, params: { step: BootStep }) => ({
+      lastError: describeFailure(params.step, (event as { error?: unknown }).error),
+    })),
+    recordFailure: assign(({ event }, params: { step: BootStep }) => ({
+      failure: describeFailure(params.step, (event as { error?: unknown }).error),
+    })),
+  },
+});
+
+type Next = string | { internal: string; external: string };
+
+function stepState<S extends BootStep>(step: S, next: Next) {
+  const onDone =
+    typeof next === 'string'
+      ? [{ target: `#boot.${next}`, actions: { type: 'recordSuccess' as const, params: { step } } }]
+      : [
+          {
+            guard: 'internalGitea' as const,
+            target: `#boot.${next.internal}`,
+            actions: { type: 'recordSuccess' as const, params: { step } },
+          },
+          { target: `#boot.${next.external}`, actions: { type: 'recordSuccess' as const, params: { step } } },
+        ];
+  return {
+    initial: 'run' as const,
+    states: {
+      run: {
+        entry: { type: 'countAttempt' as const, params: { step } },
+        invoke: {
+          id: step,
+          src: step,
+          input: ({ context }: { context: BootContext }): StepInput => ({
+            step,
+            attempt: context.attempts[step] ?? 1,
+            modes: context.modes,
+          }),
+          onDone,
+          onError: [
+            {
+              guard: { type: 'retryable' as const, params: { step } },
+              target: 'backoff',
+              actions: { type: 'recordRetry' as const, params: { step } },
+            },
+            { target: '#boot.failed', actions: { type: 'recordFailure' as const, params: { step } } },
+          ],
+        },
+      },
+      backoff: {
+        invoke: {
+          id: `${step}.backoff`,
+          src: 'sleepUntil' as const,
+          input: ({ context }: { context: BootContext }): SleepInput => ({
+            deadline: Date.now() + backoffDelayMs(context.attempts[step] ?? 1, context.retry),
+          }),
+          onDone: { target: 'run' },
+        },
+      },
+    },
+  };
+}
+
+export const BOOT_MACHINE_VERSION = '1';
+
+export const bootMachine = machineSetup.createMachine({
+  id: 'boot',
+  version: BOOT_MACHINE_VERSION,
+  initial: 'detectModes',
+  context: ({ input }) => ({
+    retry: input.retry,
+    modes: null,
+    attempts: {},
+    completed: [],
+    outcomes: {},
+    degraded: [],
+    lastError: null,
+    failure: null,
+  }),
+  states: {
+    detectModes: stepState('detectModes', 'prepareSecrets'),
+    prepareSecrets: stepState('prepareSecrets', { internal: 'writeAppIni', external: 'checkExternalGitea' }),
+    writeAppIni: stepState('writeAppIni', 'startGitea'),
+    startGitea: stepState('startGitea', 'awaitApi'),
+    awaitApi: stepState('awaitApi', 'createUsers'),
+    checkExternalGitea: stepState('checkExternalGitea', 'createUsers'),
+    createUsers: stepState('createUsers', 'createTokens'),
+    createTokens: stepState('createTokens', 'createOrg'),
+    createOrg: stepState('createOrg', 'addOwner'),
+    addOwner: stepState('addOwner', 'registerWebhook'),
+    registerWebhook: stepState('registerWebhook', 'persistConfig'),
+    persistConfig: stepState('persistConfig', 'buildRunnerWorker'),
+    buildRunnerWorker: stepState('buildRunnerWorker', { internal: 'stopGitea', external: 'handOff' }),
+    stopGitea: stepState('stopGitea', 'handOff'),
+    handOff: stepState('handOff', 'done'),
+    done: { type: 'final' },
+    failed: { type: 'final' },
+  },
+  output: ({ context }) => ({
+    status: context.failure ? 'failed' : context.degraded.length > 0 ? 'degraded' : 'completed',
+    failure: context.failure,
+    degraded: context.degraded,
+  }),
+});
+
+/** Exposed for type tests: the actors a provider must supply. */
+export type BootStepActors = StepActors;
