@@ -116,7 +116,7 @@ export function describeFailure(step: BootStep, error: unknown): FailureInfo {
     const e = error as { message?: unknown; hint?: unknown; domain?: unknown };
     return {
       step,
-      message: typeof e.message === 'string' ? e.message : String(error),
+      message: typeof e.message === 'string' ? e.message : 'unknown error (no message)',
       hint: typeof e.hint === 'string' ? e.hint : null,
       domain: typeof e.domain === 'string' ? e.domain : null,
     };
