@@ -1,0 +1,210 @@
+// Writes Gitea's app.ini so `gitea web` starts non-interactively (CONTRACT §G.3) while keeping
+// every key the operator set. Only the keys listed in ownedSettings() are ours; SECRET_KEY is
+// generated once and never changed afterwards (changing it breaks encrypted data, §G.1).
+//
+// Decision on the listen address: the temporary Gitea and the supervised one share this file,
+// and we start the temporary one WITHOUT `--port` (§G.1: `--port` makes Gitea write
+// LOCAL_ROOT_URL into app.ini, so the two runs would disagree about the file). HTTP_ADDR is
+// therefore the address the supervised Gitea uses (default 0.0.0.0, configurable); during boot
+// the admin password is random and never printed, so the short window on 0.0.0.0 is harmless.
+import { randomBytes, randomInt } from 'node:crypto';
+import { chmod, chown, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { getIniValue, parseIni, serialiseIni, setIniValue } from './ini.ts';
+import { resolveRunAs } from './run-as.ts';
+
+export interface AppIniOwner {
+  uid: number;
+  gid: number;
+}
+
+export interface EnsureAppIniOptions {
+  /** Absolute path of app.ini (passed to gitea as `--config`). */
+  path: string;
+  httpPort: number;
+  /** Address Gitea listens on; default 0.0.0.0 (the supervised Gitea's, see the file comment). */
+  httpAddr?: string;
+  /** Gitea's work dir (e.g. <GIGI_DATA_DIR>/gitea): WORK_PATH; data, repos and sqlite live below it. */
+  dataDir: string;
+  /** OS user Gitea runs as (RUN_USER must equal it, §G.4). */
+  runUser: string;
+  /** uid/gid that must own the file; default: runUser's when we are root (Gitea writes INTERNAL_TOKEN etc. back). */
+  owner?: AppIniOwner;
+  rootUrl: string;
+  /** Called only when SECRET_KEY is missing; e.g. `gitea generate secret SECRET_KEY` or generateSecretKey. */
+  secretKeyGenerator: () => string | Promise<string>;
+  /** `[webhook] ALLOWED_HOST_LIST` items that must be allowed (default loopback: the hook goes to localhost). */
+  webhookAllowedHosts?: readonly string[];
+  signal?: AbortSignal;
+}
+
+export interface EnsureAppIniResult {
+  action: 'created' | 'updated' | 'unchanged';
+  /** `section.KEY` names whose value we changed (never the values: SECRET_KEY is among them). */
+  changedKeys: string[];
+}
+
+const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** Why: a SECRET_KEY of the same shape as `gitea generate secret SECRET_KEY` (64 alphanumerics). */
+export function generateSecretKey(): string {
+  let out = '';
+  for (let i = 0; i < 64; i += 1) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  return out;
+}
+
+/** The keys gigi-boot owns, as [section, key, value]; everything else belongs to the operator. */
+export function ownedSettings(options: EnsureAppIniOptions): [string, string, string][] {
+  const appData = join(options.dataDir, 'data');
+  return [
+    ['', 'RUN_USER', options.runUser],
+    ['', 'WORK_PATH', options.dataDir],
+    ['security', 'INSTALL_LOCK', 'true'],
+    ['database', 'DB_TYPE', 'sqlite3'],
+    ['database', 'PATH', join(appData, 'gitea.db')],
+    ['server', 'HTTP_ADDR', options.httpAddr ?? '0.0.0.0'],
+    ['server', 'HTTP_PORT', String(options.httpPort)],
+    ['server', 'ROOT_URL', options.rootUrl],
+    ['server', 'APP_DATA_PATH', appData],
+    ['server', 'LFS_START_SERVER', 'false'],
+  ];
+}
+
+/** Merge the items we need into an operator's ALLOWED_HOST_LIST (`*` already allows all). */
+function mergeAllowedHosts(current: string | undefined, needed: readonly string[]): string {
+  const items = (current ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.includes('*')) return items.join(',');
+  // An empty list means "external" to Gitea (§F.8): keep that meaning when adding to it.
+  if (items.length === 0) items.push('external');
+  const lower = items.map((i) => i.toLowerCase());
+  for (const item of needed) if (!lower.includes(item.toLowerCase())) items.push(item);
+  return items.join(',');
+}
+
+function validate(options: EnsureAppIniOptions): void {
+  const issues: string[] = [];
+  if (!options.path.startsWith('/'))
+    issues.push(`Gitea app.ini path must be absolute, got "${options.path}"`);
+  if (!options.dataDir.startsWith('/'))
+    issues.push(`Gitea work dir must be an absolute path (it becomes WORK_PATH), got "${options.dataDir}"`);
+  if (!Number.isInteger(options.httpPort) || options.httpPort < 1 || options.httpPort > 65535)
+    issues.push(`GITEA_HTTP_PORT must be an integer between 1 and 65535, got ${options.httpPort}`);
+  try {
+    const url = new URL(options.rootUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    issues.push(`Gitea ROOT_URL must be an absolute http(s) URL, got "${options.rootUrl}"`);
+  }
+  if (!/^[a-z_][a-z0-9_.-]*$/i.test(options.runUser))
+    issues.push(`Gitea run user must be an OS user name, got "${options.runUser}"`);
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
+function fileError(path: string, action: string, error: unknown): ConfigError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const dir = dirname(path);
+  if (code === 'ENOENT')
+    return new ConfigError([`cannot ${action} Gitea config ${path}: directory ${dir} does not exist`], {
+      hint: `Create ${dir} (it lives in the Gitea work dir under GIGI_DATA_DIR) or fix GIGI_DATA_DIR.`,
+      cause: error,
+    });
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return new ConfigError([`cannot ${action} Gitea config ${path}: ${code} (not writable)`], {
+      hint: `Make ${dir} and ${path} writable by gigi-boot (and the file by the Gitea run user), e.g. chown -R gigi ${dir}; a read-only volume cannot hold Gitea's data.`,
+      cause: error,
+    });
+  return new ConfigError([`cannot ${action} Gitea config ${path}: ${code ?? String(error)}`], {
+    hint: `Check that ${dir} is a writable directory on a healthy volume.`,
+    cause: error,
+  });
+}
+
+/** Atomic replace: temp file in the same dir, fsync, owner + 0600, rename; no half-written file. */
+async function writeAtomically(path: string, text: string, owner: AppIniOwner | undefined): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle;
+  try {
+    handle = await open(temp, 'wx', 0o600);
+  } catch (error) {
+    throw fileError(path, 'write', error);
+  }
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+    if (owner) await handle.chown(owner.uid, owner.gid);
+    await handle.chmod(0o600);
+    await handle.close();
+    handle = undefined;
+    await rename(temp, path);
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw fileError(path, 'write', error);
+  }
+  const dirHandle = await open(dirname(path), 'r').catch(() => undefined);
+  await dirHandle?.sync().catch(() => undefined);
+  await dirHandle?.close();
+}
+
+/**
+ * Why: one call that makes app.ini ready for both the temporary and the supervised Gitea,
+ * safe to repeat: creates the file, or sets only our keys in the operator's file; writes
+ * nothing when everything already matches (but still repairs owner and mode).
+ */
+export async function ensureAppIni(options: EnsureAppIniOptions): Promise<EnsureAppIniResult> {
+  validate(options);
+  options.signal?.throwIfAborted();
+  let existing: string | undefined;
+  try {
+    existing = await readFile(options.path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError(options.path, 'read', error);
+  }
+  const doc = parseIni(existing ?? '');
+  const changedKeys: string[] = [];
+  const set = (section: string, key: string, value: string): void => {
+    try {
+      if (setIniValue(doc, section, key, value)) changedKeys.push(section ? `${section}.${key}` : key);
+    } catch (error) {
+      throw new ConfigError([`cannot write ${key} to ${options.path}: ${(error as Error).message}`]);
+    }
+  };
+
+  for (const [section, key, value] of ownedSettings(options)) set(section, key, value);
+  const hosts = options.webhookAllowedHosts ?? ['loopback'];
+  set(
+    'webhook',
+    'ALLOWED_HOST_LIST',
+    mergeAllowedHosts(getIniValue(doc, 'webhook', 'ALLOWED_HOST_LIST'), hosts),
+  );
+  if (!getIniValue(doc, 'security', 'SECRET_KEY')) {
+    const secret = await options.secretKeyGenerator();
+    if (typeof secret !== 'string' || secret.trim() === '' || /[\r\n]/.test(secret))
+      throw new ConfigError([`the SECRET_KEY generator returned an empty or multi-line value`], {
+        hint: 'Check the gitea binary (gitea generate secret SECRET_KEY) or leave the default generator.',
+      });
+    set('security', 'SECRET_KEY', secret.trim());
+  }
+  options.signal?.throwIfAborted();
+
+  let owner = options.owner;
+  if (!owner && process.getuid?.() === 0) owner = await resolveRunAs(options.runUser, options.signal);
+  if (existing === undefined || changedKeys.length > 0) {
+    await writeAtomically(options.path, serialiseIni(doc), owner);
+    return { action: existing === undefined ? 'created' : 'updated', changedKeys };
+  }
+  // Unchanged content: leave Gitea's own layout alone, but make sure the run user can write it.
+  try {
+    const info = await stat(options.path);
+    if (owner && (info.uid !== owner.uid || info.gid !== owner.gid))
+      await chown(options.path, owner.uid, owner.gid);
+    if ((info.mode & 0o777) !== 0o600) await chmod(options.path, 0o600);
+  } catch (error) {
+    throw fileError(options.path, 'fix the owner/mode of', error);
+  }
+  return { action: 'unchanged', changedKeys };
+}
