@@ -1,0 +1,459 @@
+// The environment gigi-boot reads, as one zod schema: each variable's parser, default
+// (`prefault`, in the form an operator would write it), description and secret flag. The
+// README's configuration table is generated from it (reference.ts), so it is the single
+// source of truth for what gigi-boot accepts.
+import path from 'node:path';
+import { z } from 'zod';
+import { MAX_TIMER_MS, parseDuration } from './duration.ts';
+import { GIGI_GITEA_USERNAME, giteaNameProblem, sameGiteaName } from './gitea-names.ts';
+import type { BootConfig } from './types.ts';
+
+type Ctx = z.core.$RefinementCtx<unknown>;
+
+/** Token scopes Gitea 1.24 knows (contract §A.1). Case-sensitive. */
+export const GITEA_TOKEN_SCOPES: readonly string[] = [
+  'all',
+  'public-only',
+  ...[
+    'activitypub',
+    'admin',
+    'misc',
+    'notification',
+    'organization',
+    'package',
+    'issue',
+    'repository',
+    'user',
+  ].flatMap((c) => [`read:${c}`, `write:${c}`]),
+];
+
+/** Every write scope except admin: the Gigi app manages repos and issues, not the site. */
+export const DEFAULT_TOKEN_SCOPES = [
+  'write:activitypub',
+  'write:issue',
+  'write:misc',
+  'write:notification',
+  'write:organization',
+  'write:package',
+  'write:repository',
+  'write:user',
+].join(',');
+
+/** Passwords too well known to protect a Gitea admin account (compared case-insensitively). */
+export const INSECURE_PASSWORDS: readonly string[] = ['admin', 'gigi-local-dev', 'password'];
+export const MIN_PASSWORD_LENGTH = 12;
+
+const MAX_SHOWN = 80;
+
+// Why: error messages show what was given, escaped (newlines stay on one line) and bounded.
+export function showValue(value: string): string {
+  return JSON.stringify(value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value);
+}
+
+// URLs may carry user:password@; never show that part.
+function showUrl(value: string): string {
+  return showValue(value.replace(/\/\/[^/?#]*@/, '//***@'));
+}
+
+function fail(ctx: Ctx, message: string): never {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+function absolutePath(value: string, ctx: Ctx): string {
+  if (CONTROL_CHARS.test(value) || !path.posix.isAbsolute(value)) {
+    return fail(
+      ctx,
+      `expected an absolute path (starting with "/", no control characters), got ${showValue(value)}`,
+    );
+  }
+  const normalized = path.posix.normalize(value);
+  return normalized.length > 1 ? normalized.replace(/\/+$/, '') : normalized;
+}
+
+function url(protocols: readonly string[], options: { baseOnly?: boolean } = {}) {
+  const expected = `an ${protocols.map((p) => `${p}//`).join(' or ')} URL`;
+  return (value: string, ctx: Ctx): string => {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      return fail(ctx, `expected ${expected}, got ${showUrl(value)}`);
+    }
+    if (!protocols.includes(parsed.protocol) || parsed.hostname === '' || value !== value.trim()) {
+      return fail(ctx, `expected ${expected}, got ${showUrl(value)}`);
+    }
+    if (parsed.username !== '' || parsed.password !== '') {
+      return fail(ctx, `must not contain credentials (user:password@); got ${showUrl(value)}`);
+    }
+    if (options.baseOnly) {
+      if (parsed.search !== '' || parsed.hash !== '') {
+        return fail(ctx, `expected a base URL without ?query or #fragment, got ${showUrl(value)}`);
+      }
+      return parsed.href.replace(/\/+$/, '');
+    }
+    return parsed.href;
+  };
+}
+
+function postgresUrl(value: string | undefined, ctx: Ctx): string | undefined {
+  if (value === undefined) return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    return fail(
+      ctx,
+      'expected a postgres:// or postgresql:// URL (value not shown: it may contain a password)',
+    );
+  }
+  return value;
+}
+
+function integer(min: number, max: number, what: string) {
+  return (value: string, ctx: Ctx): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) {
+      return fail(ctx, `expected ${what} ${min}-${max}, got ${showValue(value)}`);
+    }
+    return n;
+  };
+}
+
+function duration(minMs: number) {
+  return (value: string, ctx: Ctx): number => {
+    const ms = parseDuration(value);
+    if (ms === undefined || ms < minMs || ms > MAX_TIMER_MS) {
+      return fail(
+        ctx,
+        `expected a duration of ${minMs}ms to ${MAX_TIMER_MS}ms like "500ms", "30s", "2m", "1h" or a bare number of milliseconds, got ${showValue(value)}`,
+      );
+    }
+    return ms;
+  };
+}
+
+function giteaName(value: string, ctx: Ctx): string {
+  const problem = giteaNameProblem(value);
+  return problem === undefined
+    ? value
+    : fail(ctx, `expected a Gitea user/org name: ${problem}; got ${showValue(value)}`);
+}
+
+const OS_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+function osUser(value: string, ctx: Ctx): string {
+  return OS_USER.test(value)
+    ? value
+    : fail(
+        ctx,
+        `expected an OS user name (lowercase letters, digits, "_", "-", at most 32), got ${showValue(value)}`,
+      );
+}
+
+// A subset of what Gitea's ValidateEmail accepts: plain local part, dotted DNS domain.
+const EMAIL =
+  /^(?![-.])(?!.*\.\.)[A-Za-z0-9_'+.-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+function email(value: string | undefined, ctx: Ctx): string | undefined {
+  if (value === undefined) return undefined;
+  return EMAIL.test(value)
+    ? value
+    : fail(ctx, `expected an email address like admin@example.com, got ${showValue(value)}`);
+}
+
+function adminPassword(value: string | undefined, ctx: Ctx): string | undefined {
+  if (value === undefined) return undefined;
+  if (INSECURE_PASSWORDS.includes(value.toLowerCase())) {
+    return fail(ctx, 'is a well-known default password; choose a unique one (value not shown)');
+  }
+  if (value.length < MIN_PASSWORD_LENGTH) {
+    return fail(ctx, `expected at least ${MIN_PASSWORD_LENGTH} characters (value not shown)`);
+  }
+  return value;
+}
+
+function tokenScopes(value: string, ctx: Ctx): string[] {
+  const scopes = value.split(',');
+  const unknown = scopes.filter((s) => !GITEA_TOKEN_SCOPES.includes(s));
+  if (unknown.length > 0) {
+    return fail(
+      ctx,
+      `expected comma-separated Gitea token scopes without spaces (${GITEA_TOKEN_SCOPES.join(', ')}); unknown: ${unknown.map(showValue).join(', ')}`,
+    );
+  }
+  const unique = [...new Set(scopes)];
+  if (unique.every((s) => s === 'public-only')) {
+    return fail(
+      ctx,
+      'expected at least one read:/write:/all scope besides public-only (Gitea rejects such a token)',
+    );
+  }
+  return unique;
+}
+
+function freeText(value: string | undefined, ctx: Ctx): string | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (trimmed === '' || CONTROL_CHARS.test(trimmed)) {
+    return fail(ctx, `expected a non-blank single-line value, got ${showValue(value)}`);
+  }
+  return trimmed;
+}
+
+const str = () => z.string();
+const optional = () => z.string().optional();
+const optionalOf =
+  <T>(parse: (value: string, ctx: Ctx) => T) =>
+  (value: string | undefined, ctx: Ctx): T | undefined =>
+    value === undefined ? undefined : parse(value, ctx);
+const verbatim = (value: string | undefined) => value;
+
+/** `.meta()` keys beyond `description` that reference.ts and load-config.ts read. */
+// A type alias, not an interface: zod's GlobalMeta wants an index-signature-compatible type.
+export type EnvVarMeta = {
+  /** Never echoed; may be given as NAME_FILE. */
+  secret?: boolean;
+  /** Shown in the reference when the default is computed from other variables. */
+  defaultText?: string;
+};
+const secret: EnvVarMeta = { secret: true };
+
+export const envVarsSchema = z.object({
+  DATABASE_URL: optional()
+    .transform(postgresUrl)
+    .describe(
+      'Postgres holding the boot journal and the Gigi `config` table (postgres:// or postgresql://). Unset: embedded PGlite under `<GIGI_DATA_DIR>/gigi-boot/pglite`, which the Gigi app cannot read; set it in production.',
+    )
+    .meta(secret),
+  GIGI_DATA_DIR: str()
+    .prefault('/data')
+    .transform(absolutePath)
+    .describe('Absolute path of the persistent volume (Gitea data, gigi-boot state).'),
+  GITEA_BIN: str()
+    .prefault('/usr/local/bin/gitea')
+    .transform(absolutePath)
+    .describe('Absolute path of the gitea executable; checked when it is first run. Ignored with GITEA_URL.'),
+  GITEA_URL: optional()
+    .transform(optionalOf(url(['http:', 'https:'], { baseOnly: true })))
+    .describe(
+      'Base http(s) URL of an existing Gitea. Set: external mode, no internal Gitea is written, started or supervised; needs ADMIN_USER and ADMIN_PASSWORD of an existing site admin.',
+    ),
+  GITEA_HTTP_PORT: str()
+    .prefault('3300')
+    .transform(integer(1, 65535, 'an integer port'))
+    .describe('TCP port the internal Gitea listens on. Ignored with GITEA_URL.'),
+  CHROME_CDP_URL: optional()
+    .transform(optionalOf(url(['http:', 'https:', 'ws:', 'wss:'])))
+    .describe("Chrome DevTools Protocol endpoint (http(s):// or ws(s)://) for the Gigi app's browser."),
+  BROWSER_MODE: optional()
+    .transform(freeText)
+    .describe('Browser mode passed through to the Gigi app (free text, trimmed).'),
+  BROWSER_VIEW_URL: optional()
+    .transform(optionalOf(url(['http:', 'https:'])))
+    .describe('http(s) URL where the browser view is shown to users.'),
+  ADMIN_USER: str()
+    .prefault('gigi-admin')
+    .transform(giteaName)
+    .describe(
+      `Gitea site admin login (Gitea name rules; not \`${GIGI_GITEA_USERNAME}\`). With GITEA_URL: an existing admin.`,
+    ),
+  ADMIN_PASSWORD: optional()
+    .transform(adminPassword)
+    .describe(
+      `Password of the existing admin; only with GITEA_URL (the internal Gitea's admin password is generated and stored). At least ${MIN_PASSWORD_LENGTH} characters, not a well-known default.`,
+    )
+    .meta(secret),
+  ADMIN_EMAIL: optional()
+    .transform(email)
+    .describe('Email of the admin account.')
+    .meta({ defaultText: '<ADMIN_USER>@gigi.local' } satisfies EnvVarMeta),
+  ORG_NAME: str()
+    .prefault('gigi-org')
+    .transform(giteaName)
+    .describe(
+      `Gitea organization gigi-boot creates; must differ from ADMIN_USER and \`${GIGI_GITEA_USERNAME}\`.`,
+    ),
+  WEBHOOK_URL: str()
+    .prefault('http://localhost:3000/webhook/gitea')
+    .transform(url(['http:', 'https:']))
+    .describe("Receiver of Gitea's system webhook (the Gigi app)."),
+  TELEGRAM_TOKEN: optional()
+    .transform(verbatim)
+    .describe('Telegram bot token for the Gigi app.')
+    .meta(secret),
+  CLAUDE_TOKEN: optional().transform(verbatim).describe('Claude API token for the Gigi app.').meta(secret),
+  GITEA_TOKEN_SCOPES: str()
+    .prefault(DEFAULT_TOKEN_SCOPES)
+    .transform(tokenScopes)
+    .describe(
+      "Scopes of gigi's API token: comma-separated, case-sensitive, no spaces (`all`, `public-only`, `read:`/`write:` + activitypub, admin, misc, notification, organization, package, issue, repository, user).",
+    ),
+  GIGI_BOOT_GITEA_USER: str()
+    .prefault('gigi')
+    .transform(osUser)
+    .describe('OS user that runs the internal Gitea when gigi-boot runs as root.'),
+  GIGI_BOOT_GITEA_READY_TIMEOUT: str()
+    .prefault('60s')
+    .transform(duration(1))
+    .describe("How long to wait for the temporary Gitea's API to answer."),
+  GIGI_BOOT_LOCK_TIMEOUT: str()
+    .prefault('10m')
+    .transform(duration(1))
+    .describe('How long to wait for another boot of the same volume to release its lock.'),
+  GIGI_BOOT_GITEA_STOP_TIMEOUT: str()
+    .prefault('10s')
+    .transform(duration(1))
+    .describe('Grace between TERM and KILL when stopping the temporary Gitea.'),
+  GIGI_BOOT_HTTP_TIMEOUT: str()
+    .prefault('10s')
+    .transform(duration(1))
+    .describe('Timeout of each Gitea API request.'),
+  GIGI_BOOT_STEP_ATTEMPTS: str()
+    .prefault('5')
+    .transform(integer(1, 100, 'an integer'))
+    .describe('Attempts per boot step on transient faults, the first included.'),
+  GIGI_BOOT_RETRY_BASE_DELAY: str()
+    .prefault('500ms')
+    .transform(duration(0))
+    .describe('First retry delay; doubles per attempt up to GIGI_BOOT_RETRY_MAX_DELAY.'),
+  GIGI_BOOT_RETRY_MAX_DELAY: str()
+    .prefault('10s')
+    .transform(duration(0))
+    .describe('Ceiling of the retry delay.'),
+});
+
+export type EnvVarName = keyof typeof envVarsSchema.shape;
+export type EnvVars = z.output<typeof envVarsSchema>;
+
+/** Every variable the schema knows, in documentation order. */
+export const ENV_VAR_NAMES = Object.keys(envVarsSchema.shape) as EnvVarName[];
+
+// Why: the docs registry is the one place that says which variables are secrets.
+export function envVarMeta(name: EnvVarName): EnvVarMeta & { description?: string } {
+  return (z.globalRegistry.get(envVarsSchema.shape[name]) ?? {}) as EnvVarMeta & { description?: string };
+}
+
+/** Secret variables: never echoed, also readable from NAME_FILE. */
+export const SECRET_ENV_VARS: readonly EnvVarName[] = ENV_VAR_NAMES.filter(
+  (n) => envVarMeta(n).secret === true,
+);
+
+// Why: the reference table shows the default as an operator would write it, taken from the
+// schema's own prefault so docs and behaviour cannot drift apart.
+export function envVarDefault(name: EnvVarName): string | undefined {
+  const meta = envVarMeta(name);
+  if (meta.defaultText !== undefined) return meta.defaultText;
+  let def = envVarsSchema.shape[name]._zod.def as z.core.$ZodTypeDef & {
+    in?: z.ZodType;
+    defaultValue?: unknown;
+  };
+  while (def.type === 'pipe' && def.in) def = def.in._zod.def as typeof def;
+  return def.type === 'prefault' ? String(def.defaultValue) : undefined;
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function effectivePort(u: URL): number {
+  if (u.port !== '') return Number(u.port);
+  return u.protocol === 'https:' ? 443 : 80;
+}
+
+// Rules between variables. Runs even when single variables failed (`when`), so every problem
+// is reported at once; a rule is skipped when a variable it compares is itself invalid.
+function crossFieldRules(v: EnvVars, ctx: z.core.$RefinementCtx<EnvVars>): void {
+  const failed = new Set(ctx.issues.map((i) => i.path?.[0]));
+  const ok = (name: EnvVarName) => !failed.has(name);
+  const given = (name: EnvVarName) => v[name] !== undefined;
+  const issue = (name: EnvVarName, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [name], message });
+
+  if (given('ADMIN_PASSWORD') && !given('GITEA_URL')) {
+    issue(
+      'ADMIN_PASSWORD',
+      'is only used with an external Gitea (GITEA_URL); the internal Gitea gets a generated admin password that gigi-boot stores. Unset ADMIN_PASSWORD, or set GITEA_URL',
+    );
+  }
+  if (given('GITEA_URL') && !given('ADMIN_PASSWORD')) {
+    issue(
+      'GITEA_URL',
+      'an external Gitea needs the credentials of an existing site admin: set ADMIN_USER and ADMIN_PASSWORD (or ADMIN_PASSWORD_FILE)',
+    );
+  }
+  if (ok('ADMIN_USER') && sameGiteaName(v.ADMIN_USER, GIGI_GITEA_USERNAME)) {
+    issue(
+      'ADMIN_USER',
+      `must not be "${GIGI_GITEA_USERNAME}": gigi-boot creates that account for the Gigi app`,
+    );
+  }
+  if (ok('ORG_NAME') && sameGiteaName(v.ORG_NAME, GIGI_GITEA_USERNAME)) {
+    issue(
+      'ORG_NAME',
+      `must differ from "${GIGI_GITEA_USERNAME}" (users and orgs share one namespace in Gitea)`,
+    );
+  }
+  if (ok('ORG_NAME') && ok('ADMIN_USER') && sameGiteaName(v.ORG_NAME, v.ADMIN_USER)) {
+    issue(
+      'ORG_NAME',
+      'must differ from ADMIN_USER, case-insensitively (users and orgs share one namespace in Gitea)',
+    );
+  }
+  if (
+    ok('GIGI_BOOT_RETRY_BASE_DELAY') &&
+    ok('GIGI_BOOT_RETRY_MAX_DELAY') &&
+    v.GIGI_BOOT_RETRY_BASE_DELAY > v.GIGI_BOOT_RETRY_MAX_DELAY
+  ) {
+    issue('GIGI_BOOT_RETRY_BASE_DELAY', 'must not exceed GIGI_BOOT_RETRY_MAX_DELAY');
+  }
+  if (!given('GITEA_URL') && ok('GITEA_HTTP_PORT') && ok('WEBHOOK_URL')) {
+    const webhook = new URL(v.WEBHOOK_URL);
+    if (LOCAL_HOSTS.has(webhook.hostname) && effectivePort(webhook) === v.GITEA_HTTP_PORT) {
+      issue(
+        'GITEA_HTTP_PORT',
+        `must differ from the port of the local WEBHOOK_URL receiver (${v.GITEA_HTTP_PORT})`,
+      );
+    }
+  }
+}
+
+function toBootConfig(v: EnvVars): BootConfig {
+  return {
+    databaseUrl: v.DATABASE_URL,
+    dataDir: v.GIGI_DATA_DIR,
+    giteaBin: v.GITEA_BIN,
+    giteaUrl: v.GITEA_URL,
+    giteaHttpPort: v.GITEA_HTTP_PORT,
+    chromeCdpUrl: v.CHROME_CDP_URL,
+    browserMode: v.BROWSER_MODE,
+    browserViewUrl: v.BROWSER_VIEW_URL,
+    adminUser: v.ADMIN_USER,
+    adminPassword: v.ADMIN_PASSWORD,
+    adminEmail: v.ADMIN_EMAIL ?? `${v.ADMIN_USER}@gigi.local`,
+    orgName: v.ORG_NAME,
+    webhookUrl: v.WEBHOOK_URL,
+    telegramToken: v.TELEGRAM_TOKEN,
+    claudeToken: v.CLAUDE_TOKEN,
+    tokenScopes: v.GITEA_TOKEN_SCOPES,
+    giteaRunUser: v.GIGI_BOOT_GITEA_USER,
+    deadlines: {
+      giteaReadyMs: v.GIGI_BOOT_GITEA_READY_TIMEOUT,
+      lockWaitMs: v.GIGI_BOOT_LOCK_TIMEOUT,
+      giteaStopMs: v.GIGI_BOOT_GITEA_STOP_TIMEOUT,
+      httpRequestMs: v.GIGI_BOOT_HTTP_TIMEOUT,
+    },
+    retry: {
+      maxAttempts: v.GIGI_BOOT_STEP_ATTEMPTS,
+      baseDelayMs: v.GIGI_BOOT_RETRY_BASE_DELAY,
+      maxDelayMs: v.GIGI_BOOT_RETRY_MAX_DELAY,
+    },
+  };
+}
+
+/** Environment (empty values already dropped, NAME_FILE secrets resolved) → BootConfig. */
+export const bootConfigSchema = envVarsSchema
+  .superRefine(crossFieldRules, { when: () => true })
+  .transform(toBootConfig);
