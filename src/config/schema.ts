@@ -335,7 +335,12 @@ export const ENV_VAR_NAMES = Object.keys(envVarsSchema.shape) as EnvVarName[];
 
 // Why: the docs registry is the one place that says which variables are secrets.
 export function envVarMeta(name: EnvVarName): EnvVarMeta & { description?: string } {
-  return (z.globalRegistry.get(envVarsSchema.shape[name]) ?? {}) as EnvVarMeta & { description?: string };
+  const meta = z.globalRegistry.get(envVarsSchema.shape[name]) ?? {};
+  return {
+    description: meta.description,
+    secret: meta.secret === true,
+    defaultText: typeof meta.defaultText === 'string' ? meta.defaultText : undefined,
+  };
 }
 
 /** Secret variables: never echoed, also readable from NAME_FILE. */
@@ -352,7 +357,7 @@ export function envVarDefault(name: EnvVarName): string | undefined {
     in?: z.ZodType;
     defaultValue?: unknown;
   };
-  while (def.type === 'pipe' && def.in) def = def.in._zod.def as typeof def;
+  while (def.type === 'pipe' && def.in) def = def.in._zod.def;
   return def.type === 'prefault' ? String(def.defaultValue) : undefined;
 }
 
