@@ -79,9 +79,17 @@ export interface Store {
    * until release()). Calls onWait once with the holder if it must wait; throws
    * LockTimeoutError after timeoutMs.
    */
-  acquireBootLock(volumeId: string, options: { timeoutMs: number; onWait?: (holder: LockHolder | null) => void }): Promise<BootLock>;
+  acquireBootLock(
+    volumeId: string,
+    options: { timeoutMs: number; onWait?: (holder: LockHolder | null) => void },
+  ): Promise<BootLock>;
 
-  startRun(run: { volumeId: string; machineId: string; machineVersion: string; fingerprint: string }): Promise<RunRecord>;
+  startRun(run: {
+    volumeId: string;
+    machineId: string;
+    machineVersion: string;
+    fingerprint: string;
+  }): Promise<RunRecord>;
   /** Latest run of this volume, whatever its status. */
   latestRun(volumeId: string): Promise<RunRecord | null>;
   listRuns(volumeId: string, limit?: number): Promise<RunRecord[]>;
@@ -95,6 +103,12 @@ export interface Store {
   getConfigValue(key: string): Promise<string | undefined>;
   /** Upsert all entries in one transaction, parameterised. */
   writeConfig(entries: Record<string, string>): Promise<void>;
+
+  /**
+   * Call listener with the run id of every committed checkpoint (LISTEN gigi_boot_progress).
+   * Resolves once listening; the returned function stops it.
+   */
+  onProgress(listener: (runId: string) => void): Promise<() => Promise<void>>;
 
   close(): Promise<void>;
 }

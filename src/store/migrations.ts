@@ -1,0 +1,96 @@
+// Versioned schema migrations. Each numbered migration runs in its own transaction that
+// first takes a transaction-scoped advisory lock, so concurrent boots (or a boot and an
+// `inspect`) apply every migration exactly once, in order.
+import type { Queryable, SqlDatabase } from './sql.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Advisory lock key (two int4) serialising migrations: 'gigi' and 'migr' in ASCII. */
+export const MIGRATION_LOCK_KEY: readonly [number, number] = [0x67696769, 0x6d696772];
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'config, runs and journal',
+    sql: `
+      -- The Gigi app's own table; it may already exist (created by the app), so keep its shape.
+      CREATE TABLE IF NOT EXISTS config (
+        key text PRIMARY KEY,
+        value text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+
+      CREATE TABLE gigi_boot_runs (
+        run_id uuid PRIMARY KEY,
+        volume_id text NOT NULL,
+        machine_id text NOT NULL,
+        machine_version text NOT NULL,
+        fingerprint text NOT NULL,
+        status text NOT NULL
+          CHECK (status IN ('running', 'completed', 'degraded', 'failed', 'interrupted')),
+        state_value jsonb,
+        snapshot jsonb,
+        error text,
+        seq integer NOT NULL DEFAULT 0,
+        started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        finished_at timestamptz
+      );
+      CREATE INDEX gigi_boot_runs_volume_started_idx ON gigi_boot_runs (volume_id, started_at DESC);
+
+      CREATE TABLE gigi_boot_journal (
+        id bigserial PRIMARY KEY,
+        run_id uuid NOT NULL REFERENCES gigi_boot_runs (run_id) ON DELETE CASCADE,
+        step text NOT NULL,
+        attempt integer NOT NULL CHECK (attempt >= 1),
+        started_at timestamptz NOT NULL,
+        finished_at timestamptz NOT NULL,
+        duration_ms integer NOT NULL CHECK (duration_ms >= 0),
+        outcome text NOT NULL CHECK (outcome IN ('ok', 'error', 'interrupted', 'skipped')),
+        error text,
+        detail jsonb
+      );
+      CREATE INDEX gigi_boot_journal_run_idx ON gigi_boot_journal (run_id, id);
+    `,
+  },
+];
+
+async function applyOne(tx: Queryable, migration: Migration): Promise<boolean> {
+  await tx.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', MIGRATION_LOCK_KEY);
+  await tx.exec(`
+    CREATE TABLE IF NOT EXISTS gigi_boot_schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  const applied = await tx.query<{ version: number }>(
+    'SELECT version FROM gigi_boot_schema_migrations WHERE version = $1',
+    [migration.version],
+  );
+  if (applied.length > 0) return false;
+  await tx.exec(migration.sql);
+  await tx.query('INSERT INTO gigi_boot_schema_migrations (version, name) VALUES ($1, $2)', [
+    migration.version,
+    migration.name,
+  ]);
+  return true;
+}
+
+/** Why: the schema must be current before the first checkpoint; returns the versions it applied. */
+export async function applyMigrations(
+  db: SqlDatabase,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  const appliedNow: number[] = [];
+  for (const migration of ordered) {
+    const applied = await db.transaction((tx) => applyOne(tx, migration));
+    if (applied) appliedNow.push(migration.version);
+  }
+  return appliedNow;
+}

@@ -1,0 +1,306 @@
+// The node-postgres backend (DATABASE_URL set): a small pool for queries, and dedicated
+// clients for the boot lock (a session advisory lock lives as long as its connection) and
+// for LISTEN.
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import pg from 'pg';
+import { LockTimeoutError, StoreError } from '../errors.ts';
+import { databaseName, describeServer, redactDatabaseUrl, scrubPassword } from './database-url.ts';
+import type { StoreBackend } from './sql-store.ts';
+import type { Queryable, SqlDatabase } from './sql.ts';
+import type { BootLock, LockHolder } from './types.ts';
+
+const CONNECT_TIMEOUT_MS = 10_000;
+const LOCK_POLL_MS = 200;
+/** First int4 of every boot-lock key: 'gblk' in ASCII, so our locks are recognisable in pg_locks. */
+export const BOOT_LOCK_NAMESPACE = 0x67626c6b;
+
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up / shutting down)
+  '53300', // too_many_connections
+]);
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isTimeout(error: unknown): boolean {
+  return /timeout/i.test(errorMessage(error));
+}
+
+function isTransient(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code !== undefined && (TRANSIENT_CODES.has(code) || code.startsWith('08'))) return true;
+  return isTimeout(error) || /Connection terminated/i.test(errorMessage(error));
+}
+
+/** Why: one clear message (server, redacted URL, cause, what to do) for every connection failure. */
+export function connectionError(url: string, error: unknown): StoreError {
+  const code = errorCode(error);
+  const server = describeServer(url);
+  const db = databaseName(url) ?? '(default)';
+  let reason: string;
+  let hint: string;
+  switch (code) {
+    case 'ECONNREFUSED':
+      reason = 'connection refused (ECONNREFUSED): nothing is listening on that host and port';
+      hint =
+        'Start Postgres, or fix the host/port in DATABASE_URL; unset DATABASE_URL to use the embedded PGlite.';
+      break;
+    case 'ENOTFOUND':
+      reason = `host not found (ENOTFOUND)`;
+      hint = 'Fix the host name in DATABASE_URL (inside a container, use the service name, not localhost).';
+      break;
+    case 'EAI_AGAIN':
+      reason = 'DNS lookup failed temporarily (EAI_AGAIN)';
+      hint = 'Check the container network and the host name in DATABASE_URL.';
+      break;
+    case '28P01':
+      reason = 'password authentication failed';
+      hint = 'Fix the user name or password in DATABASE_URL.';
+      break;
+    case '28000':
+      reason = `the server rejected the connection (${scrubPassword(errorMessage(error), url)})`;
+      hint = "Allow this client in the server's pg_hba.conf, or use another user in DATABASE_URL.";
+      break;
+    case '3D000':
+      reason = `database "${db}" does not exist`;
+      hint = `Create it (e.g. \`createdb ${db}\`) or fix the database name in DATABASE_URL.`;
+      break;
+    case '57P03':
+      reason = 'the server is starting up or shutting down';
+      hint = 'Wait for Postgres to finish starting; gigi-boot retries this.';
+      break;
+    default:
+      reason = isTimeout(error)
+        ? `connection timed out after ${CONNECT_TIMEOUT_MS} ms`
+        : `${scrubPassword(errorMessage(error), url)}${code ? ` (${code})` : ''}`;
+      hint = 'Check that Postgres is running and reachable, and that DATABASE_URL is right.';
+  }
+  return new StoreError(
+    `Cannot connect to Postgres at ${server} (DATABASE_URL=${redactDatabaseUrl(url)}): ${reason}`,
+    { hint, transient: isTransient(error), cause: error },
+  );
+}
+
+/** Why: advisory lock keys are two int4; derive a stable one from the volume id. */
+export function bootLockKey(volumeId: string): [number, number] {
+  const digest = createHash('sha256').update(volumeId).digest();
+  return [BOOT_LOCK_NAMESPACE, digest.readUInt32BE(0) & 0x7fffffff];
+}
+
+function clientQueryable(client: pg.ClientBase): Queryable {
+  return {
+    query: async <R>(text: string, params: readonly unknown[] = []) =>
+      (await client.query(text, params as unknown[])).rows as R[],
+    exec: async (text: string) => {
+      await client.query(text);
+    },
+  };
+}
+
+async function connectClient(url: string, applicationName: string): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: applicationName,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // Without a listener, a dropped connection would crash the process; queries report it instead.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw connectionError(url, error);
+  }
+  return client;
+}
+
+async function findHolder(client: pg.Client, key: [number, number]): Promise<LockHolder | null> {
+  const rows = (
+    await client.query<{
+      pid: number | null;
+      application_name: string | null;
+      client_addr: string | null;
+      backend_start: Date | null;
+    }>(
+      `SELECT a.pid, a.application_name, a.client_addr::text AS client_addr, a.backend_start
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+       WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND l.classid::int8 = $1 AND l.objid::int8 = $2 AND l.objsubid = 2
+       LIMIT 1`,
+      key,
+    )
+  ).rows;
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    pid: row.pid,
+    applicationName: row.application_name,
+    clientAddr: row.client_addr,
+    backendStart: row.backend_start,
+  };
+}
+
+function describeHolder(holder: LockHolder | null): string {
+  if (holder === null) return 'another session (it released the lock or is not visible to this user)';
+  const parts = [`backend pid ${holder.pid ?? '?'}`];
+  if (holder.applicationName) parts.push(`application "${holder.applicationName}"`);
+  if (holder.clientAddr) parts.push(`from ${holder.clientAddr}`);
+  if (holder.backendStart) parts.push(`connected since ${holder.backendStart.toISOString()}`);
+  return parts.join(', ');
+}
+
+/** Why: the boot lock must die with its process, so it is a session lock on its own connection. */
+async function acquireAdvisoryBootLock(
+  url: string,
+  volumeId: string,
+  options: { timeoutMs: number; onWait?: (holder: LockHolder | null) => void },
+): Promise<BootLock> {
+  const key = bootLockKey(volumeId);
+  const client = await connectClient(url, `gigi-boot pid=${process.pid} host=${hostname()}`);
+  const deadline = Date.now() + options.timeoutMs;
+  let notified = false;
+  let lastHolder: LockHolder | null = null;
+  try {
+    for (;;) {
+      const { rows } = await client.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked',
+        key,
+      );
+      if (rows[0]?.locked) break;
+      lastHolder = await findHolder(client, key);
+      if (Date.now() >= deadline) {
+        throw new LockTimeoutError(
+          `Another boot of volume ${volumeId} still holds its lock after ${options.timeoutMs} ms: ${describeHolder(lastHolder)}`,
+          {
+            hint: 'Wait for that boot to finish or stop it (its lock is released when its process exits), or raise GIGI_BOOT_LOCK_TIMEOUT.',
+            transient: true,
+          },
+        );
+      }
+      if (!notified) {
+        notified = true;
+        options.onWait?.(lastHolder);
+      }
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(LOCK_POLL_MS, Math.max(1, deadline - Date.now()))),
+      );
+    }
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    if (error instanceof LockTimeoutError) throw error;
+    throw connectionError(url, error);
+  }
+  let released = false;
+  return {
+    release: async () => {
+      if (released) return;
+      released = true;
+      try {
+        await client.query('SELECT pg_advisory_unlock($1::int4, $2::int4)', key);
+      } finally {
+        // Ending the session releases the lock even if the unlock above failed.
+        await client.end().catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** Why: DATABASE_URL is set; fail fast with a clear message when the server can't be reached. */
+export async function openPostgresBackend(url: string): Promise<StoreBackend> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: `gigi-boot pid=${process.pid}`,
+  });
+  // An idle client losing its connection emits 'error' on the pool; the next query reconnects.
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw connectionError(url, error);
+  }
+
+  const held = new Set<BootLock>();
+  const listeners = new Set<pg.Client>();
+  const db: SqlDatabase = {
+    query: async <R>(text: string, params: readonly unknown[] = []) =>
+      (await pool.query(text, params as unknown[])).rows as R[],
+    exec: async (text: string) => {
+      await pool.query(text);
+    },
+    transaction: async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(clientQueryable(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    close: () => pool.end(),
+  };
+
+  return {
+    kind: 'postgres',
+    db,
+    acquireBootLock: async (volumeId, options) => {
+      const lock = await acquireAdvisoryBootLock(url, volumeId, options);
+      const tracked: BootLock = {
+        release: async () => {
+          held.delete(tracked);
+          await lock.release();
+        },
+      };
+      held.add(tracked);
+      return tracked;
+    },
+    listen: async (channel, listener) => {
+      const client = await connectClient(url, `gigi-boot listen pid=${process.pid}`);
+      client.on('notification', (message) => {
+        if (message.channel === channel) listener(message.payload ?? '');
+      });
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      listeners.add(client);
+      return async () => {
+        listeners.delete(client);
+        await client.end().catch(() => undefined);
+      };
+    },
+    describeFailure: (error) => ({
+      reason: `${scrubPassword(errorMessage(error), url)}${errorCode(error) ? ` (${errorCode(error)})` : ''}`,
+      transient: isTransient(error),
+    }),
+    close: async () => {
+      await Promise.all([...held].map((lock) => lock.release().catch(() => undefined)));
+      await Promise.all([...listeners].map((client) => client.end().catch(() => undefined)));
+      listeners.clear();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,310 @@
+// The Store over any SqlDatabase: runs, checkpoints, the journal and the app's `config`
+// table. Backend specifics (boot lock, LISTEN, closing) come from a StoreBackend.
+import { isBootError, StoreError } from '../errors.ts';
+import { applyMigrations } from './migrations.ts';
+import type { Queryable, SqlDatabase } from './sql.ts';
+import type {
+  BootLock,
+  Checkpoint,
+  ConfigRow,
+  JournalEntry,
+  LockHolder,
+  RunRecord,
+  RunStatus,
+  Store,
+} from './types.ts';
+import { randomUUID } from 'node:crypto';
+
+export const PROGRESS_CHANNEL = 'gigi_boot_progress';
+
+const TERMINAL: ReadonlySet<RunStatus> = new Set(['completed', 'degraded', 'failed', 'interrupted']);
+
+export interface StoreBackend {
+  readonly kind: 'postgres' | 'pglite';
+  readonly db: SqlDatabase;
+  acquireBootLock(
+    volumeId: string,
+    options: { timeoutMs: number; onWait?: (holder: LockHolder | null) => void },
+  ): Promise<BootLock>;
+  listen(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;
+  /** A one-line reason for a failed query (password scrubbed) and whether retrying may help. */
+  describeFailure(error: unknown): { reason: string; transient: boolean };
+  close(): Promise<void>;
+}
+
+interface RunRow {
+  run_id: string;
+  volume_id: string;
+  machine_id: string;
+  machine_version: string;
+  fingerprint: string;
+  status: RunStatus;
+  state_value: unknown;
+  snapshot: unknown;
+  error: string | null;
+  seq: number;
+  started_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
+interface JournalRow {
+  run_id: string;
+  step: string;
+  attempt: number;
+  started_at: Date;
+  finished_at: Date;
+  duration_ms: number;
+  outcome: JournalEntry['outcome'];
+  error: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+const RUN_COLUMNS =
+  'run_id, volume_id, machine_id, machine_version, fingerprint, status, state_value, snapshot, error, seq, started_at, updated_at, finished_at';
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    runId: row.run_id,
+    volumeId: row.volume_id,
+    machineId: row.machine_id,
+    machineVersion: row.machine_version,
+    fingerprint: row.fingerprint,
+    status: row.status,
+    stateValue: row.state_value,
+    snapshot: row.snapshot,
+    error: row.error,
+    seq: Number(row.seq),
+    startedAt: new Date(row.started_at),
+    updatedAt: new Date(row.updated_at),
+    finishedAt: row.finished_at === null ? null : new Date(row.finished_at),
+  };
+}
+
+function toJournal(row: JournalRow): JournalEntry {
+  return {
+    runId: row.run_id,
+    step: row.step,
+    attempt: Number(row.attempt),
+    startedAt: new Date(row.started_at),
+    finishedAt: new Date(row.finished_at),
+    durationMs: Number(row.duration_ms),
+    outcome: row.outcome,
+    error: row.error,
+    detail: row.detail,
+  };
+}
+
+/** JSON for a jsonb parameter; undefined becomes SQL NULL. */
+function json(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+async function insertJournal(tx: Queryable, entries: readonly JournalEntry[]): Promise<void> {
+  for (const entry of entries) {
+    await tx.query(
+      `INSERT INTO gigi_boot_journal
+         (run_id, step, attempt, started_at, finished_at, duration_ms, outcome, error, detail)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)`,
+      [
+        entry.runId,
+        entry.step,
+        entry.attempt,
+        entry.startedAt,
+        entry.finishedAt,
+        Math.max(0, Math.round(entry.durationMs)),
+        entry.outcome,
+        entry.error,
+        json(entry.detail ?? null),
+      ],
+    );
+  }
+}
+
+export class SqlStore implements Store {
+  readonly kind: 'postgres' | 'pglite';
+  /** The underlying database, for tests and diagnostics; the Store methods are the API. */
+  readonly db: SqlDatabase;
+  private readonly backend: StoreBackend;
+
+  constructor(backend: StoreBackend) {
+    this.backend = backend;
+    this.kind = backend.kind;
+    this.db = backend.db;
+  }
+
+  private async wrap<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (isBootError(error)) throw error;
+      const { reason, transient } = this.backend.describeFailure(error);
+      throw new StoreError(`${action} failed (${this.kind} store): ${reason}`, {
+        hint: transient
+          ? 'The database connection was interrupted; gigi-boot retries, check that Postgres is up.'
+          : 'This looks like a schema or data problem; run `gigi-boot inspect` and report it if it persists.',
+        transient,
+        cause: error,
+      });
+    }
+  }
+
+  /** Why: the schema must be current before any run is read or written. */
+  async migrate(): Promise<void> {
+    await this.wrap('Applying schema migrations', () => applyMigrations(this.db));
+  }
+
+  /** Why: two boots of one volume must never run their steps at the same time. */
+  acquireBootLock(
+    volumeId: string,
+    options: { timeoutMs: number; onWait?: (holder: LockHolder | null) => void },
+  ): Promise<BootLock> {
+    return this.backend.acquireBootLock(volumeId, options);
+  }
+
+  /** Why: each boot attempt is one run row that checkpoints update in place. */
+  async startRun(run: {
+    volumeId: string;
+    machineId: string;
+    machineVersion: string;
+    fingerprint: string;
+  }): Promise<RunRecord> {
+    return this.wrap('Starting a boot run', async () => {
+      const rows = await this.db.query<RunRow>(
+        `INSERT INTO gigi_boot_runs (run_id, volume_id, machine_id, machine_version, fingerprint, status)
+         VALUES ($1, $2, $3, $4, $5, 'running')
+         RETURNING ${RUN_COLUMNS}`,
+        [randomUUID(), run.volumeId, run.machineId, run.machineVersion, run.fingerprint],
+      );
+      return toRun(rows[0]!);
+    });
+  }
+
+  /** Why: a boot decides whether to resume from the volume's latest run. */
+  async latestRun(volumeId: string): Promise<RunRecord | null> {
+    const runs = await this.listRuns(volumeId, 1);
+    return runs[0] ?? null;
+  }
+
+  /** Why: `inspect` shows a volume's recent runs, newest first. */
+  async listRuns(volumeId: string, limit = 20): Promise<RunRecord[]> {
+    return this.wrap('Listing boot runs', async () => {
+      const rows = await this.db.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM gigi_boot_runs WHERE volume_id = $1
+         ORDER BY started_at DESC, updated_at DESC LIMIT $2`,
+        [volumeId, limit],
+      );
+      return rows.map(toRun);
+    });
+  }
+
+  /** Why: a transition's state and the journal rows it finished must be durable together. */
+  async saveCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    await this.wrap(`Saving the checkpoint of run ${checkpoint.runId}`, () =>
+      this.db.transaction(async (tx) => {
+        const updated = await tx.query<{ run_id: string }>(
+          `UPDATE gigi_boot_runs
+             SET status = $2, state_value = $3::jsonb, snapshot = $4::jsonb, error = $5,
+                 seq = seq + 1, updated_at = clock_timestamp(),
+                 finished_at = CASE WHEN $6::boolean THEN clock_timestamp() ELSE NULL END
+           WHERE run_id = $1
+           RETURNING run_id`,
+          [
+            checkpoint.runId,
+            checkpoint.status,
+            json(checkpoint.stateValue),
+            json(checkpoint.snapshot),
+            checkpoint.error ?? null,
+            TERMINAL.has(checkpoint.status),
+          ],
+        );
+        if (updated.length === 0) {
+          throw new StoreError(`Cannot save a checkpoint: run ${checkpoint.runId} does not exist`, {
+            hint: 'Start the run with startRun() before checkpointing it (this is a gigi-boot bug).',
+          });
+        }
+        await insertJournal(tx, checkpoint.journal);
+        // Delivered to listeners on COMMIT only, so they never see an uncommitted checkpoint.
+        await tx.query('SELECT pg_notify($1, $2)', [PROGRESS_CHANNEL, checkpoint.runId]);
+      }),
+    );
+  }
+
+  /** Why: steps that finish outside a transition (e.g. on shutdown) still get journalled. */
+  async appendJournal(entries: JournalEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.wrap('Appending to the boot journal', () =>
+      this.db.transaction((tx) => insertJournal(tx, entries)),
+    );
+  }
+
+  /** Why: `inspect` and the tests read a run's step history in order. */
+  async journal(runId: string): Promise<JournalEntry[]> {
+    return this.wrap(`Reading the journal of run ${runId}`, async () => {
+      const rows = await this.db.query<JournalRow>(
+        `SELECT run_id, step, attempt, started_at, finished_at, duration_ms, outcome, error, detail
+         FROM gigi_boot_journal WHERE run_id = $1 ORDER BY id`,
+        [runId],
+      );
+      return rows.map(toJournal);
+    });
+  }
+
+  /** Why: the boot reuses what an earlier run wrote (tokens, users) instead of recreating it. Rows whose value is SQL NULL count as unset. */
+  async readConfig(): Promise<Map<string, ConfigRow>> {
+    return this.wrap('Reading the config table', async () => {
+      const rows = await this.db.query<{ key: string; value: string; created_at: Date; updated_at: Date }>(
+        'SELECT key, value, created_at, updated_at FROM config WHERE value IS NOT NULL ORDER BY key',
+      );
+      return new Map(
+        rows.map((row) => [
+          row.key,
+          {
+            key: row.key,
+            value: row.value,
+            createdAt: new Date(row.created_at),
+            updatedAt: new Date(row.updated_at),
+          },
+        ]),
+      );
+    });
+  }
+
+  /** Why: one key lookup without reading the whole table. */
+  async getConfigValue(key: string): Promise<string | undefined> {
+    return this.wrap(`Reading config key ${key}`, async () => {
+      const rows = await this.db.query<{ value: string | null }>('SELECT value FROM config WHERE key = $1', [
+        key,
+      ]);
+      return rows[0]?.value ?? undefined;
+    });
+  }
+
+  /** Why: the app reads its settings from `config`; all keys land together or not at all. */
+  async writeConfig(entries: Record<string, string>): Promise<void> {
+    const pairs = Object.entries(entries);
+    if (pairs.length === 0) return;
+    await this.wrap(`Writing config keys ${pairs.map(([key]) => key).join(', ')}`, () =>
+      this.db.transaction(async (tx) => {
+        for (const [key, value] of pairs) {
+          await tx.query(
+            `INSERT INTO config (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()
+             WHERE config.value IS DISTINCT FROM excluded.value`,
+            [key, value],
+          );
+        }
+      }),
+    );
+  }
+
+  /** Why: `inspect --follow` and tests react to checkpoints as they commit (LISTEN gigi_boot_progress). */
+  async onProgress(listener: (runId: string) => void): Promise<() => Promise<void>> {
+    return this.wrap('Listening for boot progress', () => this.backend.listen(PROGRESS_CHANNEL, listener));
+  }
+
+  /** Why: release the pool, the PGlite directory lock and any boot lock still held. */
+  async close(): Promise<void> {
+    await this.backend.close();
+  }
+}

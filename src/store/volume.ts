@@ -1,0 +1,61 @@
+// The volume's identity: a UUID written once into the data directory. Runs, checkpoints and
+// the boot lock are keyed by it, so a database shared by several volumes keeps them apart.
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StoreError } from '../errors.ts';
+
+export const VOLUME_ID_FILE = '.gigi-boot-volume-id';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function readExisting(file: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StoreError(`Cannot read the volume id file ${file}: ${(error as Error).message}`, {
+      hint: 'Check that the data directory (GIGI_DATA_DIR) is mounted and readable by gigi-boot.',
+      cause: error,
+    });
+  }
+  const id = text.trim();
+  if (!UUID.test(id)) {
+    throw new StoreError(
+      `The volume id file ${file} is corrupt: expected a single UUID, found ${JSON.stringify(text.slice(0, 40))}`,
+      {
+        hint: `Restore ${file} from a backup, or delete it to give this volume a new identity (its earlier boot runs will no longer be resumed).`,
+      },
+    );
+  }
+  return id.toLowerCase();
+}
+
+/** Why: every boot of a volume must agree on one id, even two boots racing on first start. */
+export async function readOrCreateVolumeId(dataDir: string): Promise<string> {
+  const file = join(dataDir, VOLUME_ID_FILE);
+  const existing = await readExisting(file);
+  if (existing !== undefined) return existing;
+
+  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(temp, `${randomUUID()}\n`, { mode: 0o644 });
+    // link() fails with EEXIST instead of overwriting: whoever links first wins, others read its id.
+    await link(temp, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new StoreError(`Cannot write the volume id file ${file}: ${(error as Error).message}`, {
+        hint: 'Check that the data directory (GIGI_DATA_DIR) is writable by gigi-boot.',
+        cause: error,
+      });
+    }
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+  const id = await readExisting(file);
+  if (id === undefined)
+    throw new StoreError(`The volume id file ${file} vanished right after it was written`);
+  return id;
+}
