@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/migrations.ts';
+import { BACKENDS, type BackendHarness } from './backends.ts';
+import type { SqlStore } from '../../src/store/sql-store.ts';
+
+async function columns(store: SqlStore, table: string): Promise<string[]> {
+  const rows = await store.db.query<{ column: string }>(
+    `SELECT column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '-') AS column
+     FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1
+     ORDER BY ordinal_position`,
+    [table],
+  );
+  return rows.map((row) => row.column);
+}
+
+describe.each(BACKENDS)('migrations ($name)', (backend) => {
+  let harness: BackendHarness;
+  const stores: SqlStore[] = [];
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+    await harness.cleanup();
+  });
+
+  it('creates the schema on a fresh database and is idempotent', async () => {
+    harness = await backend.create();
+    const store = await harness.open();
+    stores.push(store);
+    await store.migrate();
+    await store.migrate();
+
+    const versions = await store.db.query<{ version: number }>(
+      'SELECT version FROM gigi_boot_schema_migrations ORDER BY version',
+    );
+    expect(versions.map((row) => row.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await columns(store, 'config')).toEqual([
+      'key text NO -',
+      'value text YES -',
+      'created_at timestamp with time zone NO now()',
+      'updated_at timestamp with time zone NO now()',
+    ]);
+    expect((await columns(store, 'gigi_boot_runs')).map((c) => c.split(' ')[0])).toEqual([
+      'run_id',
+      'volume_id',
+      'machine_id',
+      'machine_version',
+      'fingerprint',
+      'status',
+      'state_value',
+      'snapshot',
+      'error',
+      'seq',
+      'started_at',
+      'updated_at',
+      'finished_at',
+    ]);
+    expect((await columns(store, 'gigi_boot_journal')).map((c) => c.split(' ')[0])).toEqual([
+      'id',
+      'run_id',
+      'step',
+      'attempt',
+      'started_at',
+      'finished_at',
+      'duration_ms',
+      'outcome',
+      'error',
+      'detail',
+    ]);
+    const indexes = await store.db.query<{ indexdef: string }>(
+      "SELECT indexdef FROM pg_indexes WHERE tablename = 'gigi_boot_runs'",
+    );
+    expect(indexes.map((i) => i.indexdef).join('\n')).toMatch(/\(volume_id, started_at DESC\)/);
+  });
+
+  it('keeps a config table the app created already, with its rows and shape', async () => {
+    harness = await backend.create();
+    await harness.asApp(`
+      CREATE TABLE config (
+        key text PRIMARY KEY,
+        value text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        note text
+      );
+      INSERT INTO config (key, value, created_at) VALUES ('APP_SETTING', 'kept', '2020-01-01T00:00:00Z');
+    `);
+    const store = await harness.open();
+    stores.push(store);
+    await store.migrate();
+
+    expect((await columns(store, 'config')).map((c) => c.split(' ')[0])).toEqual([
+      'key',
+      'value',
+      'created_at',
+      'updated_at',
+      'note',
+    ]);
+    const config = await store.readConfig();
+    expect(config.get('APP_SETTING')?.value).toBe('kept');
+    expect(config.get('APP_SETTING')?.createdAt.toISOString()).toBe('2020-01-01T00:00:00.000Z');
+  });
+
+  it('serialises concurrent migrations so each version is applied once', async () => {
+    harness = await backend.create();
+    const first = await harness.open();
+    stores.push(first);
+    // Postgres: two processes' worth of connections; PGlite: one process, concurrent callers.
+    const second = backend.name === 'postgres' ? await harness.open() : first;
+    if (second !== first) stores.push(second);
+    await Promise.all([first.migrate(), second.migrate(), first.migrate()]);
+    const versions = await first.db.query<{ version: number }>(
+      'SELECT version FROM gigi_boot_schema_migrations ORDER BY version',
+    );
+    expect(versions.map((row) => row.version)).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+});
