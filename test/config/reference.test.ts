@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { renderEnvReference } from '../../src/config/reference.ts';
+import { ENV_VAR_NAMES, SECRET_ENV_VARS } from '../../src/config/schema.ts';
+
+const README = new URL('../../README.md', import.meta.url);
+
+function tableInReadme(readme: string): string {
+  const lines = readme.split('\n');
+  const start = lines.indexOf('<!-- env:start -->');
+  const end = lines.indexOf('<!-- env:end -->');
+  expect(start, 'README.md has a line <!-- env:start -->').toBeGreaterThanOrEqual(0);
+  expect(end, 'README.md has a line <!-- env:end --> after env:start').toBeGreaterThan(start);
+  return lines
+    .slice(start + 1, end)
+    .join('\n')
+    .trim();
+}
+
+describe('environment reference', () => {
+  it('README.md holds exactly the generated table (regenerate: npx tsx src/config/print-reference.ts)', async () => {
+    const readme = await readFile(README, 'utf8');
+    expect(tableInReadme(readme)).toBe(renderEnvReference());
+  });
+
+  it('documents every variable once, with a description, and marks exactly the secrets', () => {
+    const rows = renderEnvReference().split('\n').slice(2);
+    expect(rows).toHaveLength(ENV_VAR_NAMES.length);
+    for (const [i, name] of ENV_VAR_NAMES.entries()) {
+      const cells = rows[i]!.split(' | ').map((c) => c.replace(/^\|/, '').trim());
+      expect(cells[0]).toBe(`\`${name}\``);
+      expect(cells[2]).toBe(SECRET_ENV_VARS.includes(name) ? `yes (or \`${name}_FILE\`)` : 'no');
+      expect(cells[3]!.replace(/\|$/, '').trim().length).toBeGreaterThan(10);
+    }
+    expect([...SECRET_ENV_VARS].sort()).toEqual([
+      'ADMIN_PASSWORD',
+      'CLAUDE_TOKEN',
+      'DATABASE_URL',
+      'TELEGRAM_TOKEN',
+    ]);
+  });
+
+  it('shows the defaults loadConfig applies, as an operator writes them', () => {
+    const table = renderEnvReference();
+    const defaultOf = (name: string) => {
+      const row = table.split('\n').find((r) => r.startsWith(`| \`${name}\` `))!;
+      return row.split(' | ')[1]!.trim();
+    };
+    expect(defaultOf('GIGI_DATA_DIR')).toBe('`/data`');
+    expect(defaultOf('GIGI_BOOT_LOCK_TIMEOUT')).toBe('`10m`');
+    expect(defaultOf('ADMIN_EMAIL')).toBe('`<ADMIN_USER>@gigi.local`');
+    expect(defaultOf('DATABASE_URL')).toBe('—');
+  });
+});
