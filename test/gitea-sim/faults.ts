@@ -1,0 +1,94 @@
+// Test-only fault injection, driven by the JSON file named in GITEA_SIM_FAULTS. The file is
+// re-read on every use so a test can change faults live; `times` counters live next to it
+// (`<file>.counters.json`) so they survive a restart of the simulator.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+export type FaultRule =
+  | {
+      id?: string;
+      method?: string;
+      path: string;
+      action: 'status';
+      status: number;
+      message?: string;
+      times?: number;
+    }
+  | { id?: string; method?: string; path: string; action: 'slow'; delayMs: number; times?: number }
+  | { id?: string; method?: string; path: string; action: 'die'; times?: number }
+  | { id?: string; method?: string; path: string; action: 'refuse'; times?: number };
+
+export interface CliFault {
+  id?: string;
+  command: string; // e.g. "admin user create"
+  message: string; // printed as `Command error: <message>`
+  times?: number;
+}
+
+export interface FaultsConfig {
+  startupDelayMs?: number;
+  rules?: FaultRule[];
+  cliFaults?: CliFault[];
+}
+
+function faultsPath(): string | undefined {
+  return process.env.GITEA_SIM_FAULTS || undefined;
+}
+
+/** The current faults file, or an empty config when unset or missing. */
+export function readFaults(): FaultsConfig {
+  const path = faultsPath();
+  if (!path || !existsSync(path)) return {};
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as FaultsConfig;
+  } catch {
+    return {}; // half-written by the test: treat as no faults this time
+  }
+}
+
+function countersPath(path: string): string {
+  return `${path}.counters.json`;
+}
+
+function readCounters(path: string): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(countersPath(path), 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+/** Consume one use of a rule with `times`; false when it is used up. */
+function consume(key: string, times: number | undefined): boolean {
+  const path = faultsPath();
+  if (times === undefined || !path) return true;
+  const counters = readCounters(path);
+  const used = counters[key] ?? 0;
+  if (used >= times) return false;
+  counters[key] = used + 1;
+  const tmp = `${countersPath(path)}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(counters));
+  renameSync(tmp, countersPath(path));
+  return true;
+}
+
+/** The first matching HTTP rule that still has uses left (and use it up). */
+export function matchRule(method: string, path: string): FaultRule | undefined {
+  const rules = readFaults().rules ?? [];
+  for (const [index, rule] of rules.entries()) {
+    if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
+    const matches = rule.path.endsWith('*') ? path.startsWith(rule.path.slice(0, -1)) : rule.path === path;
+    if (!matches) continue;
+    if (consume(rule.id ?? `rule:${index}`, rule.times)) return rule;
+  }
+  return undefined;
+}
+
+/** The CLI fault for this command, if any is armed (and use it up). */
+export function matchCliFault(command: string): CliFault | undefined {
+  const faults = readFaults().cliFaults ?? [];
+  for (const [index, fault] of faults.entries()) {
+    if (fault.command !== command) continue;
+    if (consume(fault.id ?? `cli:${index}`, fault.times)) return fault;
+  }
+  return undefined;
+}

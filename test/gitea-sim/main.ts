@@ -1,0 +1,108 @@
+// Entry point of the simulated `gitea` binary: urfave/cli-like command dispatch and exit codes.
+import { runUserCreate, USER_CREATE_FLAGS } from './cli/admin-user-create.ts';
+import { FlagValues, GLOBAL_FLAGS, parseFlags, UsageError, type FlagSpec } from './cli/args.ts';
+import { CommandError } from './cli/context.ts';
+import { GENERATE_TOKEN_FLAGS, runGenerateAccessToken } from './cli/generate-access-token.ts';
+import { runGenerateSecret } from './cli/generate-secret.ts';
+import type { GlobalOptions } from './settings.ts';
+
+const WEB_FLAGS: FlagSpec[] = [
+  { name: 'port', aliases: ['p'], type: 'string' },
+  { name: 'install-port', type: 'string' },
+  { name: 'pid', aliases: ['P'], type: 'string' },
+  { name: 'quiet', aliases: ['q'], type: 'bool' },
+  { name: 'verbose', type: 'bool' },
+];
+
+const USAGE = `NAME:
+   gitea - A painless self-hosted Git service
+
+USAGE:
+   gitea [global options] command [command options]
+
+COMMANDS:
+   web       Start Gitea web server
+   admin     Perform common administrative operations
+   generate  Generate Gitea's secrets/keys/tokens
+`;
+
+function globalsOf(values: Map<string, string>): GlobalOptions {
+  return {
+    config: values.get('config'),
+    workPath: values.get('work-path'),
+    customPath: values.get('custom-path'),
+  };
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const values = new Map<string, string>();
+  let { positional } = parseFlags(argv, GLOBAL_FLAGS, values);
+  const peek = (): string | undefined => positional[0];
+  const next = (specs: FlagSpec[]): string | undefined => {
+    const word = positional[0];
+    ({ positional } = parseFlags(positional.slice(1), [...GLOBAL_FLAGS, ...specs], values));
+    return word;
+  };
+  if (values.has('help')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.has('version')) {
+    process.stdout.write(
+      'Gitea version 1.24.7 built with GNU Make 4.3, go1.24.9 : bindata, sqlite, sqlite_unlock_notify\n',
+    );
+    return 0;
+  }
+  const cmd = positional[0];
+  if (cmd === 'web' || cmd === undefined) {
+    if (cmd) next(WEB_FLAGS);
+    if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
+    const { runWeb } = await import('./web.ts');
+    return runWeb(globalsOf(values), new FlagValues(values, WEB_FLAGS));
+  }
+  if (cmd === 'generate') {
+    next([]);
+    const sub = next([]);
+    if (sub !== 'secret')
+      throw new UsageError(sub ? `No help topic for '${sub}'` : 'a subcommand is required: secret');
+    runGenerateSecret(positional);
+    return 0;
+  }
+  if (cmd === 'admin') {
+    next([]);
+    const group = peek();
+    if (group !== 'user')
+      throw new UsageError(group ? `No help topic for '${group}'` : 'a subcommand is required');
+    next([]);
+    const action = peek();
+    if (action === 'create') {
+      next(USER_CREATE_FLAGS);
+      runUserCreate(globalsOf(values), new FlagValues(values, USER_CREATE_FLAGS));
+      return 0;
+    }
+    if (action === 'generate-access-token') {
+      next(GENERATE_TOKEN_FLAGS);
+      runGenerateAccessToken(globalsOf(values), new FlagValues(values, GENERATE_TOKEN_FLAGS));
+      return 0;
+    }
+    throw new UsageError(action ? `No help topic for '${action}'` : 'a subcommand is required');
+  }
+  throw new UsageError(`No help topic for '${cmd}'`);
+}
+
+/** Run with argv (without node and script); resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`Incorrect Usage: ${error.message}\n\n${USAGE}`);
+      return 1;
+    }
+    if (error instanceof CommandError) {
+      process.stderr.write(`Command error: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
