@@ -90,6 +90,16 @@ export class GiteaClient {
     return new GiteaClient({ baseUrl: this.baseUrl, auth, timeoutMs: this.timeoutMs, secrets: this.secrets });
   }
 
+  /** The same client, also keeping `extra` values out of its error messages. */
+  withSecrets(extra: readonly string[]): GiteaClient {
+    return new GiteaClient({
+      baseUrl: this.baseUrl,
+      auth: this.auth,
+      timeoutMs: this.timeoutMs,
+      secrets: [...this.secrets, ...extra],
+    });
+  }
+
   private redact(text: string): string {
     return redactValues(text, this.secrets);
   }
