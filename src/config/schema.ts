@@ -169,7 +169,7 @@ function email(value: string | undefined, ctx: Ctx): string | undefined {
 function adminPassword(value: string | undefined, ctx: Ctx): string | undefined {
   if (value === undefined) return undefined;
   if (INSECURE_PASSWORDS.includes(value.toLowerCase())) {
-    return fail(ctx, 'is a well-known default password; choose a unique one (value not shown)');
+    return fail(ctx, 'is a well-known default; choose a unique one (value not shown)');
   }
   if (value.length < MIN_PASSWORD_LENGTH) {
     return fail(ctx, `expected at least ${MIN_PASSWORD_LENGTH} characters (value not shown)`);
