@@ -92,6 +92,15 @@ async function resolveSecretFiles(
   return fromFile;
 }
 
+function urlPassword(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(new URL(value).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function scrub(message: string, secrets: readonly string[]): string {
   return secrets.reduce(
     (m, s) => (s.length >= MIN_SCRUB_LENGTH ? m.split(s).join('[redacted]') : m),
@@ -124,6 +133,8 @@ export async function loadConfig(
   }
   if (issues.length > 0 || !result.success) {
     const secrets = [...secretNames].flatMap((n) => (input[n] === undefined ? [] : [input[n]]));
+    const dbPassword = urlPassword(input.DATABASE_URL);
+    if (dbPassword) secrets.push(dbPassword);
     throw new ConfigError(
       issues.map((i) => scrub(i, secrets)),
       { hint: 'Fix the environment variables listed above; README.md#configuration lists every setting.' },

@@ -454,6 +454,11 @@ describe('loadConfig never shows a secret', () => {
       'secret-999',
     ],
     [
+      "DATABASE_URL's password pasted into a non-secret variable",
+      { DATABASE_URL: 'postgres://gigi:db-pass-in-url@db/gigi', ORG_NAME: 'db-pass-in-url!' },
+      'db-pass-in-url',
+    ],
+    [
       'a secret pasted into a non-secret variable',
       { ...EXTERNAL, ADMIN_PASSWORD: 'correct-horse-battery', ORG_NAME: 'correct-horse-battery!' },
       'correct-horse-battery',

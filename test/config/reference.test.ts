@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { renderEnvReference } from '../../src/config/reference.ts';
 import { ENV_VAR_NAMES, SECRET_ENV_VARS } from '../../src/config/schema.ts';
@@ -21,6 +22,13 @@ describe('environment reference', () => {
   it('README.md holds exactly the generated table (regenerate: npx tsx src/config/print-reference.ts)', async () => {
     const readme = await readFile(README, 'utf8');
     expect(tableInReadme(readme)).toBe(renderEnvReference());
+  });
+
+  it('print-reference.ts prints the same table, for regenerating the README', async () => {
+    const { stdout } = await execa('npx', ['tsx', 'src/config/print-reference.ts'], {
+      cwd: new URL('../..', import.meta.url),
+    });
+    expect(stdout).toBe(renderEnvReference());
   });
 
   it('documents every variable once, with a description, and marks exactly the secrets', () => {
