@@ -146,13 +146,14 @@ function giteaName(value: string, ctx: Ctx): string {
     : fail(ctx, `expected a Gitea user/org name: ${problem}; got ${showValue(value)}`);
 }
 
-const OS_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+// Portable POSIX user names (letters, digits, `.`, `_`, `-`, not starting with `-` or `.`).
+const OS_USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 function osUser(value: string, ctx: Ctx): string {
   return OS_USER.test(value)
     ? value
     : fail(
         ctx,
-        `expected an OS user name (lowercase letters, digits, "_", "-", at most 32), got ${showValue(value)}`,
+        `expected an OS user name (letters, digits, "_", "-", ".", starting with a letter or "_", at most 32 characters), got ${showValue(value)}`,
       );
 }
 

@@ -117,7 +117,7 @@ describe('loadConfig defaults', () => {
       TELEGRAM_TOKEN: '123456:ABC-def',
       CLAUDE_TOKEN: 'sk-ant-xyz',
       GITEA_TOKEN_SCOPES: 'write:repository,read:user',
-      GIGI_BOOT_GITEA_USER: 'git',
+      GIGI_BOOT_GITEA_USER: 'Git.Runner',
       GIGI_BOOT_GITEA_READY_TIMEOUT: '2m',
       GIGI_BOOT_LOCK_TIMEOUT: '1h',
       GIGI_BOOT_GITEA_STOP_TIMEOUT: '1500',
@@ -142,7 +142,7 @@ describe('loadConfig defaults', () => {
       telegramToken: '123456:ABC-def',
       claudeToken: 'sk-ant-xyz',
       tokenScopes: ['write:repository', 'read:user'],
-      giteaRunUser: 'git',
+      giteaRunUser: 'Git.Runner',
       deadlines: { giteaReadyMs: 120_000, lockWaitMs: 3_600_000, giteaStopMs: 1500, httpRequestMs: 2500 },
       retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 750 },
     });
@@ -221,6 +221,8 @@ describe('loadConfig rejects each invalid variable, naming it and what it expect
       /^GITEA_TOKEN_SCOPES: expected at least one read:\/write:\/all scope/,
     ],
     ['GIGI_BOOT_GITEA_USER', 'Gigi User', /^GIGI_BOOT_GITEA_USER: expected an OS user name/],
+    ['GIGI_BOOT_GITEA_USER', 'gigi;id', /^GIGI_BOOT_GITEA_USER: expected an OS user name/],
+    ['GIGI_BOOT_GITEA_USER', '-u0', /^GIGI_BOOT_GITEA_USER: expected an OS user name/],
     [
       'GIGI_BOOT_GITEA_READY_TIMEOUT',
       'soon',
