@@ -204,18 +204,23 @@ async function findOwnersTeam(api: GiteaClient, org: string, signal?: AbortSigna
   );
 }
 
-/** Why: make `username` an owner of `org`; PUT team member is idempotent (204 either way, §E.2). */
+/** Why: make `username` an owner of `org`: check membership, PUT only when missing (PUT is idempotent anyway, §E.2). */
 export async function ensureOwner(options: {
   api: GiteaClient;
   org: string;
   username: string;
   signal?: AbortSignal;
-}): Promise<{ action: 'ensured'; teamId: number }> {
+}): Promise<{ action: 'added' | 'existed'; teamId: number }> {
   const teamId = await findOwnersTeam(options.api, options.org, options.signal);
-  await options.api.call('PUT', `/teams/${teamId}/members/${seg(options.username)}`, {
-    signal: options.signal,
-  });
-  return { action: 'ensured', teamId };
+  const member = `/teams/${teamId}/members/${seg(options.username)}`;
+  try {
+    await options.api.get(member, UserSchema, { signal: options.signal });
+    return { action: 'existed', teamId };
+  } catch (error) {
+    if (!isApiStatus(error, 404)) throw error;
+  }
+  await options.api.call('PUT', member, { signal: options.signal });
+  return { action: 'added', teamId };
 }
 
 // ---------------------------------------------------------------------------------------------

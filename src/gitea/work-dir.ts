@@ -14,7 +14,12 @@ export interface EnsureWorkDirOptions {
 
 /** Why: create the Gitea work dir (and sub-dirs) owned by the run user; repairs ownership on re-run. */
 export async function ensureWorkDir(options: EnsureWorkDirOptions): Promise<void> {
-  const dirs = [options.workDir, ...(options.subdirs ?? []).map((d) => join(options.workDir, d))];
+  // Every level below the work dir, so an intermediate dir (custom/ of custom/conf) is not left root-only.
+  const dirs = [options.workDir];
+  for (const sub of options.subdirs ?? []) {
+    const parts = sub.split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i += 1) dirs.push(join(options.workDir, ...parts.slice(0, i)));
+  }
   for (const dir of dirs) {
     try {
       await mkdir(dir, { recursive: true, mode: 0o750 });
