@@ -84,7 +84,8 @@ export async function createUserWithCli(options: CreateUserWithCliOptions): Prom
   if (/user already exists/i.test(stderr)) return { created: false };
 
   const tail = outputTail(redactGiteaOutput(combined, [password]));
-  const reason = /Command error: (.*)/.exec(stderr)?.[1] ?? tail.split('\n').pop() ?? '';
+  const reason =
+    /Command error: (.*)/.exec(stderr)?.[1] ?? /\[F\] (.*)/.exec(combined)?.[1] ?? tail.split('\n').pop() ?? '';
   const safeReason = redactGiteaOutput(reason, [password]);
   const exitCode = result.exitCode ?? undefined;
   if (/database is locked|SQLITE_BUSY/i.test(combined))

@@ -1,7 +1,7 @@
 // A Gitea for the integration tests, brought up with gigi-boot's own modules (app.ini, work dir,
 // temporary process, waitForApi) — the simulator by default, a real Gitea when GITEA_BIN is set
 // (the harness picks the binary), so the suite runs unchanged against both.
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ensureAppIni } from '../../src/gitea/app-ini.ts';
@@ -32,8 +32,12 @@ export interface TestGitea {
 }
 
 /** A temp root with a faults file the simulator re-reads on every request (ignored by a real Gitea). */
-export function prepareFaults(root: string): string {
-  const faultsPath = join(root, 'faults.json');
+export function prepareFaults(root: string, runAs: RunAs): string {
+  // The simulator (running as the Gitea user) keeps fault counters next to this file.
+  const dir = join(root, 'faults');
+  mkdirSync(dir, { mode: 0o755 });
+  if (runAs.switchUser) chownSync(dir, runAs.uid, runAs.gid);
+  const faultsPath = join(dir, 'faults.json');
   writeFileSync(faultsPath, '{}');
   chmodSync(faultsPath, 0o644);
   process.env.GITEA_SIM_FAULTS = faultsPath;
@@ -44,9 +48,9 @@ export function prepareFaults(root: string): string {
 export async function startTestGitea(): Promise<TestGitea> {
   const root = mkdtempSync(join(tmpdir(), 'gigi-gitea-'));
   chmodSync(root, 0o755);
-  const faultsPath = prepareFaults(root);
   const workDir = join(root, 'gitea');
   const runAs = await resolveRunAs(RUN_USER);
+  const faultsPath = prepareFaults(root, runAs);
   await ensureWorkDir({ workDir, runAs, subdirs: ['custom/conf'] });
   const configPath = join(workDir, 'custom', 'conf', 'app.ini');
   const port = await freePort();
