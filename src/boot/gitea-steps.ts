@@ -1,0 +1,223 @@
+// The boot steps that talk to Gitea. Each one is check-then-create and saves what it learns
+// (generated passwords, the token value, the webhook id) in the same step, because a resumed
+// boot re-runs the step that was in flight and Gitea shows a token or password only once.
+import type { StepInput, StepOutput } from '../../machines/boot.ts';
+import { GIGI_GITEA_USERNAME } from '../config/gitea-names.ts';
+import { GiteaApiError, GiteaProcessError } from '../errors.ts';
+import { basic, GiteaClient, waitForApi } from '../gitea/api.ts';
+import {
+  ensureExternalUserExists,
+  ensureOrg,
+  ensureOwner,
+  ensureSystemWebhook,
+  ensureUserExists,
+  recreateToken,
+} from '../gitea/ensure.ts';
+import { UserSchema } from '../gitea/schemas.ts';
+import { CONFIG_KEYS } from './config-keys.ts';
+import type { StepContext } from './compose.ts';
+import type { StepImplementations } from './run-boot.ts';
+
+/** The name of gigi's API token in Gitea (deleted and recreated on every run of createTokens). */
+export const GIGI_TOKEN_NAME = 'gigi-app';
+
+type GiteaStepName =
+  | 'awaitApi'
+  | 'checkExternalGitea'
+  | 'createUsers'
+  | 'createTokens'
+  | 'createOrg'
+  | 'addOwner'
+  | 'registerWebhook';
+
+function isInternal(input: StepInput): boolean {
+  return input.modes?.gitea !== 'external';
+}
+
+/** The email of the `gigi` account: distinct from the admin's, which Gitea requires. */
+export function gigiEmail(adminEmail: string): string {
+  const candidate = 'gigi@gigi.local';
+  return candidate.toLowerCase() === adminEmail.toLowerCase() ? 'gigi-app@gigi.local' : candidate;
+}
+
+export function giteaSteps(ctx: StepContext): Pick<StepImplementations, GiteaStepName> {
+  const { config, store, redactor } = ctx;
+  const internalBaseUrl = `http://127.0.0.1:${config.giteaHttpPort}`;
+  const baseUrl = (input: StepInput) => (isInternal(input) ? internalBaseUrl : config.giteaUrl!);
+
+  /** Internal mode: a resumed boot finds no temporary Gitea (it died with the old process). */
+  const ready = async (input: StepInput, signal: AbortSignal) => {
+    if (!isInternal(input)) return;
+    await ctx.ensureGiteaRunning(signal);
+    await waitForApi({ baseUrl: internalBaseUrl, timeoutMs: config.deadlines.giteaReadyMs, signal });
+  };
+
+  const adminPassword = async (input: StepInput): Promise<string> => {
+    if (!isInternal(input)) return config.adminPassword!;
+    const stored = await ctx.storedSecret(CONFIG_KEYS.adminPassword);
+    if (!stored) {
+      throw new GiteaProcessError(
+        {
+          message: `the admin password of "${config.adminUser}" is not in the config table (${CONFIG_KEYS.adminPassword})`,
+        },
+        {
+          hint: 'the boot was interrupted between creating the admin and saving its password: reset it with `gitea admin user change-password`, store it as admin_password, and run again',
+        },
+      );
+    }
+    return stored;
+  };
+
+  const adminApi = async (input: StepInput) =>
+    new GiteaClient({
+      baseUrl: baseUrl(input),
+      auth: basic(config.adminUser, await adminPassword(input)),
+      timeoutMs: config.deadlines.httpRequestMs,
+    });
+
+  /** Create one user through the CLI and save its generated password before anything else. */
+  const createInternalUser = async (
+    username: string,
+    email: string,
+    admin: boolean,
+    passwordKey: string,
+    signal: AbortSignal,
+  ) => {
+    const result = await ensureUserExists({
+      bin: config.giteaBin,
+      configPath: ctx.paths.appIni,
+      workDir: ctx.paths.giteaWorkDir,
+      runAs: await ctx.runAs(),
+      username,
+      email,
+      admin,
+      signal,
+    });
+    if (result.action === 'created') {
+      redactor.add(result.password);
+      await store.writeConfig({ [passwordKey]: result.password });
+      return 'created';
+    }
+    if (!(await ctx.storedSecret(passwordKey))) {
+      throw new GiteaProcessError(
+        { message: `user "${username}" exists in Gitea but its password was never saved (${passwordKey})` },
+        {
+          hint: `an earlier boot was interrupted right after creating "${username}": reset its password with \`gitea admin user change-password --username ${username}\`, insert it into the config table as ${passwordKey}, then run again`,
+        },
+      );
+    }
+    return 'existed';
+  };
+
+  return {
+    awaitApi: async (input, signal): Promise<StepOutput> => {
+      await ctx.ensureGiteaRunning(signal);
+      const { version } = await waitForApi({
+        baseUrl: internalBaseUrl,
+        timeoutMs: config.deadlines.giteaReadyMs,
+        signal,
+      });
+      return { outcome: `ready (Gitea ${version})` };
+    },
+
+    checkExternalGitea: async (input, signal): Promise<StepOutput> => {
+      const { version } = await waitForApi({
+        baseUrl: baseUrl(input),
+        timeoutMs: config.deadlines.giteaReadyMs,
+        signal,
+      });
+      const api = await adminApi(input);
+      const me = await api.get('/user', UserSchema, { signal });
+      if ((me as { is_admin?: unknown }).is_admin !== true) {
+        throw new GiteaApiError(
+          {
+            method: 'GET',
+            path: '/user',
+            status: 200,
+            message: `"${config.adminUser}" is not a site admin of ${config.giteaUrl}`,
+          },
+          { hint: 'ADMIN_USER/ADMIN_PASSWORD must be the credentials of a Gitea site administrator' },
+        );
+      }
+      return { outcome: `reachable (Gitea ${version})` };
+    },
+
+    createUsers: async (input, signal): Promise<StepOutput> => {
+      await ready(input, signal);
+      if (!isInternal(input)) {
+        const api = await adminApi(input);
+        await ensureExternalUserExists({ api, username: config.adminUser, signal });
+        await ensureExternalUserExists({ api, username: GIGI_GITEA_USERNAME, signal });
+        return { outcome: 'existed' };
+      }
+      const admin = await createInternalUser(
+        config.adminUser,
+        config.adminEmail,
+        true,
+        CONFIG_KEYS.adminPassword,
+        signal,
+      );
+      const gigi = await createInternalUser(
+        GIGI_GITEA_USERNAME,
+        gigiEmail(config.adminEmail),
+        false,
+        CONFIG_KEYS.giteaPassword,
+        signal,
+      );
+      return { outcome: `admin ${admin}, gigi ${gigi}` };
+    },
+
+    createTokens: async (input, signal): Promise<StepOutput> => {
+      await ready(input, signal);
+      const api = await adminApi(input);
+      const result = await recreateToken({
+        api,
+        owner: GIGI_GITEA_USERNAME,
+        name: GIGI_TOKEN_NAME,
+        scopes: config.tokenScopes,
+        signal,
+      });
+      redactor.add(result.token);
+      await store.writeConfig({ [CONFIG_KEYS.giteaToken]: result.token });
+      return { outcome: result.action };
+    },
+
+    createOrg: async (input, signal): Promise<StepOutput> => {
+      await ready(input, signal);
+      const result = await ensureOrg({ api: await adminApi(input), name: config.orgName, signal });
+      return { outcome: result.action };
+    },
+
+    addOwner: async (input, signal): Promise<StepOutput> => {
+      await ready(input, signal);
+      const result = await ensureOwner({
+        api: await adminApi(input),
+        org: config.orgName,
+        username: GIGI_GITEA_USERNAME,
+        signal,
+      });
+      return { outcome: result.action };
+    },
+
+    registerWebhook: async (input, signal): Promise<StepOutput> => {
+      await ready(input, signal);
+      const secret = await ctx.storedSecret(CONFIG_KEYS.webhookSecret);
+      if (!secret)
+        throw new GiteaProcessError(
+          { message: 'the webhook secret is missing from the config table' },
+          { hint: 'run again: prepareSecrets creates it' },
+        );
+      const knownRaw = await store.getConfigValue(CONFIG_KEYS.webhookId);
+      const knownId = knownRaw && /^\d+$/.test(knownRaw) ? Number(knownRaw) : undefined;
+      const result = await ensureSystemWebhook({
+        api: await adminApi(input),
+        url: config.webhookUrl,
+        secret,
+        knownId,
+        signal,
+      });
+      await store.writeConfig({ [CONFIG_KEYS.webhookId]: String(result.id) });
+      return { outcome: result.action };
+    },
+  };
+}

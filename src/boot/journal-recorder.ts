@@ -1,0 +1,111 @@
+// Wraps each step actor so every attempt leaves one journal row (start, finish, duration,
+// outcome, redacted error). Rows wait here until the next checkpoint writes them in the same
+// transaction as the state they led to.
+import { fromPromise } from 'xstate';
+import type { BootStep, StepInput, StepOutput } from '../../machines/boot.ts';
+import { isBootError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Redactor } from '../log/redactor.ts';
+import type { JournalEntry } from '../store/types.ts';
+
+export type StepImplementation = (input: StepInput, signal: AbortSignal) => Promise<StepOutput>;
+
+/** A JSON-safe, secret-free copy of an error that keeps what the machine decides on. */
+export function redactError(
+  error: unknown,
+  redactor: Redactor,
+): Error & { transient: boolean; hint?: string; domain?: string } {
+  const source = error instanceof Error ? error : new Error(String(error));
+  const copy = new Error(redactor.redact(source.message)) as Error & {
+    transient: boolean;
+    hint?: string;
+    domain?: string;
+  };
+  copy.name = source.name;
+  copy.transient = isBootError(error) ? error.transient : false;
+  if (isBootError(error)) {
+    if (error.hint) copy.hint = redactor.redact(error.hint);
+    copy.domain = error.domain;
+  }
+  return copy;
+}
+
+export class JournalRecorder {
+  #pending: JournalEntry[] = [];
+  readonly #bump = new Set<BootStep>();
+
+  constructor(
+    private readonly runId: () => string,
+    private readonly redactor: Redactor,
+    private readonly logger: Logger,
+  ) {}
+
+  /** A step that was in flight when the last boot died re-runs as a new attempt. */
+  markInterrupted(step: BootStep): void {
+    this.#bump.add(step);
+  }
+
+  push(entry: Omit<JournalEntry, 'runId'>): void {
+    this.#pending.push({
+      ...entry,
+      runId: this.runId(),
+      error: entry.error === null ? null : this.redactor.redact(entry.error),
+    });
+  }
+
+  /** Rows finished since the last checkpoint; the caller writes them. */
+  take(): JournalEntry[] {
+    const rows = this.#pending;
+    this.#pending = [];
+    return rows;
+  }
+
+  /** Wrap a step implementation as a promise actor that journals each attempt. */
+  instrument(step: BootStep, implementation: StepImplementation) {
+    return fromPromise<StepOutput, StepInput>(async ({ input, signal }) => {
+      const attempt = input.attempt + (this.#bump.has(step) ? 1 : 0);
+      const startedAt = new Date();
+      this.logger.info({ event: 'step.start', step, attempt }, `${step}: attempt ${attempt}`);
+      try {
+        const output = await implementation(input, signal);
+        const finishedAt = new Date();
+        const durationMs = finishedAt.getTime() - startedAt.getTime();
+        this.push({
+          step,
+          attempt,
+          startedAt,
+          finishedAt,
+          durationMs,
+          outcome: output.outcome === 'skipped' ? 'skipped' : 'ok',
+          error: output.degraded ?? null,
+          detail: { outcome: output.outcome ?? 'done', ...(output.degraded ? { degraded: true } : {}) },
+        });
+        this.logger.info(
+          { event: 'step.done', step, attempt, durationMs, outcome: output.outcome ?? 'done' },
+          `${step}: ${output.outcome ?? 'done'} in ${durationMs} ms`,
+        );
+        return output;
+      } catch (error) {
+        const safe = redactError(error, this.redactor);
+        if (signal.aborted) throw safe; // interrupted: the runner journals it as such
+        const finishedAt = new Date();
+        const durationMs = finishedAt.getTime() - startedAt.getTime();
+        this.push({
+          step,
+          attempt,
+          startedAt,
+          finishedAt,
+          durationMs,
+          outcome: 'error',
+          error: safe.message,
+          detail: safe.hint ? { hint: safe.hint } : null,
+        });
+        this.logger.warn(
+          { event: 'step.error', step, attempt, durationMs, transient: safe.transient, err: safe },
+          `${step}: ${safe.message}`,
+        );
+        throw safe;
+      }
+    });
+  }
+}

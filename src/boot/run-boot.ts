@@ -1,0 +1,286 @@
+// Drives one boot of a volume: decide how to start (fresh, resume, warm), run the machine with
+// the real step implementations, and checkpoint every macrostep — state, snapshot and the
+// journal rows it produced — to the store in one transaction each, serially.
+import { createActor, type Actor, type AnyActorLogic, type Snapshot } from 'xstate';
+import {
+  BOOT_STEPS,
+  bootMachine,
+  stepOfStateValue,
+  type BootInput,
+  type BootOutput,
+  type BootStep,
+  type StepInput,
+} from '../../machines/boot.ts';
+import { InternalError, StoreError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Redactor } from '../log/redactor.ts';
+import type { RunRecord, RunStatus, Store } from '../store/types.ts';
+import { machineFingerprint } from './fingerprint.ts';
+import { JournalRecorder, type StepImplementation } from './journal-recorder.ts';
+import { planStart, type StartPlan, type StoredSnapshot } from './plan.ts';
+
+export type StepImplementations = Record<BootStep, StepImplementation>;
+
+export interface RunBootOptions {
+  store: Store;
+  volumeId: string;
+  input: BootInput;
+  configDigest: string;
+  steps: StepImplementations;
+  logger: Logger;
+  redactor: Redactor;
+  /** Aborted on SIGTERM/SIGINT: the boot stops, checkpointed as interrupted. */
+  signal: AbortSignal;
+}
+
+export interface BootResult {
+  runId: string;
+  status: RunStatus;
+  plan: StartPlan['kind'];
+  output: BootOutput | null;
+}
+
+export const BOOT_FINGERPRINT = machineFingerprint(bootMachine);
+
+type BootActor = Actor<typeof bootMachine>;
+
+/** Run (or resume, or skip as already done) the boot of this volume. */
+export async function runBoot(options: RunBootOptions): Promise<BootResult> {
+  const { store, volumeId, logger, configDigest } = options;
+  const latest = await store.latestRun(volumeId);
+  const plan = planStart(latest, BOOT_FINGERPRINT, configDigest);
+  logger.info({ event: 'boot.plan', plan: plan.kind, reason: plan.reason }, plan.reason);
+  if (plan.kind === 'warm') return { runId: plan.run.runId, status: 'completed', plan: 'warm', output: null };
+
+  let run: RunRecord;
+  let restored: Snapshot<unknown> | undefined;
+  if (plan.kind === 'resume') {
+    run = plan.run;
+    restored = validateRestore(plan.run, options);
+    if (!restored) {
+      logger.warn(
+        { event: 'boot.replay' },
+        'the checkpoint cannot be restored into this machine; replaying from the start',
+      );
+      run = await startRun(options);
+    }
+  } else {
+    if (latest && (latest.status === 'running' || latest.status === 'interrupted')) {
+      await store.saveCheckpoint({
+        runId: latest.runId,
+        status: 'failed',
+        stateValue: latest.stateValue,
+        snapshot: latest.snapshot,
+        error: `superseded: ${plan.reason}`,
+        journal: [],
+      });
+    }
+    run = await startRun(options);
+  }
+
+  const recorder = new JournalRecorder(() => run.runId, options.redactor, logger);
+  if (restored) journalInterrupted(run, restored, recorder);
+  const actors = Object.fromEntries(
+    BOOT_STEPS.map((step) => [step, recorder.instrument(step, options.steps[step])]),
+  ) as Record<BootStep, AnyActorLogic>;
+  const machine = bootMachine.provide({ actors });
+  const actor: BootActor = createActor(
+    machine,
+    restored ? { snapshot: restored, input: options.input } : { input: options.input },
+  );
+  return driveToEnd(actor, run, recorder, options, plan.kind);
+}
+
+async function startRun({ store, volumeId }: RunBootOptions): Promise<RunRecord> {
+  return store.startRun({
+    volumeId,
+    machineId: bootMachine.id,
+    machineVersion: bootMachine.version ?? '0',
+    fingerprint: BOOT_FINGERPRINT,
+  });
+}
+
+/** A snapshot must restore without error and with a child for every invoke of its states. */
+function validateRestore(run: RunRecord, { input, logger }: RunBootOptions): Snapshot<unknown> | undefined {
+  const stored = run.snapshot as StoredSnapshot;
+  try {
+    const probe = createActor(bootMachine, { snapshot: stored.xstate as Snapshot<unknown>, input });
+    const snapshot = probe.getSnapshot() as unknown as {
+      status: string;
+      children: Record<string, unknown>;
+      _nodes: Array<{ invoke: Array<{ id: string }> }>;
+    };
+    if (snapshot.status === 'error') return undefined;
+    for (const node of snapshot._nodes) {
+      for (const invoke of node.invoke) if (!snapshot.children[invoke.id]) return undefined;
+    }
+    return stored.xstate as Snapshot<unknown>;
+  } catch (error) {
+    logger.warn({ event: 'boot.restore_failed', err: error }, 'checkpoint did not restore');
+    return undefined;
+  }
+}
+
+/** The step that was running when the last boot died gets an 'interrupted' row, then runs again. */
+function journalInterrupted(run: RunRecord, restored: Snapshot<unknown>, recorder: JournalRecorder): void {
+  const step = stepOfStateValue((restored as { value?: unknown }).value);
+  if (!step || step === 'done' || step === 'failed') return;
+  const child = (restored as { children?: Record<string, { snapshot?: { input?: StepInput } }> }).children?.[
+    step
+  ];
+  const attempt = child?.snapshot?.input?.attempt ?? 1;
+  const startedAt = run.updatedAt;
+  recorder.markInterrupted(step);
+  recorder.push({
+    step,
+    attempt,
+    startedAt,
+    finishedAt: new Date(),
+    durationMs: Date.now() - startedAt.getTime(),
+    outcome: 'interrupted',
+    error: `the boot stopped (${run.status === 'interrupted' ? 'signal' : 'crash or kill'}) while this step was running; running it again`,
+    detail: null,
+  });
+}
+
+function driveToEnd(
+  actor: BootActor,
+  run: RunRecord,
+  recorder: JournalRecorder,
+  options: RunBootOptions,
+  plan: StartPlan['kind'],
+): Promise<BootResult> {
+  const { store, logger, configDigest, signal } = options;
+
+  return new Promise<BootResult>((resolve, reject) => {
+    let writes: Promise<void> = Promise.resolve();
+    let lastPersisted: unknown;
+    let lastValue: unknown;
+    let lastSnapshot: unknown;
+    /** Set once the boot is ending (done, interrupted, or a store failure): no more snapshots count. */
+    let ending = false;
+
+    const fail = (error: Error) => {
+      if (ending && !(error instanceof StoreError)) return;
+      ending = true;
+      signal.removeEventListener('abort', onAbort);
+      actor.stop();
+      reject(error);
+    };
+
+    const enqueue = (status: RunStatus, error: string | null) => {
+      const checkpoint = {
+        runId: run.runId,
+        status,
+        stateValue: lastValue,
+        snapshot: { xstate: lastPersisted, configDigest } satisfies StoredSnapshot,
+        error,
+        journal: recorder.take(),
+      };
+      writes = writes.then(async () => {
+        try {
+          await withStoreRetry(() => store.saveCheckpoint(checkpoint));
+          logger.debug(
+            { event: 'checkpoint.saved', status, state: checkpoint.stateValue },
+            'checkpoint saved',
+          );
+        } catch (e) {
+          fail(asStoreError(e));
+          throw e;
+        }
+      });
+      writes.catch(() => undefined);
+    };
+
+    const finish = (status: RunStatus, output: BootOutput | null, error: string | null) => {
+      if (ending) return;
+      ending = true;
+      signal.removeEventListener('abort', onAbort);
+      enqueue(status, error);
+      writes.then(
+        () => resolve({ runId: run.runId, status, plan, output }),
+        (e) => reject(asStoreError(e)),
+      );
+    };
+
+    const onAbort = () => {
+      if (ending) return;
+      logger.warn({ event: 'boot.interrupted', state: lastValue }, 'interrupted: checkpointing and stopping');
+      const step = stepOfStateValue(lastValue);
+      ending = true; // the snapshot XState emits on stop() must not become the checkpoint
+      actor.stop();
+      ending = false;
+      if (step && step !== 'done' && step !== 'failed') {
+        const now = new Date();
+        recorder.push({
+          step,
+          attempt: 0,
+          startedAt: now,
+          finishedAt: now,
+          durationMs: 0,
+          outcome: 'interrupted',
+          error: 'stopped by a signal while this step was running',
+          detail: null,
+        });
+      }
+      finish('interrupted', null, 'stopped by a signal');
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    actor.subscribe({
+      next: (snapshot) => {
+        if (snapshot === lastSnapshot || ending) return;
+        lastSnapshot = snapshot;
+        lastValue = snapshot.value;
+        lastPersisted = actor.getPersistedSnapshot();
+        if (snapshot.status === 'done') {
+          const output = snapshot.output as BootOutput;
+          const error = output.failure
+            ? `${output.failure.step}: ${output.failure.message}`
+            : output.degraded.join('; ') || null;
+          finish(output.status, output, error);
+        } else {
+          enqueue('running', null);
+        }
+      },
+      error: (error) => {
+        fail(
+          new InternalError(
+            `the boot machine stopped with an error: ${options.redactor.redact(String(error))}`,
+            { cause: error },
+          ),
+        );
+      },
+    });
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    actor.start();
+  });
+}
+
+/** Postgres briefly away (failover, restart) should not fail a boot: retry a checkpoint write for ~10 s. */
+async function withStoreRetry<T>(operation: () => Promise<T>): Promise<T> {
+  const delays = [100, 250, 500, 1000, 2000, 3000, 3000];
+  for (let i = 0; ; i++) {
+    try {
+      return await operation();
+    } catch (error) {
+      const transient = (error as { transient?: unknown }).transient === true;
+      if (!transient || i >= delays.length) throw error;
+      await new Promise((r) => setTimeout(r, delays[i]));
+    }
+  }
+}
+
+function asStoreError(error: unknown): Error {
+  if (error instanceof StoreError) return error;
+  return new StoreError(
+    `could not write a checkpoint: ${error instanceof Error ? error.message : String(error)}`,
+    {
+      cause: error,
+      hint: 'check that Postgres (DATABASE_URL) is reachable; the next boot resumes from the last checkpoint written',
+    },
+  );
+}

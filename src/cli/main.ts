@@ -1,0 +1,86 @@
+// The CLI: a table of commands, each lazy-loaded, and the one error boundary that maps error
+// classes to exit codes. Nothing runs on import; process.exit is never called here.
+import { parseArgs } from 'node:util';
+import { ConfigError, isBootError, LockTimeoutError } from '../errors.ts';
+import { EXIT } from './exit-codes.ts';
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Record<string, { type: 'boolean' | 'string'; short?: string }>;
+  load: () => Promise<{ execute(flags: Record<string, string | boolean | undefined>): Promise<number> }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  run: {
+    summary: 'Bootstrap this container (the entrypoint); resumes an interrupted boot',
+    usage: 'gigi-boot run [--no-handoff]',
+    options: { 'no-handoff': { type: 'boolean' } },
+    load: () => import('../commands/run.ts'),
+  },
+  inspect: {
+    summary: 'Show the persisted boot: status, steps, timings, errors, config keys (redacted)',
+    usage: 'gigi-boot inspect [--json] [--reveal]',
+    options: { json: { type: 'boolean' }, reveal: { type: 'boolean' } },
+    load: () => import('../commands/inspect.ts'),
+  },
+  demo: {
+    summary:
+      'A full first boot of a temp data dir against the Gitea simulator with embedded PGlite, then inspect',
+    usage: 'gigi-boot demo [--keep]',
+    options: { keep: { type: 'boolean' } },
+    load: () => import('../commands/demo.ts'),
+  },
+};
+
+function usage(): string {
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(40)} ${c.summary}`);
+  return ['Usage:', ...lines, '', 'Exit codes and configuration: see README.md'].join('\n');
+}
+
+/** Parse argv, run the command, and turn any error into a message and an exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    (name ? process.stdout : process.stderr).write(`${usage()}\n`);
+    return name ? EXIT.ok : EXIT.config;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`gigi-boot: unknown command "${name}"\n${usage()}\n`);
+    return EXIT.config;
+  }
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    process.stderr.write(`gigi-boot ${name}: ${(error as Error).message}\nUsage: ${command.usage}\n`);
+    return EXIT.config;
+  }
+  try {
+    const module = await command.load();
+    return await module.execute(flags);
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof ConfigError || (isBootError(error) && error.domain === 'config')) {
+    process.stderr.write(`gigi-boot: ${error.message}\n`);
+    return EXIT.config;
+  }
+  if (error instanceof LockTimeoutError) {
+    process.stderr.write(`gigi-boot: ${error.message}\n${error.hint ? `  → ${error.hint}\n` : ''}`);
+    return EXIT.lockTimeout;
+  }
+  if (isBootError(error) && error.domain !== 'internal') {
+    process.stderr.write(`gigi-boot: ${error.message}\n${error.hint ? `  → ${error.hint}\n` : ''}`);
+    return EXIT.failed;
+  }
+  const version = process.env.npm_package_version ?? '';
+  process.stderr.write(
+    `gigi-boot: internal error — please report it with this output${version ? ` (version ${version})` : ''}\n${(error as Error)?.stack ?? String(error)}\n`,
+  );
+  return EXIT.internal;
+}

@@ -1,0 +1,139 @@
+// `gigi-boot run [--no-handoff]`: the container entrypoint. Validate, take the volume's lock,
+// run or resume the boot machine, always stop the temporary Gitea, then hand off to supervisord.
+import { EXIT } from '../cli/exit-codes.ts';
+import { InternalError } from '../errors.ts';
+import { configDigest } from '../boot/config-digest.ts';
+import { composeSteps, bootPaths } from '../boot/compose.ts';
+import { preflight } from '../boot/preflight.ts';
+import { runBoot, type BootResult } from '../boot/run-boot.ts';
+import { registerStoredSecrets } from '../boot/secrets.ts';
+import { loadConfig, secretValuesOf, type BootConfig } from '../config/index.ts';
+import { stopTemporaryGitea } from '../gitea/process.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { processRedactor } from '../log/process-redactor.ts';
+import { createProgressView } from '../log/progress-view.ts';
+import { openStore } from '../store/index.ts';
+import { readOrCreateVolumeId } from '../store/volume.ts';
+import { handOffToSupervisor } from '../supervisor/hand-off.ts';
+
+export interface RunOptions {
+  env: Record<string, string | undefined>;
+  noHandoff: boolean;
+  /** Where logs go; default: progress view on a TTY, JSON lines otherwise. */
+  output?: NodeJS.WritableStream;
+}
+
+function exitCodeOf(result: BootResult): number {
+  switch (result.status) {
+    case 'completed':
+    case 'degraded':
+      return EXIT.ok;
+    case 'interrupted':
+      return EXIT.interrupted;
+    default:
+      return EXIT.failed;
+  }
+}
+
+/** Run a boot with this environment; returns the exit code (errors propagate to the CLI boundary). */
+export async function runWithEnv({ env, noHandoff, output = process.stdout }: RunOptions): Promise<number> {
+  const { config, warnings } = await loadConfig(env);
+  processRedactor.add(...secretValuesOf(config));
+  const tty = (output as NodeJS.WriteStream).isTTY === true;
+  const logger = createLogger({
+    redactor: processRedactor,
+    destination: tty ? createProgressView(output) : output,
+  });
+  for (const warning of warnings) logger.warn({ event: 'config.warning' }, warning);
+
+  await preflight(config);
+  const volumeId = await readOrCreateVolumeId(config.dataDir);
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    lockWaitMs: config.deadlines.lockWaitMs,
+  });
+
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.warn({ event: 'signal', signal }, `received ${signal}: stopping the boot at the next safe point`);
+    abort.abort(new Error(`received ${signal}`));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  let result: BootResult | undefined;
+  try {
+    await store.migrate();
+    const lock = await store.acquireBootLock(volumeId, {
+      timeoutMs: config.deadlines.lockWaitMs,
+      onWait: (holder) =>
+        logger.warn(
+          { event: 'lock.wait', holder },
+          `another boot of this volume holds the lock (${holder?.applicationName ?? 'unknown holder'}${holder?.pid ? `, backend pid ${holder.pid}` : ''}); waiting up to ${config.deadlines.lockWaitMs} ms`,
+        ),
+    });
+    try {
+      await registerStoredSecrets(store, processRedactor);
+      result = await runBoot({
+        store,
+        volumeId,
+        input: { retry: config.retry },
+        configDigest: configDigest(config),
+        steps: composeSteps({ config, store, redactor: processRedactor, logger }),
+        logger,
+        redactor: processRedactor,
+        signal: abort.signal,
+      });
+    } finally {
+      // Every exit path — done, failed, interrupted, crashed step — leaves no temporary Gitea.
+      await stopTemporaryGitea({
+        pidFile: bootPaths(config).giteaPidFile,
+        graceMs: config.deadlines.giteaStopMs,
+      }).catch((error: unknown) =>
+        logger.error({ event: 'gitea.stop_failed', err: error }, 'could not stop the temporary Gitea'),
+      );
+      await lock.release();
+    }
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await store.close();
+  }
+  if (!result) throw new InternalError('the boot ended without a result');
+  reportResult(result, logger);
+  const code = exitCodeOf(result);
+  if (code !== EXIT.ok || noHandoff) return code;
+  return handOffToSupervisor({ config, logger });
+}
+
+function reportResult(result: BootResult, logger: Logger): void {
+  const failure = result.output?.failure;
+  if (result.status === 'failed' && failure) {
+    logger.error(
+      { event: 'boot.failed', step: failure.step, hint: failure.hint },
+      `boot failed at ${failure.step}: ${failure.message}${failure.hint ? ` — ${failure.hint}` : ''}`,
+    );
+  } else if (result.status === 'degraded') {
+    logger.warn(
+      { event: 'boot.degraded', reasons: result.output?.degraded },
+      `boot completed, degraded: ${result.output?.degraded.join('; ')}`,
+    );
+  } else if (result.status === 'interrupted') {
+    logger.warn(
+      { event: 'boot.interrupted' },
+      'boot interrupted; the next `gigi-boot run` resumes from the last checkpoint',
+    );
+  } else {
+    logger.info(
+      { event: 'boot.completed', plan: result.plan, runId: result.runId },
+      result.plan === 'warm' ? 'already initialised' : 'boot completed',
+    );
+  }
+}
+
+export async function execute(flags: Record<string, string | boolean | undefined>): Promise<number> {
+  return runWithEnv({ env: process.env, noHandoff: flags['no-handoff'] === true });
+}
+
+export type { BootConfig };
