@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FaultsConfig } from './faults.ts';
 import type { DbState } from './state-store.ts';
@@ -97,7 +97,9 @@ export interface CliOptions {
 /** Run `gitea [--config X] args...` as the Gitea user and collect its output. */
 export function runGiteaCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const full = opts.configPath ? ['--config', opts.configPath, ...args] : args;
-  const { command, args: argv, env } = launchAs(full, opts.env, opts.asRoot);
+  // the faults file startSimulator keeps next to app.ini also arms the CLI's cliFaults
+  const faults = opts.configPath ? { GITEA_SIM_FAULTS: join(dirname(opts.configPath), 'faults.json') } : {};
+  const { command, args: argv, env } = launchAs(full, { ...faults, ...opts.env }, opts.asRoot);
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, { env, cwd: opts.cwd ?? '/', stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
