@@ -263,7 +263,11 @@ export async function waitForApi(options: WaitForApiOptions): Promise<{ version:
     }
     if (options.checkAlive) await options.checkAlive();
     if (Date.now() + delay > deadline) break;
-    await sleep(delay, undefined, options.signal ? { signal: options.signal } : {});
+    await sleep(delay, undefined, options.signal ? { signal: options.signal } : {}).catch(
+      (error: unknown) => {
+        throw options.signal?.aborted ? options.signal.reason : error;
+      },
+    );
     delay = Math.min(500, Math.round(delay * 1.5));
   }
   const reason = last instanceof Error ? last.message : String(last);

@@ -85,7 +85,10 @@ export async function createUserWithCli(options: CreateUserWithCliOptions): Prom
 
   const tail = outputTail(redactGiteaOutput(combined, [password]));
   const reason =
-    /Command error: (.*)/.exec(stderr)?.[1] ?? /\[F\] (.*)/.exec(combined)?.[1] ?? tail.split('\n').pop() ?? '';
+    /Command error: (.*)/.exec(stderr)?.[1] ??
+    /\[F\] (.*)/.exec(combined)?.[1] ??
+    tail.split('\n').pop() ??
+    '';
   const safeReason = redactGiteaOutput(reason, [password]);
   const exitCode = result.exitCode ?? undefined;
   if (/database is locked|SQLITE_BUSY/i.test(combined))

@@ -197,7 +197,7 @@ export async function startTemporaryGitea(options: StartTemporaryGiteaOptions): 
   const abort = (): void => kill(pid, 'SIGKILL');
   options.signal?.addEventListener('abort', abort, { once: true });
   try {
-    const settle = sleep(options.settleMs ?? 1_000, 'running' as const, { ref: false });
+    const settle = sleep(options.settleMs ?? 1_000, 'running' as const);
     const outcome = await Promise.race([settle, exited]);
     options.signal?.throwIfAborted();
     if (outcome !== 'running') {

@@ -1,0 +1,292 @@
+// The temporary Gitea's lifecycle with real processes: start, stop (idempotent), cleanup of a
+// leftover from a crashed boot, no orphan when gigi-boot is SIGKILLed, and early-exit errors.
+import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GiteaClient, waitForApi } from '../../src/gitea/api.ts';
+import { ensureAppIni } from '../../src/gitea/app-ini.ts';
+import {
+  isGiteaWebProcess,
+  startTemporaryGitea,
+  stopTemporaryGitea,
+  temporaryGiteaLiveness,
+} from '../../src/gitea/process.ts';
+import { VersionSchema } from '../../src/gitea/schemas.ts';
+import { isBootError, type BootError, type GiteaApiError, type GiteaProcessError } from '../../src/errors.ts';
+import { freePort } from '../support/postgres.ts';
+import { RUN_USER, startTestGitea, type TestGitea } from './helpers.ts';
+
+let gitea: TestGitea;
+
+beforeAll(async () => {
+  gitea = await startTestGitea();
+});
+
+afterAll(async () => {
+  await gitea?.stop();
+});
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pid: number, ms = 10_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (alive(pid)) {
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
+async function bootFailure(promise: Promise<unknown>): Promise<BootError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isBootError(error)).toBe(true);
+  return error as BootError;
+}
+
+function pidOf(pidFile: string): number {
+  return Number(readFileSync(pidFile, 'utf8').trim());
+}
+
+async function restart(): Promise<number> {
+  await startTemporaryGitea({
+    bin: gitea.bin,
+    configPath: gitea.configPath,
+    workDir: gitea.workDir,
+    runAs: gitea.runAs,
+    pidFile: gitea.pidFile,
+    logFile: gitea.logFile,
+  });
+  await waitForApi({
+    baseUrl: gitea.baseUrl,
+    timeoutMs: 60_000,
+    checkAlive: temporaryGiteaLiveness(gitea.pidFile, gitea.logFile),
+  });
+  return pidOf(gitea.pidFile);
+}
+
+describe('temporary gitea process', () => {
+  it('runs gitea web as the run user, answering the API, tracked by its pidfile', async () => {
+    const pid = pidOf(gitea.pidFile);
+    expect(await isGiteaWebProcess(pid)).toBe(true);
+    const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    expect(Number(uid)).toBe(gitea.runAs.uid);
+    const version = await new GiteaClient({ baseUrl: gitea.baseUrl }).get('/version', VersionSchema);
+    expect(version.version).toMatch(/\d/);
+  });
+
+  it('stops it (TERM) and removes the pidfile; stopping again is a no-op', async () => {
+    const pid = pidOf(gitea.pidFile);
+    expect(await stopTemporaryGitea({ pidFile: gitea.pidFile, graceMs: 10_000 })).toEqual({
+      action: 'stopped',
+      pid,
+    });
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(gitea.pidFile)).toBe(false);
+    expect(await stopTemporaryGitea({ pidFile: gitea.pidFile, graceMs: 1_000 })).toEqual({
+      action: 'not-running',
+      pid: undefined,
+    });
+  });
+
+  it('stops a gitea left running by a crashed boot before starting a new one', async () => {
+    const first = await restart();
+    const second = await restart(); // same pidfile: the first one is the "leftover"
+    expect(second).not.toBe(first);
+    expect(await waitGone(first)).toBe(true);
+    expect(await isGiteaWebProcess(second)).toBe(true);
+  });
+
+  it('never signals an unrelated process a stale pidfile names', async () => {
+    await stopTemporaryGitea({ pidFile: gitea.pidFile, graceMs: 10_000 });
+    const bystander = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      writeFileSync(gitea.pidFile, `${bystander.pid}\n`);
+      expect(await stopTemporaryGitea({ pidFile: gitea.pidFile, graceMs: 500 })).toEqual({
+        action: 'not-running',
+        pid: bystander.pid,
+      });
+      expect(alive(bystander.pid!)).toBe(true);
+      expect(existsSync(gitea.pidFile)).toBe(false);
+    } finally {
+      bystander.kill('SIGKILL');
+    }
+  });
+
+  it('dies with gigi-boot when gigi-boot is SIGKILLed (no orphan)', async () => {
+    const script = join(import.meta.dirname, 'fixtures', 'start-and-wait.ts');
+    const child = execa(
+      'node',
+      [
+        '--import',
+        'tsx',
+        script,
+        JSON.stringify({
+          bin: gitea.bin,
+          configPath: gitea.configPath,
+          workDir: gitea.workDir,
+          runAs: gitea.runAs,
+          pidFile: gitea.pidFile,
+          logFile: gitea.logFile,
+        }),
+      ],
+      { reject: false, buffer: { stdout: false, stderr: true }, env: process.env },
+    );
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      void child.then((r) => reject(new Error(`fixture exited early: ${String(r.stderr)}`)));
+    });
+    expect(await isGiteaWebProcess(pid)).toBe(true);
+    child.kill('SIGKILL');
+    await child;
+    expect(await waitGone(pid)).toBe(true);
+    // The pidfile is left behind; the next stop/start treats it as stale.
+    expect(await stopTemporaryGitea({ pidFile: gitea.pidFile, graceMs: 500 })).toEqual({
+      action: 'not-running',
+      pid,
+    });
+  });
+
+  it('fails with the log tail and a hint when gitea exits right away (RUN_USER mismatch)', async () => {
+    const dir = join(gitea.root, 'mismatch');
+    const configPath = join(gitea.workDir, 'custom', 'conf', 'mismatch.ini');
+    const port = await freePort();
+    await ensureAppIni({
+      path: configPath,
+      httpPort: port,
+      httpAddr: '127.0.0.1',
+      dataDir: gitea.workDir,
+      runUser: RUN_USER === 'nobody' ? 'daemon' : 'nobody',
+      owner: { uid: gitea.runAs.uid, gid: gitea.runAs.gid },
+      rootUrl: `http://127.0.0.1:${port}/`,
+      secretKeyGenerator: () => 'k',
+    });
+    const pidFile = join(dir, 'mismatch.pid');
+    const error = (await bootFailure(
+      startTemporaryGitea({
+        bin: gitea.bin,
+        configPath,
+        workDir: gitea.workDir,
+        runAs: gitea.runAs,
+        pidFile,
+        logFile: join(dir, 'mismatch.log'),
+        settleMs: 15_000,
+      }),
+    )) as GiteaProcessError;
+    expect(error.domain).toBe('gitea-process');
+    expect(error.exitCode).toBe(1);
+    expect(error.outputTail).toMatch(/Expect user/);
+    expect(error.hint).toMatch(/RUN_USER/);
+    expect(existsSync(pidFile)).toBe(false);
+  });
+
+  it('notices a gitea that dies while the API is awaited (port taken) instead of waiting out the deadline', async () => {
+    await stopTemporaryGitea({ pidFile: gitea.pidFile, graceMs: 10_000 });
+    // Something else holds Gitea's port and drops every connection.
+    const squatter: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(gitea.port, '127.0.0.1', resolve));
+    try {
+      const started = Date.now();
+      const error = await bootFailure(
+        (async () => {
+          await startTemporaryGitea({
+            bin: gitea.bin,
+            configPath: gitea.configPath,
+            workDir: gitea.workDir,
+            runAs: gitea.runAs,
+            pidFile: gitea.pidFile,
+            logFile: gitea.logFile,
+          });
+          await waitForApi({
+            baseUrl: gitea.baseUrl,
+            timeoutMs: 60_000,
+            checkAlive: temporaryGiteaLiveness(gitea.pidFile, gitea.logFile),
+          });
+        })(),
+      );
+      expect(error.domain).toBe('gitea-process');
+      expect(error.hint).toMatch(/port/);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+    await restart();
+  });
+
+  it('names GITEA_BIN when the binary is missing', async () => {
+    const error = (await bootFailure(
+      startTemporaryGitea({
+        bin: join(gitea.root, 'no-gitea-here'),
+        configPath: gitea.configPath,
+        workDir: gitea.workDir,
+        runAs: gitea.runAs,
+        pidFile: join(gitea.root, 'x.pid'),
+      }),
+    )) as GiteaProcessError;
+    expect(error.message).toContain(`GITEA_BIN=${join(gitea.root, 'no-gitea-here')}`);
+    expect(error.transient).toBe(false);
+  });
+});
+
+describe('waitForApi and the client', () => {
+  it('gives up after the deadline with a hint naming GIGI_BOOT_GITEA_READY_TIMEOUT', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const error = (await bootFailure(
+      waitForApi({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 700 }),
+    )) as GiteaApiError;
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(error.transient).toBe(false);
+    expect(error.hint).toMatch(/GIGI_BOOT_GITEA_READY_TIMEOUT/);
+    expect(error.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('stops waiting when the caller aborts', async () => {
+    const port = await freePort();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('boot cancelled')), 200);
+    await expect(
+      waitForApi({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 30_000, signal: controller.signal }),
+    ).rejects.toThrow('boot cancelled');
+  });
+
+  it('rejects an answer that does not match the schema, and marks 5xx transient', async () => {
+    const client = new GiteaClient({ baseUrl: gitea.baseUrl, timeoutMs: 5_000 });
+    gitea.setFaults({ rules: [{ method: 'GET', path: '/api/v1/version', action: 'status', status: 200 }] });
+    try {
+      const shape = (await bootFailure(client.get('/version', VersionSchema))) as GiteaApiError;
+      expect(shape.message).toMatch(/unexpected answer shape: version/);
+      expect(shape.transient).toBe(false);
+      expect(shape.status).toBe(200);
+      gitea.setFaults({
+        rules: [{ method: 'GET', path: '/api/v1/version', action: 'status', status: 503, message: 'busy' }],
+      });
+      const busy = (await bootFailure(client.get('/version', VersionSchema))) as GiteaApiError;
+      expect(busy.status).toBe(503);
+      expect(busy.transient).toBe(true);
+      expect(busy.message).toContain('busy');
+      gitea.setFaults({
+        rules: [{ method: 'GET', path: '/api/v1/version', action: 'slow', delayMs: 2_000 }],
+      });
+      const slow = new GiteaClient({ baseUrl: gitea.baseUrl, timeoutMs: 300 });
+      const timeout = (await bootFailure(slow.get('/version', VersionSchema))) as GiteaApiError;
+      expect(timeout.transient).toBe(true);
+      expect(timeout.hint).toMatch(/GIGI_BOOT_HTTP_TIMEOUT/);
+    } finally {
+      gitea.setFaults({});
+    }
+  });
+});
