@@ -3,7 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { runCli, bootEnv } from '../support/boot-process.ts';
-import { createTestDatabase } from '../support/postgres.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startSimulator } from '../gitea-sim/harness.ts';
+import { createTestDatabase, freePort } from '../support/postgres.ts';
 import { testServerUrl } from '../support/env.ts';
 import { readBootOutcome, DEFAULT_ORG } from './verify.ts';
 
@@ -54,10 +57,6 @@ describe('first boot against Gitea with real Postgres', () => {
     expect((await runCli(['run', '--no-handoff'], env)).code).toBe(0);
     const { config } = await readBootOutcome(env, databaseUrl);
     // Start Gitea again to use the token (readBootOutcome stopped its own).
-    const { startSimulator } = await import('../gitea-sim/harness.ts');
-    const { freePort } = await import('../support/postgres.ts');
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const port = await freePort();
     const ini = readFileSync(join(env.GIGI_DATA_DIR!, 'gitea', 'custom', 'conf', 'app.ini'), 'utf8').replace(
       /^HTTP_PORT\s*=.*$/m,
