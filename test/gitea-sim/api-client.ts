@@ -34,7 +34,9 @@ export class ApiClient {
     if (opts.json !== undefined) body = JSON.stringify(opts.json);
     if (body !== undefined && opts.contentType !== null)
       headers['content-type'] = opts.contentType ?? 'application/json';
-    const res = await fetch(`${this.baseUrl}/api/v1${path}`, { method, headers, body });
+    // a string body makes fetch add text/plain; bytes let a test send no Content-Type at all
+    const payload = body === undefined ? undefined : new TextEncoder().encode(body);
+    const res = await fetch(`${this.baseUrl}/api/v1${path}`, { method, headers, body: payload });
     const text = await res.text();
     let parsed: unknown;
     if (text !== '') {
