@@ -146,7 +146,7 @@ describe('temporary gitea process', () => {
       { reject: false, buffer: { stdout: false, stderr: true }, env: process.env },
     );
     const pid = await new Promise<number>((resolve, reject) => {
-      child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       void child.then((r) => reject(new Error(`fixture exited early: ${String(r.stderr)}`)));
     });
     expect(await isGiteaWebProcess(pid)).toBe(true);
