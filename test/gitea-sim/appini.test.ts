@@ -1,6 +1,15 @@
 // app.ini handling of `gitea web` (CONTRACT §G.1, §G.3, §G.5, §H): secret write-back and
 // chmod, read-only configs, install mode, ROOT_URL normalisation, startup log, signals.
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -94,6 +103,31 @@ describe('app.ini write-back', () => {
 });
 
 describe('gitea web', () => {
+  it('requires an absolute --work-path / GITEA_WORK_DIR', async () => {
+    const flag = await runGiteaCli(['--work-path', 'relative/dir', 'web']);
+    expect(flag.code).toBe(1);
+    expect(flag.stdout).toContain('[F] --work-path must be absolute path');
+    const env = await runGiteaCli(['web'], { env: { GITEA_WORK_DIR: 'relative' } });
+    expect(env.code).toBe(1);
+    expect(env.stdout).toContain('[F] GITEA_WORK_DIR (work path) must be absolute path');
+  });
+
+  it('finds <work>/custom/conf/app.ini when no --config is given', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    mkdirSync(join(dir, 'custom', 'conf'), { recursive: true });
+    writeFileSync(join(dir, 'custom', 'conf', 'app.ini'), defaultAppIni(dir, port));
+    chownToGiteaUser(dir);
+    const r = await runGiteaCli(
+      ['admin', 'user', 'create', '--username', 'x', '--email', 'x@example.com', '--password', 'p'],
+      {
+        env: { GITEA_WORK_DIR: dir },
+      },
+    );
+    expect(r.stderr).toBe('Command error: IsTableNotEmpty: no such table: user\n');
+    expect(readFileSync(join(dir, 'custom', 'conf', 'app.ini'), 'utf8')).toContain('INTERNAL_TOKEN = ');
+  });
+
   it('without INSTALL_LOCK serves only /api/healthz (install mode); the CLI refuses', async () => {
     const dir = tempDir();
     const port = await freePort();
@@ -150,6 +184,10 @@ describe('gitea web', () => {
     const body = (await health.json()) as { status: string; checks: Record<string, { status: string }[]> };
     expect(health.status).toBe(200);
     expect(body.checks['database:ping']![0]!.status).toBe('pass');
+    rmSync(sim.statePath);
+    const failing = await fetch(`${sim.url}/api/healthz`);
+    expect(failing.status).toBe(424);
+    expect(await failing.json()).toMatchObject({ status: 'fail' });
     expect(await sim.stop('SIGINT')).toBe(0);
     expect(api.problems).toEqual([]);
   });

@@ -62,13 +62,10 @@ function writeBackSecrets(settings: Settings, globals: GlobalOptions): void {
   }
 }
 
-function healthz(settings: Settings, store: StateStore | undefined): HttpReply & { pretty: true } {
+/** GET /api/healthz (routers/web/healthcheck): pretty JSON; 424 when the database is gone. */
+function healthz(settings: Settings, store: StateStore | undefined): { status: number; body: unknown } {
+  if (!store) return { status: 200, body: { status: 'pass', description: settings.appName } };
   const now = goTime();
-  if (!store) {
-    return Object.assign(new HttpReply(200, { status: 'pass', description: settings.appName }), {
-      pretty: true as const,
-    });
-  }
   const dbOk = store.hasSchema();
   const body = {
     status: dbOk ? 'pass' : 'fail',
@@ -78,7 +75,7 @@ function healthz(settings: Settings, store: StateStore | undefined): HttpReply &
       'database:ping': [{ status: dbOk ? 'pass' : 'fail', time: now }],
     },
   };
-  return Object.assign(new HttpReply(dbOk ? 200 : 424, body), { pretty: true as const });
+  return { status: dbOk ? 200 : 424, body };
 }
 
 async function handleApi(
