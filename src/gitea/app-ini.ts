@@ -7,6 +7,10 @@
 // LOCAL_ROOT_URL into app.ini, so the two runs would disagree about the file). HTTP_ADDR is
 // therefore the address the supervised Gitea uses (default 0.0.0.0, configurable); during boot
 // the admin password is random and never printed, so the short window on 0.0.0.0 is harmless.
+//
+// START_SSH_SERVER (§J.1): the bash config relied on START_SSH_SERVER=true to skip Gitea's
+// RUN_USER check. We set RUN_USER to the real run user instead, so the check passes either way
+// and START_SSH_SERVER (with its SSH_PORT) stays the operator's choice: we never touch it.
 import { randomBytes, randomInt } from 'node:crypto';
 import { chmod, chown, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';

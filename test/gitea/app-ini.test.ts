@@ -134,6 +134,8 @@ describe('ensureAppIni', () => {
         '[server]',
         'SSH_DOMAIN = git.team.example',
         'HTTP_PORT = 80',
+        'START_SSH_SERVER = true',
+        'SSH_LISTEN_PORT = 2222',
         '',
         '[security]',
         'SECRET_KEY = operator-secret',
@@ -151,6 +153,8 @@ describe('ensureAppIni', () => {
     const doc = parseIni(text);
     expect(getIniValue(doc, 'server', 'SSH_DOMAIN')).toBe('git.team.example');
     expect(getIniValue(doc, 'server', 'HTTP_PORT')).toBe('3300');
+    expect(getIniValue(doc, 'server', 'START_SSH_SERVER')).toBe('true');
+    expect(getIniValue(doc, 'server', 'SSH_LISTEN_PORT')).toBe('2222');
     expect(getIniValue(doc, 'security', 'SECRET_KEY')).toBe('operator-secret');
     expect(getIniValue(doc, 'webhook', 'ALLOWED_HOST_LIST')).toBe('private,loopback');
     expect(statSync(path).mode & 0o777).toBe(0o600);
