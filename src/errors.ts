@@ -4,7 +4,8 @@
 
 const BRAND = Symbol.for('gigi-boot.error');
 
-export type ErrorDomain = 'config' | 'store' | 'gitea-api' | 'gitea-process' | 'docker' | 'supervisor' | 'lock' | 'internal';
+export type ErrorDomain =
+  'config' | 'store' | 'gitea-api' | 'gitea-process' | 'docker' | 'supervisor' | 'lock' | 'internal';
 
 export interface BootErrorOptions {
   /** What the operator should do about it, in one sentence. */
@@ -90,5 +91,24 @@ export class GiteaProcessError extends BootError {
 export class InternalError extends BootError {
   constructor(message: string, options: BootErrorOptions = {}) {
     super('internal', message, options);
+  }
+}
+
+export type DockerErrorReason =
+  'no-socket' | 'permission-denied' | 'daemon-down' | 'build-failed' | 'aborted';
+
+/** The Docker engine could not be reached or used, or the runner-worker image build failed or was aborted. */
+export class DockerError extends BootError {
+  readonly reason: DockerErrorReason;
+  /** The last lines of build output, for reason 'build-failed' from the daemon. */
+  readonly outputTail: readonly string[];
+  constructor(
+    reason: DockerErrorReason,
+    message: string,
+    options: BootErrorOptions & { outputTail?: readonly string[] } = {},
+  ) {
+    super('docker', message, options);
+    this.reason = reason;
+    this.outputTail = options.outputTail ?? [];
   }
 }
