@@ -1,0 +1,157 @@
+// `npm run bench`: the speed figures of gigi-boot, each as a ratio against a baseline measured
+// in the same run (so they mean the same on a laptop and on a loaded CI box), plus the
+// absolute numbers. Starts a throwaway Postgres cluster and the Gitea simulator itself, and
+// removes everything it created. No timing is asserted; any boot that fails, or takes another
+// path than the figure claims, makes the bench exit non-zero.
+// Settings: see SETTINGS_HELP in settings.ts (BENCH_ITERATIONS, ...).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { REPO_ROOT } from '../support/boot-process.ts';
+import { createTestDatabase } from '../support/postgres.ts';
+import { ensureGiteaUser } from '../support/system-users.ts';
+import { measureCheckpoints, readCheckpointSample } from './checkpoint-latency.ts';
+import { BenchFailure } from './failure.ts';
+import { measureFirstBoot, type FirstBootResult } from './first-boot.ts';
+import { describePostgres } from './postgres-settings.ts';
+import { figure, renderResult, type BenchResult } from './report.ts';
+import { readSettings, SETTINGS_HELP, type BenchSettings } from './settings.ts';
+import { ratio, summarise } from './stats.ts';
+import { terminateRunningChildren } from './timed-process.ts';
+import { initialiseVolume, measureWarmBoots, type WarmSamples, type WarmVolume } from './warm-boot.ts';
+import { Workspace } from './workspace.ts';
+
+function progress(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** Settle all, then rethrow the first failure: no boot is left running behind a rejection. */
+async function allOrFirstFailure<T extends readonly unknown[]>(tasks: {
+  [K in keyof T]: Promise<T[K]>;
+}): Promise<T> {
+  const settled = await Promise.allSettled(tasks);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+async function runBench(settings: BenchSettings, workspace: Workspace): Promise<BenchResult> {
+  const benchStarted = performance.now();
+  ensureGiteaUser();
+  progress('starting a throwaway Postgres cluster');
+  const serverUrl = await workspace.startCluster();
+  const postgres = await describePostgres(serverUrl);
+
+  // Untimed set-up, done side by side: one initialised volume per store backend.
+  progress(
+    `initialising the warm-boot volumes (Postgres${settings.pgliteIterations > 0 ? ' and PGlite' : ''})`,
+  );
+  const [pgVolume, pgliteVolume] = await allOrFirstFailure<[WarmVolume, WarmVolume | undefined]>([
+    createTestDatabase(serverUrl, 'bench_warm').then((url) =>
+      initialiseVolume(workspace, 'warm boot (Postgres)', url),
+    ),
+    settings.pgliteIterations > 0
+      ? initialiseVolume(workspace, 'warm boot (PGlite)', undefined)
+      : Promise.resolve(undefined),
+  ]);
+
+  progress(`timing ${settings.warmIterations} warm boots on Postgres`);
+  const pgWarm = await measureWarmBoots(pgVolume, settings.warmIterations, (n) =>
+    progress(`  warm boot (Postgres) ${n}/${settings.warmIterations}`),
+  );
+  let pgliteWarm: WarmSamples | undefined;
+  if (pgliteVolume) {
+    progress(`timing ${settings.pgliteIterations} warm boots on PGlite`);
+    pgliteWarm = await measureWarmBoots(pgliteVolume, settings.pgliteIterations, (n) =>
+      progress(`  warm boot (PGlite) ${n}/${settings.pgliteIterations}`),
+    );
+  }
+
+  const firstBoots: FirstBootResult[] = [];
+  for (let i = 1; i <= settings.firstBoots; i++) {
+    progress(
+      `first boot ${i}/${settings.firstBoots} on the simulator (startupDelayMs ${settings.giteaDelayMs})`,
+    );
+    firstBoots.push(await measureFirstBoot(workspace, serverUrl, settings.giteaDelayMs, i));
+  }
+
+  progress(`timing ${settings.checkpoints} checkpoint writes`);
+  const sample = await readCheckpointSample(pgVolume.env.DATABASE_URL!, pgVolume.env.GIGI_DATA_DIR!);
+  const checkpoints = await measureCheckpoints(
+    await createTestDatabase(serverUrl, 'bench_checkpoint'),
+    sample,
+    settings.checkpoints,
+  );
+
+  // One node start-up baseline for both warm-boot figures: all its samples, from both phases.
+  const nodeStartup = summarise([...pgWarm.baselineMs, ...(pgliteWarm?.baselineMs ?? [])]);
+  const select1 = summarise(checkpoints.selectMs);
+  const wall = summarise(firstBoots.map((r) => r.wallMs));
+  const { outputFile: _outputFile, ...recordedSettings } = settings;
+  return {
+    generatedAt: new Date().toISOString(),
+    benchWallMs: performance.now() - benchStarted,
+    machine: {
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      loadAverage: loadavg(),
+    },
+    postgres,
+    settings: recordedSettings,
+    baselines: { nodeStartup, select1 },
+    warmBoot: {
+      postgres: figure(pgWarm.bootMs, nodeStartup, 'nodeStartup'),
+      pglite: pgliteWarm ? figure(pgliteWarm.bootMs, nodeStartup, 'nodeStartup') : null,
+    },
+    firstBoot: {
+      delayMs: settings.giteaDelayMs,
+      wall,
+      ratioToDelay: { median: ratio(wall.median, settings.giteaDelayMs) },
+      runs: firstBoots.map((r) => ({ ...r, ratioToDelay: ratio(r.wallMs, settings.giteaDelayMs) })),
+    },
+    checkpoint: {
+      ...figure(checkpoints.checkpointMs, select1, 'select1'),
+      snapshotBytes: sample.snapshotBytes,
+      journalRowsPerCheckpoint: 1,
+    },
+  };
+}
+
+async function main(): Promise<number> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(`Usage: npm run bench\n${SETTINGS_HELP}\n`);
+    return 0;
+  }
+  const workspace = new Workspace();
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress(`${signal}: stopping the boots and removing what the bench created`);
+    terminateRunningChildren();
+    void workspace.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const settings = readSettings(process.env, join(REPO_ROOT, 'test-output', 'bench.json'));
+    const result = await runBench(settings, workspace);
+    process.stdout.write(renderResult(result));
+    mkdirSync(dirname(settings.outputFile), { recursive: true });
+    writeFileSync(settings.outputFile, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`\nwrote ${relative(process.cwd(), settings.outputFile) || settings.outputFile}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof BenchFailure) {
+      process.stderr.write(`\nbench FAILED: ${error.message}\n`);
+      if (error.exitCode === 2) process.stderr.write(`${SETTINGS_HELP}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`\nbench FAILED (unexpected error):\n${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  } finally {
+    await workspace.close();
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,77 @@
+// Figure 2: a first boot against the Gitea simulator with a fixed simulated start-up delay
+// (fault `startupDelayMs` in the GITEA_SIM_FAULTS file), on Postgres: wall time, its ratio to
+// the delay, and the per-step durations the journal recorded.
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FaultsConfig } from '../gitea-sim/faults.ts';
+import { bootEnv } from '../support/boot-process.ts';
+import { createTestDatabase } from '../support/postgres.ts';
+import { BenchFailure } from './failure.ts';
+import { inspectJson, timeBoot } from './gigi-boot-runs.ts';
+import type { Workspace } from './workspace.ts';
+
+/** The steps that wait for the temporary Gitea; together they must cover the simulated delay. */
+const GITEA_START_STEPS = new Set(['startGitea', 'awaitApi']);
+
+export interface StepTiming {
+  step: string;
+  attempts: number;
+  durationMs: number;
+  outcome: string;
+}
+
+export interface FirstBootResult {
+  /** Process wall time of `gigi-boot run --no-handoff`. */
+  wallMs: number;
+  /** Run start to finish as the journal recorded it (excludes process start-up and store open). */
+  journalWallMs: number;
+  steps: StepTiming[];
+}
+
+/** Why: the faults file is read by the simulator, which runs as the unprivileged Gitea user. */
+function writeFaultsFile(workspace: Workspace, delayMs: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gigi-boot-bench-faults-'));
+  workspace.track(dir);
+  chmodSync(dir, 0o755);
+  const file = join(dir, 'faults.json');
+  const faults: FaultsConfig = { startupDelayMs: delayMs };
+  writeFileSync(file, JSON.stringify(faults), { mode: 0o644 });
+  return file;
+}
+
+/** Why: one first boot on a fresh volume and database, checked to have completed and waited the delay. */
+export async function measureFirstBoot(
+  workspace: Workspace,
+  serverUrl: string,
+  delayMs: number,
+  index: number,
+): Promise<FirstBootResult> {
+  const label = `first boot ${index} (simulator, ${delayMs} ms start-up delay)`;
+  const databaseUrl = await createTestDatabase(serverUrl, 'bench_first');
+  const env = await bootEnv({
+    databaseUrl,
+    extra: { GITEA_SIM_FAULTS: writeFaultsFile(workspace, delayMs) },
+  });
+  workspace.track(env.GIGI_DATA_DIR);
+  const boot = await timeBoot(env, label, 'fresh');
+  const report = await inspectJson(env, label);
+  if (report.run?.status !== 'completed' || report.run.runId !== boot.runId) {
+    throw new BenchFailure(
+      `${label}: inspect shows run ${report.run?.runId ?? '(none)'} ${report.run?.status ?? ''}, expected run ${boot.runId} completed`,
+    );
+  }
+  const steps = report.steps.map(({ step, attempts, durationMs, outcome }) => ({
+    step,
+    attempts,
+    durationMs,
+    outcome,
+  }));
+  const waited = steps.filter((s) => GITEA_START_STEPS.has(s.step)).reduce((sum, s) => sum + s.durationMs, 0);
+  if (waited < delayMs) {
+    throw new BenchFailure(
+      `${label}: the steps ${[...GITEA_START_STEPS].join(' + ')} took ${waited} ms in all, less than the simulated ${delayMs} ms delay: the GITEA_SIM_FAULTS startupDelayMs did not reach the simulator (or the step names changed), so this figure is not what it claims`,
+    );
+  }
+  return { wallMs: boot.wallMs, journalWallMs: report.run.wallMs, steps };
+}

@@ -1,0 +1,153 @@
+// The bench result: one JSON document (test-output/bench.json) and the same figures as a
+// plain-text table. Every figure is a ratio against a baseline measured in the same run,
+// with the absolute numbers next to it.
+import type { StepTiming } from './first-boot.ts';
+import type { PostgresInfo } from './postgres-settings.ts';
+import type { BenchSettings } from './settings.ts';
+import { ratio, summarise, type Summary } from './stats.ts';
+
+export interface Figure {
+  summary: Summary;
+  /** Which baseline the ratios are against. */
+  baseline: 'nodeStartup' | 'select1';
+  /** median/median and p95/p95 of the figure against its baseline. */
+  ratio: { median: number; p95: number };
+}
+
+export interface FirstBootRun {
+  wallMs: number;
+  journalWallMs: number;
+  /** Process wall time divided by the simulated Gitea start-up delay. */
+  ratioToDelay: number;
+  steps: StepTiming[];
+}
+
+export interface BenchResult {
+  generatedAt: string;
+  benchWallMs: number;
+  machine: { node: string; platform: string; cpus: number; cpuModel: string; loadAverage: number[] };
+  postgres: PostgresInfo;
+  settings: Omit<BenchSettings, 'outputFile'>;
+  baselines: { nodeStartup: Summary; select1: Summary };
+  warmBoot: { postgres: Figure; pglite: Figure | null };
+  firstBoot: { delayMs: number; wall: Summary; ratioToDelay: { median: number }; runs: FirstBootRun[] };
+  checkpoint: Figure & { snapshotBytes: number; journalRowsPerCheckpoint: number };
+}
+
+/** Why: the figure and its ratios from raw samples, so no ratio is computed two ways. */
+export function figure(samples: number[], baseline: Summary, name: Figure['baseline']): Figure {
+  const summary = summarise(samples);
+  return {
+    summary,
+    baseline: name,
+    ratio: { median: ratio(summary.median, baseline.median), p95: ratio(summary.p95, baseline.p95) },
+  };
+}
+
+function ms(value: number): string {
+  if (value < 10) return `${value.toFixed(2)} ms`;
+  if (value < 100) return `${value.toFixed(1)} ms`;
+  return `${Math.round(value)} ms`;
+}
+
+function times(value: number): string {
+  return Number.isFinite(value) ? `${value < 10 ? value.toFixed(2) : value.toFixed(1)}x` : '-';
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+const BASELINE_NAMES: Record<Figure['baseline'], string> = {
+  nodeStartup: 'node -e 0',
+  select1: 'SELECT 1',
+};
+
+/** Why: the human view of a BenchResult, printed on stdout. */
+export function renderResult(result: BenchResult): string {
+  const out: string[] = [];
+  const m = result.machine;
+  out.push(
+    `gigi-boot bench  ${result.generatedAt}  node ${m.node}  ${m.platform}  ${m.cpus} CPUs (${m.cpuModel})`,
+    `load average ${m.loadAverage.map((l) => l.toFixed(2)).join(' ')}  Postgres ${result.postgres.version} (throwaway cluster, fsync ${result.postgres.fsync ? 'on' : 'off'})  bench took ${(result.benchWallMs / 1000).toFixed(1)} s`,
+    '',
+  );
+
+  const b = result.baselines;
+  out.push(
+    ...table(
+      ['BASELINE (same run)', 'N', 'MEDIAN', 'P95', 'MIN', 'MAX'],
+      [
+        ['node -e 0 (process start)', b.nodeStartup],
+        ['SELECT 1 round trip (pg.Pool)', b.select1],
+      ].map(([name, s]) => {
+        const summary = s as Summary;
+        return [
+          name as string,
+          String(summary.n),
+          ms(summary.median),
+          ms(summary.p95),
+          ms(summary.min),
+          ms(summary.max),
+        ];
+      }),
+    ),
+    '',
+  );
+
+  const figures: Array<[string, Figure | null]> = [
+    ['Warm boot, Postgres', result.warmBoot.postgres],
+    ['Warm boot, PGlite', result.warmBoot.pglite],
+    [
+      `Checkpoint write (${(result.checkpoint.snapshotBytes / 1024).toFixed(1)} KB snapshot + ${result.checkpoint.journalRowsPerCheckpoint} journal row)`,
+      result.checkpoint,
+    ],
+  ];
+  out.push(
+    ...table(
+      ['FIGURE', 'N', 'MEDIAN', 'P95', 'MEDIAN/BASE', 'P95/BASE', 'BASELINE'],
+      figures.map(([name, f]) =>
+        f
+          ? [
+              name,
+              String(f.summary.n),
+              ms(f.summary.median),
+              ms(f.summary.p95),
+              times(f.ratio.median),
+              times(f.ratio.p95),
+              BASELINE_NAMES[f.baseline],
+            ]
+          : [name, '0', '-', '-', '-', '-', 'skipped (BENCH_PGLITE_ITERATIONS=0)'],
+      ),
+    ),
+    '',
+  );
+
+  const fb = result.firstBoot;
+  out.push(
+    `First boot on the Gitea simulator (startupDelayMs ${fb.delayMs}), Postgres: wall ${ms(fb.wall.median)} median of ${fb.wall.n} = ${times(fb.ratioToDelay.median)} the simulated delay`,
+  );
+  const stepNames = [...new Set(fb.runs.flatMap((r) => r.steps.map((s) => s.step)))];
+  const runHeaders = fb.runs.map((_, i) => (fb.runs.length === 1 ? 'DURATION' : `RUN ${i + 1}`));
+  const stepRows = stepNames.map((step) => [
+    step,
+    ...fb.runs.map((r) => {
+      const s = r.steps.find((x) => x.step === step);
+      return s ? `${ms(s.durationMs)}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}` : '-';
+    }),
+  ]);
+  stepRows.push(
+    ['(journal: run start to finish)', ...fb.runs.map((r) => ms(r.journalWallMs))],
+    ['(process wall time)', ...fb.runs.map((r) => ms(r.wallMs))],
+    ['(wall / simulated delay)', ...fb.runs.map((r) => times(r.ratioToDelay))],
+  );
+  out.push(...table(['STEP', ...runHeaders], stepRows), '');
+  out.push('Ratios: MEDIAN/BASE = figure median / baseline median; P95/BASE = figure p95 / baseline p95.');
+  return `${out.join('\n')}\n`;
+}

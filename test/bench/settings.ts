@@ -1,0 +1,51 @@
+// The bench's knobs, read from BENCH_* environment variables. Bad values stop the bench with a
+// message naming the variable, rather than silently measuring something else.
+import { BenchFailure } from './failure.ts';
+
+export interface BenchSettings {
+  /** Timed warm boots on Postgres (and `node -e 0` baselines, interleaved). */
+  warmIterations: number;
+  /** Timed warm boots on PGlite: each costs ~10 s of PGlite start-up, so fewer by default. */
+  pgliteIterations: number;
+  /** First boots on the simulator, each on a fresh volume and database. */
+  firstBoots: number;
+  /** The simulated Gitea start-up delay (simulator fault `startupDelayMs`). */
+  giteaDelayMs: number;
+  /** Timed saveCheckpoint calls (and `SELECT 1` baselines). */
+  checkpoints: number;
+  /** Where the JSON result goes. */
+  outputFile: string;
+}
+
+export const SETTINGS_HELP = `Settings (environment):
+  BENCH_ITERATIONS           timed warm boots on Postgres (default 10)
+  BENCH_PGLITE_ITERATIONS    timed warm boots on PGlite (default min(BENCH_ITERATIONS, 3))
+  BENCH_FIRST_BOOTS          first boots on the simulator (default 1)
+  BENCH_GITEA_DELAY_MS       simulated Gitea start-up delay in ms (default 1000)
+  BENCH_CHECKPOINTS          timed saveCheckpoint calls (default 300)
+  BENCH_OUTPUT               JSON result file (default test-output/bench.json)`;
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min) {
+    throw new BenchFailure(
+      `${name}="${raw}" is not valid: expected a whole number >= ${min} (or unset for the default ${fallback})`,
+      { exitCode: 2 },
+    );
+  }
+  return Number(raw);
+}
+
+/** Why: one place that turns the environment into validated iteration counts. */
+export function readSettings(env: NodeJS.ProcessEnv, defaultOutput: string): BenchSettings {
+  const warmIterations = integer(env, 'BENCH_ITERATIONS', 10, 1);
+  return {
+    warmIterations,
+    pgliteIterations: integer(env, 'BENCH_PGLITE_ITERATIONS', Math.min(warmIterations, 3), 0),
+    firstBoots: integer(env, 'BENCH_FIRST_BOOTS', 1, 1),
+    giteaDelayMs: integer(env, 'BENCH_GITEA_DELAY_MS', 1000, 1),
+    checkpoints: integer(env, 'BENCH_CHECKPOINTS', 300, 1),
+    outputFile: env.BENCH_OUTPUT?.trim() || defaultOutput,
+  };
+}

@@ -1,0 +1,30 @@
+// Everything the bench starts or creates — the throwaway Postgres cluster, volumes, temp
+// dirs — registered in one place so it is removed on every exit path, including Ctrl-C.
+import { rmSync } from 'node:fs';
+import { startTestCluster, type TestCluster } from '../support/postgres.ts';
+
+export class Workspace {
+  private cluster: TestCluster | undefined;
+  private readonly dirs = new Set<string>();
+  private closing: Promise<void> | undefined;
+
+  /** Why: one cluster for the whole run; stopped by close(). */
+  async startCluster(): Promise<string> {
+    this.cluster = await startTestCluster();
+    return this.cluster.url;
+  }
+
+  /** Remove this directory when the bench ends. */
+  track(dir: string | undefined): void {
+    if (dir) this.dirs.add(dir);
+  }
+
+  /** Why: idempotent, safe to call from a signal handler and from `finally` alike. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+      await this.cluster?.stop();
+    })();
+    return this.closing;
+  }
+}
