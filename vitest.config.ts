@@ -9,5 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default'],
+    // Process-heavy suites (real Postgres, Gitea, gigi-boot processes) on a 2-core machine:
+    // a few at a time finish sooner than all at once.
+    maxConcurrency: 3,
   },
 });

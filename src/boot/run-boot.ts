@@ -212,9 +212,11 @@ function driveToEnd(
       ending = false;
       if (step && step !== 'done' && step !== 'failed') {
         const now = new Date();
+        const children = (lastPersisted as { children?: Record<string, { snapshot?: { input?: StepInput } }> }).children;
+        const attempt = children?.[step]?.snapshot?.input?.attempt ?? 1;
         recorder.push({
           step,
-          attempt: 0,
+          attempt,
           startedAt: now,
           finishedAt: now,
           durationMs: 0,
