@@ -3,6 +3,7 @@
 // every source file, else the TypeScript sources through tsx — so a checkout always runs what
 // it has, and the image (which builds dist/) starts fast.
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import process from 'node:process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
