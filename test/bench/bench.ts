@@ -22,8 +22,11 @@ import { terminateRunningChildren } from './timed-process.ts';
 import { initialiseVolume, measureWarmBoots, type WarmSamples, type WarmVolume } from './warm-boot.ts';
 import { Workspace } from './workspace.ts';
 
+const benchStart = performance.now();
+
 function progress(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
+  const elapsed = ((performance.now() - benchStart) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`[bench ${elapsed} s] ${message}\n`);
 }
 
 /** Settle all, then rethrow the first failure: no boot is left running behind a rejection. */
@@ -37,7 +40,6 @@ async function allOrFirstFailure<T extends readonly unknown[]>(tasks: {
 }
 
 async function runBench(settings: BenchSettings, workspace: Workspace): Promise<BenchResult> {
-  const benchStarted = performance.now();
   ensureGiteaUser();
   progress('starting a throwaway Postgres cluster');
   const serverUrl = await workspace.startCluster();
@@ -77,7 +79,11 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
   }
 
   progress(`timing ${settings.checkpoints} checkpoint writes`);
-  const sample = await readCheckpointSample(pgVolume.env.DATABASE_URL!, pgVolume.env.GIGI_DATA_DIR!);
+  const sample = await readCheckpointSample(
+    pgVolume.env.DATABASE_URL!,
+    pgVolume.env.GIGI_DATA_DIR!,
+    settings.snapshotBytes,
+  );
   const checkpoints = await measureCheckpoints(
     await createTestDatabase(serverUrl, 'bench_checkpoint'),
     sample,
@@ -91,7 +97,7 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
   const { outputFile: _outputFile, ...recordedSettings } = settings;
   return {
     generatedAt: new Date().toISOString(),
-    benchWallMs: performance.now() - benchStarted,
+    benchWallMs: performance.now() - benchStart,
     machine: {
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
@@ -114,7 +120,8 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
     },
     checkpoint: {
       ...figure(checkpoints.checkpointMs, select1, 'select1'),
-      snapshotBytes: sample.snapshotBytes,
+      snapshotBytes: sample.writtenSnapshotBytes,
+      realSnapshotBytes: sample.realSnapshotBytes,
       journalRowsPerCheckpoint: 1,
     },
   };

@@ -31,7 +31,13 @@ export interface BenchResult {
   baselines: { nodeStartup: Summary; select1: Summary };
   warmBoot: { postgres: Figure; pglite: Figure | null };
   firstBoot: { delayMs: number; wall: Summary; ratioToDelay: { median: number }; runs: FirstBootRun[] };
-  checkpoint: Figure & { snapshotBytes: number; journalRowsPerCheckpoint: number };
+  checkpoint: Figure & {
+    /** JSON size of the snapshot each checkpoint wrote (the real one, padded up to BENCH_SNAPSHOT_BYTES). */
+    snapshotBytes: number;
+    /** JSON size of the snapshot the initialising boot really persisted. */
+    realSnapshotBytes: number;
+    journalRowsPerCheckpoint: number;
+  };
 }
 
 /** Why: the figure and its ratios from raw samples, so no ratio is computed two ways. */
@@ -45,9 +51,14 @@ export function figure(samples: number[], baseline: Summary, name: Figure['basel
 }
 
 function ms(value: number): string {
+  if (Number.isInteger(value)) return `${value} ms`;
   if (value < 10) return `${value.toFixed(2)} ms`;
   if (value < 100) return `${value.toFixed(1)} ms`;
   return `${Math.round(value)} ms`;
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`;
 }
 
 function times(value: number): string {
@@ -105,7 +116,7 @@ export function renderResult(result: BenchResult): string {
     ['Warm boot, Postgres', result.warmBoot.postgres],
     ['Warm boot, PGlite', result.warmBoot.pglite],
     [
-      `Checkpoint write (${(result.checkpoint.snapshotBytes / 1024).toFixed(1)} KB snapshot + ${result.checkpoint.journalRowsPerCheckpoint} journal row)`,
+      `Checkpoint write (${kb(result.checkpoint.snapshotBytes)} snapshot + ${result.checkpoint.journalRowsPerCheckpoint} journal row)`,
       result.checkpoint,
     ],
   ];
@@ -148,6 +159,13 @@ export function renderResult(result: BenchResult): string {
     ['(wall / simulated delay)', ...fb.runs.map((r) => times(r.ratioToDelay))],
   );
   out.push(...table(['STEP', ...runHeaders], stepRows), '');
-  out.push('Ratios: MEDIAN/BASE = figure median / baseline median; P95/BASE = figure p95 / baseline p95.');
+  const c = result.checkpoint;
+  out.push(
+    'Ratios: MEDIAN/BASE = figure median / baseline median; P95/BASE = figure p95 / baseline p95.',
+    `Checkpoint snapshot: the initialising boot's real one (${kb(c.realSnapshotBytes)})${c.snapshotBytes > c.realSnapshotBytes ? `, padded to ${kb(c.snapshotBytes)} (BENCH_SNAPSHOT_BYTES)` : ''}.`,
+  );
+  if (!result.postgres.fsync) {
+    out.push('Postgres ran with fsync=off (the test cluster): checkpoint latency excludes the WAL flush.');
+  }
   return `${out.join('\n')}\n`;
 }

@@ -13,6 +13,8 @@ export interface BenchSettings {
   giteaDelayMs: number;
   /** Timed saveCheckpoint calls (and `SELECT 1` baselines). */
   checkpoints: number;
+  /** Size the checkpointed snapshot is padded up to when the real one is smaller (bytes of JSON). */
+  snapshotBytes: number;
   /** Where the JSON result goes. */
   outputFile: string;
 }
@@ -23,6 +25,7 @@ export const SETTINGS_HELP = `Settings (environment):
   BENCH_FIRST_BOOTS          first boots on the simulator (default 1)
   BENCH_GITEA_DELAY_MS       simulated Gitea start-up delay in ms (default 1000)
   BENCH_CHECKPOINTS          timed saveCheckpoint calls (default 300)
+  BENCH_SNAPSHOT_BYTES       pad the checkpointed snapshot up to this size (default 3072; 0 = real size)
   BENCH_OUTPUT               JSON result file (default test-output/bench.json)`;
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
@@ -46,6 +49,7 @@ export function readSettings(env: NodeJS.ProcessEnv, defaultOutput: string): Ben
     firstBoots: integer(env, 'BENCH_FIRST_BOOTS', 1, 1),
     giteaDelayMs: integer(env, 'BENCH_GITEA_DELAY_MS', 1000, 1),
     checkpoints: integer(env, 'BENCH_CHECKPOINTS', 300, 1),
+    snapshotBytes: integer(env, 'BENCH_SNAPSHOT_BYTES', 3072, 0),
     outputFile: env.BENCH_OUTPUT?.trim() || defaultOutput,
   };
 }

@@ -1,0 +1,127 @@
+// The bench's pure parts: statistics, settings validation, snapshot padding, the table. The
+// bench itself (processes, Postgres) is exercised by `npm run bench`, never timed in tests.
+import { describe, expect, it } from 'vitest';
+import { padSnapshot } from './checkpoint-latency.ts';
+import { BenchFailure } from './failure.ts';
+import { figure, renderResult, type BenchResult } from './report.ts';
+import { readSettings } from './settings.ts';
+import { percentile, ratio, summarise } from './stats.ts';
+
+describe('stats', () => {
+  it('interpolates percentiles between ranks', () => {
+    const sorted = [10, 20, 30, 40, 50];
+    expect(percentile(sorted, 50)).toBe(30);
+    expect(percentile(sorted, 95)).toBeCloseTo(48);
+    expect(percentile([7], 95)).toBe(7);
+    expect(() => percentile([], 50)).toThrow(RangeError);
+  });
+
+  it('summarises unsorted samples', () => {
+    const s = summarise([4, 1, 3, 2]);
+    expect(s).toMatchObject({ n: 4, min: 1, median: 2.5, max: 4, mean: 2.5 });
+    expect(s.p95).toBeCloseTo(3.85);
+  });
+
+  it('gives ratios against a baseline, NaN for an empty baseline', () => {
+    expect(ratio(30, 10)).toBe(3);
+    expect(ratio(30, 0)).toBeNaN();
+    const f = figure([20, 40], summarise([10, 10]), 'nodeStartup');
+    expect(f.ratio.median).toBe(3);
+    expect(f.ratio.p95).toBeCloseTo(3.9);
+  });
+});
+
+describe('readSettings', () => {
+  it('has defaults, and derives the PGlite count from BENCH_ITERATIONS', () => {
+    const s = readSettings({}, '/out.json');
+    expect(s).toMatchObject({
+      warmIterations: 10,
+      pgliteIterations: 3,
+      checkpoints: 300,
+      giteaDelayMs: 1000,
+    });
+    expect(readSettings({ BENCH_ITERATIONS: '2' }, '/o').pgliteIterations).toBe(2);
+    expect(readSettings({ BENCH_OUTPUT: '/tmp/x.json' }, '/o').outputFile).toBe('/tmp/x.json');
+  });
+
+  it.each([
+    ['BENCH_ITERATIONS', '0'],
+    ['BENCH_ITERATIONS', 'ten'],
+    ['BENCH_CHECKPOINTS', '-5'],
+    ['BENCH_GITEA_DELAY_MS', '1.5'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    try {
+      readSettings({ [name]: value }, '/o');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(BenchFailure);
+      expect((error as BenchFailure).message).toContain(`${name}="${value}"`);
+      expect((error as BenchFailure).exitCode).toBe(2);
+    }
+  });
+});
+
+describe('padSnapshot', () => {
+  it('pads a small snapshot to the target size and keeps its content', () => {
+    const real = { xstate: { value: 'done', context: { a: 1 } }, configDigest: 'abc' };
+    const padded = padSnapshot(real, 3072) as Record<string, unknown>;
+    expect(Buffer.byteLength(JSON.stringify(padded))).toBe(3072);
+    expect(padded.xstate).toEqual(real.xstate);
+    expect(padded.configDigest).toBe('abc');
+  });
+
+  it('leaves a snapshot at or above the target as it is', () => {
+    const real = { xstate: 'x'.repeat(100) };
+    expect(padSnapshot(real, 50)).toBe(real);
+    expect(padSnapshot(real, 0)).toBe(real);
+  });
+});
+
+describe('renderResult', () => {
+  it('prints every figure with its ratio and the first-boot steps', () => {
+    const node = summarise([50, 60]);
+    const select1 = summarise([0.5, 0.5]);
+    const result: BenchResult = {
+      generatedAt: '2026-01-01T00:00:00.000Z',
+      benchWallMs: 1000,
+      machine: { node: 'v20', platform: 'linux x64', cpus: 2, cpuModel: 'cpu', loadAverage: [1, 1, 1] },
+      postgres: { version: '15', fsync: false },
+      settings: {
+        warmIterations: 2,
+        pgliteIterations: 0,
+        firstBoots: 1,
+        giteaDelayMs: 1000,
+        checkpoints: 2,
+        snapshotBytes: 3072,
+      },
+      baselines: { nodeStartup: node, select1 },
+      warmBoot: { postgres: figure([550, 660], node, 'nodeStartup'), pglite: null },
+      firstBoot: {
+        delayMs: 1000,
+        wall: summarise([4000]),
+        ratioToDelay: { median: 4 },
+        runs: [
+          {
+            wallMs: 4000,
+            journalWallMs: 3000,
+            ratioToDelay: 4,
+            steps: [{ step: 'awaitApi', attempts: 2, durationMs: 1100, outcome: 'ok' }],
+          },
+        ],
+      },
+      checkpoint: {
+        ...figure([2, 3], select1, 'select1'),
+        snapshotBytes: 3072,
+        realSnapshotBytes: 1300,
+        journalRowsPerCheckpoint: 1,
+      },
+    };
+    const text = renderResult(result);
+    expect(text).toMatch(/Warm boot, Postgres\s+2\s+605 ms\s+\S+ ms\s+11\.0x/);
+    expect(text).toMatch(/Warm boot, PGlite\s+0 .*skipped/);
+    expect(text).toMatch(/Checkpoint write \(3\.0 KB snapshot \+ 1 journal row\)\s+2\s+2\.50 ms/);
+    expect(text).toMatch(/awaitApi\s+1100 ms \(2 attempts\)/);
+    expect(text).toContain('= 4.00x the simulated delay');
+    expect(text).toContain('fsync=off');
+  });
+});
