@@ -142,6 +142,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     const settings = readSettings(process.env, join(REPO_ROOT, 'test-output', 'bench.json'));
+    workspace.keepDirs = settings.keep;
     const result = await runBench(settings, workspace);
     process.stdout.write(renderResult(result));
     mkdirSync(dirname(settings.outputFile), { recursive: true });
@@ -152,6 +153,8 @@ async function main(): Promise<number> {
     if (error instanceof BenchFailure) {
       process.stderr.write(`\nbench FAILED: ${error.message}\n`);
       if (error.exitCode === 2) process.stderr.write(`${SETTINGS_HELP}\n`);
+      else if (!workspace.keepDirs)
+        process.stderr.write('(data dirs are removed; BENCH_KEEP=1 keeps them)\n');
       return error.exitCode;
     }
     process.stderr.write(`\nbench FAILED (unexpected error):\n${(error as Error).stack ?? String(error)}\n`);

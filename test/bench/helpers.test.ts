@@ -42,6 +42,7 @@ describe('readSettings', () => {
     });
     expect(readSettings({ BENCH_ITERATIONS: '2' }, '/o').pgliteIterations).toBe(2);
     expect(readSettings({ BENCH_OUTPUT: '/tmp/x.json' }, '/o').outputFile).toBe('/tmp/x.json');
+    expect(readSettings({ BENCH_KEEP: '1' }, '/o').keep).toBe(true);
   });
 
   it.each([
@@ -93,6 +94,7 @@ describe('renderResult', () => {
         giteaDelayMs: 1000,
         checkpoints: 2,
         snapshotBytes: 3072,
+        keep: false,
       },
       baselines: { nodeStartup: node, select1 },
       warmBoot: { postgres: figure([550, 660], node, 'nodeStartup'), pglite: null },

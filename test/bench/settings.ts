@@ -15,6 +15,8 @@ export interface BenchSettings {
   checkpoints: number;
   /** Size the checkpointed snapshot is padded up to when the real one is smaller (bytes of JSON). */
   snapshotBytes: number;
+  /** Keep the volumes and data dirs (BENCH_KEEP=1), e.g. to inspect a failed boot. */
+  keep: boolean;
   /** Where the JSON result goes. */
   outputFile: string;
 }
@@ -26,6 +28,7 @@ export const SETTINGS_HELP = `Settings (environment):
   BENCH_GITEA_DELAY_MS       simulated Gitea start-up delay in ms (default 1000)
   BENCH_CHECKPOINTS          timed saveCheckpoint calls (default 300)
   BENCH_SNAPSHOT_BYTES       pad the checkpointed snapshot up to this size (default 3072; 0 = real size)
+  BENCH_KEEP                 1 keeps the volumes' data dirs afterwards (default 0: removed)
   BENCH_OUTPUT               JSON result file (default test-output/bench.json)`;
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
@@ -50,6 +53,7 @@ export function readSettings(env: NodeJS.ProcessEnv, defaultOutput: string): Ben
     giteaDelayMs: integer(env, 'BENCH_GITEA_DELAY_MS', 1000, 1),
     checkpoints: integer(env, 'BENCH_CHECKPOINTS', 300, 1),
     snapshotBytes: integer(env, 'BENCH_SNAPSHOT_BYTES', 3072, 0),
+    keep: integer(env, 'BENCH_KEEP', 0, 0) > 0,
     outputFile: env.BENCH_OUTPUT?.trim() || defaultOutput,
   };
 }

@@ -7,6 +7,8 @@ export class Workspace {
   private cluster: TestCluster | undefined;
   private readonly dirs = new Set<string>();
   private closing: Promise<void> | undefined;
+  /** Leave the tracked directories in place (BENCH_KEEP=1); the cluster is stopped regardless. */
+  keepDirs = false;
 
   /** Why: one cluster for the whole run; stopped by close(). */
   async startCluster(): Promise<string> {
@@ -22,7 +24,11 @@ export class Workspace {
   /** Why: idempotent, safe to call from a signal handler and from `finally` alike. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+      if (this.keepDirs) {
+        if (this.dirs.size > 0) process.stderr.write(`[bench] kept ${[...this.dirs].join(' ')}\n`);
+      } else {
+        for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+      }
       await this.cluster?.stop();
     })();
     return this.closing;
