@@ -191,7 +191,14 @@ describe('a failing boot leaks no secret in its errors', () => {
       faultsFile,
       JSON.stringify({
         rules: [
-          { method: 'POST', path: '/api/v1/orgs', action: 'status', status: 500, message: 'db locked' },
+          {
+            method: 'POST',
+            path: '/api/v1/orgs',
+            action: 'status',
+            status: 500,
+            // A Gitea whose error echoes secrets back: the redactor must catch them in errors too.
+            message: `db locked (telegram=${telegramToken} claude=${claudeToken} pg=${dbPassword})`,
+          },
         ],
       }),
     );
@@ -222,7 +229,7 @@ describe('a failing boot leaks no secret in its errors', () => {
       steps: Array<{ step: string; attempts: number; lastError: string | null }>;
     };
     expect(report.run.failure?.step).toBe('createOrg');
-    expect(report.run.failure?.message).toContain('answered 500');
+    expect(report.run.failure?.message).toContain('answered 500: db locked (telegram=[redacted]');
     expect(report.steps.find((s) => s.step === 'createOrg')).toMatchObject({ attempts: 3 });
     // Secrets that exist by now: the users' passwords and gigi's token at least.
     expect(Object.keys(secrets)).toEqual(
