@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../support/boot-process.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { ensureGiteaUser } from '../support/system-users.ts';
 import { measureCheckpoints, readCheckpointSample } from './checkpoint-latency.ts';
+import { snapshotCheckout } from './checkout-snapshot.ts';
 import { BenchFailure } from './failure.ts';
 import { measureFirstBoot, type FirstBootResult } from './first-boot.ts';
 import { describePostgres } from './postgres-settings.ts';
@@ -41,6 +42,8 @@ async function allOrFirstFailure<T extends readonly unknown[]>(tasks: {
 
 async function runBench(settings: BenchSettings, workspace: Workspace): Promise<BenchResult> {
   ensureGiteaUser();
+  progress('copying and bundling gigi-boot (bin/build.mjs), as the image does');
+  const checkout = snapshotCheckout(workspace);
   progress('starting a throwaway Postgres cluster');
   const serverUrl = await workspace.startCluster();
   const postgres = await describePostgres(serverUrl);
@@ -51,10 +54,10 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
   );
   const [pgVolume, pgliteVolume] = await allOrFirstFailure<[WarmVolume, WarmVolume | undefined]>([
     createTestDatabase(serverUrl, 'bench_warm').then((url) =>
-      initialiseVolume(workspace, 'warm boot (Postgres)', url),
+      initialiseVolume(workspace, checkout.cli, 'warm boot (Postgres)', url),
     ),
     settings.pgliteIterations > 0
-      ? initialiseVolume(workspace, 'warm boot (PGlite)', undefined)
+      ? initialiseVolume(workspace, checkout.cli, 'warm boot (PGlite)', undefined)
       : Promise.resolve(undefined),
   ]);
 
@@ -75,7 +78,7 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
     progress(
       `first boot ${i}/${settings.firstBoots} on the simulator (startupDelayMs ${settings.giteaDelayMs})`,
     );
-    firstBoots.push(await measureFirstBoot(workspace, serverUrl, settings.giteaDelayMs, i));
+    firstBoots.push(await measureFirstBoot(workspace, checkout.cli, serverUrl, settings.giteaDelayMs, i));
   }
 
   progress(`timing ${settings.checkpoints} checkpoint writes`);
@@ -105,6 +108,7 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
       cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
       loadAverage: loadavg(),
     },
+    gigiBoot: { commit: checkout.commit, dirty: checkout.dirty, launcher: checkout.launcher },
     postgres,
     settings: recordedSettings,
     baselines: { nodeStartup, select1 },

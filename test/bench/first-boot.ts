@@ -43,6 +43,7 @@ function writeFaultsFile(workspace: Workspace, delayMs: number): string {
 /** Why: one first boot on a fresh volume and database, checked to have completed and waited the delay. */
 export async function measureFirstBoot(
   workspace: Workspace,
+  cli: string,
   serverUrl: string,
   delayMs: number,
   index: number,
@@ -54,8 +55,8 @@ export async function measureFirstBoot(
     extra: { GITEA_SIM_FAULTS: writeFaultsFile(workspace, delayMs) },
   });
   workspace.track(env.GIGI_DATA_DIR);
-  const boot = await timeBoot(env, label, 'fresh');
-  const report = await inspectJson(env, label);
+  const boot = await timeBoot(cli, env, label, 'fresh');
+  const report = await inspectJson(cli, env, label);
   if (report.run?.status !== 'completed' || report.run.runId !== boot.runId) {
     throw new BenchFailure(
       `${label}: inspect shows run ${report.run?.runId ?? '(none)'} ${report.run?.status ?? ''}, expected run ${boot.runId} completed`,

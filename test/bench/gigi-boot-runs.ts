@@ -1,7 +1,6 @@
 // Running the real `gigi-boot` CLI for the bench, and checking each run did what the figure
 // claims (exit 0, the expected plan) before its time is used.
 import type { InspectReport } from '../../src/inspect/gather.ts';
-import { CLI } from '../support/boot-process.ts';
 import { BenchFailure, tail } from './failure.ts';
 import { timeProcess, type TimedResult } from './timed-process.ts';
 
@@ -17,15 +16,16 @@ interface LogLine {
   event?: string;
   plan?: Plan;
   runId?: string;
+  reason?: string;
 }
 
-/** The `boot.completed` event of a run's JSON log (stdout is not a TTY, so it is JSON lines). */
-function completedEvent(stdout: string): LogLine | undefined {
+/** The first `event` of a run's JSON log (stdout is not a TTY, so it is JSON lines). */
+function logEvent(stdout: string, event: string): LogLine | undefined {
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
       const parsed = JSON.parse(line) as LogLine;
-      if (parsed.event === 'boot.completed') return parsed;
+      if (parsed.event === event) return parsed;
     } catch {
       /* not a log line */
     }
@@ -38,9 +38,14 @@ function describeExit(result: TimedResult): string {
 }
 
 /** Why: time one `gigi-boot run --no-handoff` and fail the bench unless it completed with `expected`. */
-export async function timeBoot(env: Record<string, string>, label: string, expected: Plan): Promise<BootRun> {
-  const result = await timeProcess(process.execPath, [CLI, 'run', '--no-handoff'], env);
-  const completed = completedEvent(result.stdout);
+export async function timeBoot(
+  cli: string,
+  env: Record<string, string>,
+  label: string,
+  expected: Plan,
+): Promise<BootRun> {
+  const result = await timeProcess(process.execPath, [cli, 'run', '--no-handoff'], env);
+  const completed = logEvent(result.stdout, 'boot.completed');
   if (result.code !== 0 || !completed?.plan || !completed.runId) {
     throw new BenchFailure(
       `${label}: \`gigi-boot run --no-handoff\` failed (${describeExit(result)}, data dir ${env.GIGI_DATA_DIR}). Last output:\n` +
@@ -49,15 +54,19 @@ export async function timeBoot(env: Record<string, string>, label: string, expec
   }
   if (completed.plan !== expected) {
     throw new BenchFailure(
-      `${label}: expected the ${expected} path but the boot took the ${completed.plan} path (data dir ${env.GIGI_DATA_DIR}); the figure would measure the wrong thing`,
+      `${label}: expected the ${expected} path but the boot took the ${completed.plan} path (${logEvent(result.stdout, 'boot.plan')?.reason ?? 'no reason logged'}; data dir ${env.GIGI_DATA_DIR}); the figure would measure the wrong thing`,
     );
   }
   return { wallMs: result.wallMs, plan: completed.plan, runId: completed.runId };
 }
 
 /** Why: per-step durations come from the journal, read the way an operator would (`inspect --json`). */
-export async function inspectJson(env: Record<string, string>, label: string): Promise<InspectReport> {
-  const result = await timeProcess(process.execPath, [CLI, 'inspect', '--json'], env);
+export async function inspectJson(
+  cli: string,
+  env: Record<string, string>,
+  label: string,
+): Promise<InspectReport> {
+  const result = await timeProcess(process.execPath, [cli, 'inspect', '--json'], env);
   if (result.code !== 0) {
     throw new BenchFailure(
       `${label}: \`gigi-boot inspect --json\` failed (${describeExit(result)}, data dir ${env.GIGI_DATA_DIR}). Last output:\n` +

@@ -86,6 +86,7 @@ describe('renderResult', () => {
       generatedAt: '2026-01-01T00:00:00.000Z',
       benchWallMs: 1000,
       machine: { node: 'v20', platform: 'linux x64', cpus: 2, cpuModel: 'cpu', loadAverage: [1, 1, 1] },
+      gigiBoot: { commit: '0123456789abcdef', dirty: true, launcher: 'bundle' },
       postgres: { version: '15', fsync: false },
       settings: {
         warmIterations: 2,
@@ -125,5 +126,6 @@ describe('renderResult', () => {
     expect(text).toMatch(/awaitApi\s+1100 ms \(2 attempts\)/);
     expect(text).toContain('= 4.00x the simulated delay');
     expect(text).toContain('fsync=off');
+    expect(text).toContain('gigi-boot 0123456789ab + uncommitted changes');
   });
 });

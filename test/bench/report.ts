@@ -26,6 +26,8 @@ export interface BenchResult {
   generatedAt: string;
   benchWallMs: number;
   machine: { node: string; platform: string; cpus: number; cpuModel: string; loadAverage: number[] };
+  /** Which gigi-boot was measured: the checkout's HEAD (dirty: uncommitted edits were copied too). */
+  gigiBoot: { commit: string; dirty: boolean; launcher: 'bundle' };
   postgres: PostgresInfo;
   settings: Omit<BenchSettings, 'outputFile'>;
   baselines: { nodeStartup: Summary; select1: Summary };
@@ -86,6 +88,7 @@ export function renderResult(result: BenchResult): string {
   const m = result.machine;
   out.push(
     `gigi-boot bench  ${result.generatedAt}  node ${m.node}  ${m.platform}  ${m.cpus} CPUs (${m.cpuModel})`,
+    `gigi-boot ${result.gigiBoot.commit.slice(0, 12)}${result.gigiBoot.dirty ? ' + uncommitted changes' : ''}, run from an esbuild bundle (as in the image)`,
     `load average ${m.loadAverage.map((l) => l.toFixed(2)).join(' ')}  Postgres ${result.postgres.version} (throwaway cluster, fsync ${result.postgres.fsync ? 'on' : 'off'})  bench took ${(result.benchWallMs / 1000).toFixed(1)} s`,
     '',
   );

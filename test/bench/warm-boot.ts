@@ -7,6 +7,8 @@ import type { Workspace } from './workspace.ts';
 
 export interface WarmVolume {
   label: string;
+  /** The gigi-boot launcher every boot of this volume runs. */
+  cli: string;
   env: Record<string, string>;
   /** Wall time of the (untimed for the figure) first boot that initialised it. */
   initialiseMs: number;
@@ -15,13 +17,14 @@ export interface WarmVolume {
 /** Why: the warm path needs a completed first boot; this makes one (Postgres when databaseUrl is set). */
 export async function initialiseVolume(
   workspace: Workspace,
+  cli: string,
   label: string,
   databaseUrl: string | undefined,
 ): Promise<WarmVolume> {
   const env = await bootEnv(databaseUrl ? { databaseUrl } : {});
   workspace.track(env.GIGI_DATA_DIR);
-  const first = await timeBoot(env, `${label}: initialising first boot`, 'fresh');
-  return { label, env, initialiseMs: first.wallMs };
+  const first = await timeBoot(cli, env, `${label}: initialising first boot`, 'fresh');
+  return { label, cli, env, initialiseMs: first.wallMs };
 }
 
 export interface WarmSamples {
@@ -36,11 +39,13 @@ export async function measureWarmBoots(
   onProgress: (done: number) => void = () => undefined,
 ): Promise<WarmSamples> {
   await timeNodeBaseline(volume.env);
-  await timeBoot(volume.env, `${volume.label}: warm-up boot`, 'warm');
+  await timeBoot(volume.cli, volume.env, `${volume.label}: warm-up boot`, 'warm');
   const samples: WarmSamples = { bootMs: [], baselineMs: [] };
   for (let i = 0; i < iterations; i++) {
     samples.baselineMs.push((await timeNodeBaseline(volume.env)).wallMs);
-    samples.bootMs.push((await timeBoot(volume.env, `${volume.label}: warm boot ${i + 1}`, 'warm')).wallMs);
+    samples.bootMs.push(
+      (await timeBoot(volume.cli, volume.env, `${volume.label}: warm boot ${i + 1}`, 'warm')).wallMs,
+    );
     onProgress(i + 1);
   }
   return samples;
