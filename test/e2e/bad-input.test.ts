@@ -292,6 +292,19 @@ describe.concurrent(
       expectPasswordHidden(inspect);
     });
 
+    it('a closed port, with the password in the query string instead', async () => {
+      const port = await freePort();
+      const env = await bootEnv({
+        databaseUrl: `postgresql://postgres@127.0.0.1:${port}/gigi?password=${encodeURIComponent(password)}&sslmode=disable`,
+      });
+      const result = await runCli(['run', '--no-handoff'], env);
+      expect(result.code, result.stderr).toBe(EXIT.failed);
+      expect(result.stderr).toContain(`Cannot connect to Postgres at 127.0.0.1:${port}`);
+      expect(result.stderr).toContain('?password=***&sslmode=disable');
+      expectPasswordHidden(result);
+      expectNoBootProgress(env.GIGI_DATA_DIR!);
+    });
+
     it('a database that does not exist on a reachable server', async () => {
       const server = new URL(testServerUrl());
       const env = await bootEnv({
@@ -353,44 +366,84 @@ describe.concurrent(
   },
 );
 
-describe('preflight: an app.ini gigi-boot cannot write (run as the unprivileged gigi user)', () => {
-  it('exits 2 naming app.ini, and leaves it and the volume untouched', async () => {
-    const uid = Number(execFileSync('id', ['-u', 'gigi']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'gigi']).toString().trim());
-    const env = await configEnv({});
-    const dataDir = env.GIGI_DATA_DIR!;
-    const confDir = join(dataDir, 'gitea', 'custom', 'conf');
-    mkdirSync(confDir, { recursive: true });
-    for (const d of [dataDir, join(dataDir, 'gitea'), join(dataDir, 'gitea', 'custom'), confDir])
-      chownSync(d, uid, gid);
+/** `gigi-boot run` as the unprivileged gigi user, the way a non-root container runs it. */
+function runAsGigi(env: Record<string, string>): Promise<CliResult> {
+  return new Promise<CliResult>((resolveRun) => {
+    const child = spawn(
+      'setpriv',
+      ['--reuid=gigi', '--regid=gigi', '--init-groups', '--', process.execPath, CLI, 'run', '--no-handoff'],
+      { env: { ...env, GIGI_BOOT_GITEA_USER: 'gigi' }, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('close', (code, signal) => resolveRun({ code, signal, stdout, stderr }));
+  });
+}
+
+/** A data dir whose every level down to gitea/custom/conf is owned by gigi. */
+async function gigiOwnedVolume(): Promise<{ env: Record<string, string>; confDir: string }> {
+  const uid = Number(execFileSync('id', ['-u', 'gigi']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'gigi']).toString().trim());
+  const env = await configEnv({});
+  const dataDir = env.GIGI_DATA_DIR!;
+  const confDir = join(dataDir, 'gitea', 'custom', 'conf');
+  mkdirSync(confDir, { recursive: true });
+  for (const d of [dataDir, join(dataDir, 'gitea'), join(dataDir, 'gitea', 'custom'), confDir])
+    chownSync(d, uid, gid);
+  return { env, confDir };
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('preflight: files gigi-boot cannot write (run as the unprivileged gigi user) → exit 2', () => {
+  it('an app.ini owned by root: names app.ini, leaves it and the volume untouched', async () => {
+    const { env, confDir } = await gigiOwnedVolume();
     const appIni = join(confDir, 'app.ini');
     const original = 'APP_NAME = operator managed\n[server]\nHTTP_PORT = 1234\n';
-    writeFileSync(appIni, original, { mode: 0o644 }); // owned by root: gigi can read, not write
+    writeFileSync(appIni, original); // owned by root: gigi can read, not write
     chmodSync(appIni, 0o644);
-    const before = tree(dataDir);
+    const before = tree(env.GIGI_DATA_DIR!);
 
-    const result = await new Promise<CliResult>((resolveRun) => {
-      const child = spawn(
-        'setpriv',
-        ['--reuid=gigi', '--regid=gigi', '--init-groups', '--', process.execPath, CLI, 'run', '--no-handoff'],
-        { env: { ...env, GIGI_BOOT_GITEA_USER: 'gigi' }, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('close', (code, signal) => resolveRun({ code, signal, stdout, stderr }));
-    });
+    const result = await runAsGigi(env);
 
     expect(result.code, result.stderr).toBe(EXIT.config);
     expect(issueLines(result.stderr)).toEqual([
       expect.stringMatching(
-        new RegExp(
-          `^  - app\\.ini: ${appIni.replaceAll('.', '\\.')} exists but is not writable; .*make it writable`,
-        ),
+        new RegExp(`^  - app\\.ini: ${escapeRegExp(appIni)} exists but is not writable; .*make it writable`),
       ),
     ]);
     expect(readFileSync(appIni, 'utf8')).toBe(original);
+    await expectNothingWritten(env, before);
+  });
+
+  it('no app.ini yet, in a conf directory owned by root: names the directory', async () => {
+    const { env, confDir } = await gigiOwnedVolume();
+    chownSync(confDir, 0, 0);
+    chmodSync(confDir, 0o755);
+    const before = tree(env.GIGI_DATA_DIR!);
+
+    const result = await runAsGigi(env);
+
+    expect(result.code, result.stderr).toBe(EXIT.config);
+    expect(issueLines(result.stderr)).toEqual([
+      `  - app.ini: directory ${confDir} is not writable; gigi-boot must create ${join(confDir, 'app.ini')}`,
+    ]);
+    await expectNothingWritten(env, before);
+  });
+
+  it('a data dir owned by root: names GIGI_DATA_DIR', async () => {
+    const { env } = await gigiOwnedVolume();
+    const dataDir = env.GIGI_DATA_DIR!;
+    chownSync(dataDir, 0, 0);
+    chmodSync(dataDir, 0o755);
+    const before = tree(dataDir);
+
+    const result = await runAsGigi(env);
+
+    expect(result.code, result.stderr).toBe(EXIT.config);
+    expect(issueLines(result.stderr)).toContain(`  - GIGI_DATA_DIR: ${dataDir} is not writable by gigi-boot`);
     await expectNothingWritten(env, before);
   });
 });
