@@ -489,6 +489,12 @@ describe('injection attempts', () => {
     expect(config.telegram_token).toBe(telegram);
     expect(config.claude_oauth_token).toBe(claude);
     expect(config.gitea_token).toMatch(/\S/); // the rest of the boot happened too
+    // …and the check every "nothing written" case relies on does see a boot's tables.
+    expect(await bootTables(env.DATABASE_URL!)).toMatchObject({
+      gigi_boot_runs: 1,
+      config: expect.any(Number),
+    });
+    expect(tree(env.GIGI_DATA_DIR!)).toContain('gitea/custom/conf/app.ini');
     expect(readdirSync(markerDir)).toEqual([]);
     expect(existsSync('/nonexistent')).toBe(false);
     // Never printed either.
