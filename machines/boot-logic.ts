@@ -124,12 +124,29 @@ export function describeFailure(step: BootStep, error: unknown): FailureInfo {
   return { step, message: String(error), hint: null, domain: null };
 }
 
-/** The step a persisted state value is in (`{ createOrg: 'run' }` → createOrg). */
+/** The steps a persisted state value is in: one, or two while both provision regions run. */
+export function activeSteps(value: unknown): BootStep[] {
+  const out: BootStep[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v !== 'object' || v === null) return;
+    for (const [key, child] of Object.entries(v)) {
+      if (isBootStep(key)) out.push(key);
+      else walk(child);
+    }
+  };
+  walk(value);
+  return out;
+}
+
+/** Where a persisted state value stands: 'done', 'failed', or the active steps joined by '+'. */
+export function describeStateValue(value: unknown): string | null {
+  if (value === 'done' || value === 'failed') return value;
+  const steps = activeSteps(value);
+  return steps.length > 0 ? steps.join('+') : null;
+}
+
+/** The step a persisted state value is in (the Gitea region's, while provisioning). */
 export function stepOfStateValue(value: unknown): BootStep | 'done' | 'failed' | null {
   if (value === 'done' || value === 'failed') return value;
-  if (typeof value === 'object' && value !== null) {
-    const [key] = Object.keys(value);
-    if (isBootStep(key)) return key;
-  }
-  return null;
+  return activeSteps(value)[0] ?? null;
 }

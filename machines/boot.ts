@@ -76,22 +76,47 @@ const machineSetup = setup({
     recordFailure: assign(({ event }, params: { step: BootStep }) => ({
       failure: describeFailure(params.step, (event as { error?: unknown }).error),
     })),
+    /** A non-fatal step failed for good: the boot goes on and completes as degraded. */
+    recordDegradedFailure: assign(({ context, event }, params: { step: BootStep }) => {
+      const info = describeFailure(params.step, (event as { error?: unknown }).error);
+      return {
+        degraded: [
+          ...context.degraded,
+          `${params.step}: ${info.message}${info.hint ? ` (${info.hint})` : ''}`,
+        ],
+        outcomes: { ...context.outcomes, [params.step]: 'failed' },
+      };
+    }),
   },
 });
 
+/** Absolute state ids: steps live at the top level or inside the `provision` parallel state. */
+const GITEA_REGION = '#boot.provision.gitea';
+const at = {
+  top: (state: string) => `#boot.${state}`,
+  gitea: (state: string) => `${GITEA_REGION}.${state}`,
+  runner: (state: string) => `#boot.provision.runner.${state}`,
+};
+
 type Next = string | { internal: string; external: string };
 
-function stepState<S extends BootStep>(step: S, next: Next) {
+interface StepOptions {
+  /** Where a permanent failure goes: the boot's `failed`, or (non-fatal steps) a degraded end. */
+  onFailure?: { target: string; action: 'recordFailure' | 'recordDegradedFailure' };
+}
+
+function stepState<S extends BootStep>(step: S, next: Next, { onFailure }: StepOptions = {}) {
+  const failure = onFailure ?? { target: at.top('failed'), action: 'recordFailure' as const };
   const onDone =
     typeof next === 'string'
-      ? [{ target: `#boot.${next}`, actions: { type: 'recordSuccess' as const, params: { step } } }]
+      ? [{ target: next, actions: { type: 'recordSuccess' as const, params: { step } } }]
       : [
           {
             guard: 'internalGitea' as const,
-            target: `#boot.${next.internal}`,
+            target: next.internal,
             actions: { type: 'recordSuccess' as const, params: { step } },
           },
-          { target: `#boot.${next.external}`, actions: { type: 'recordSuccess' as const, params: { step } } },
+          { target: next.external, actions: { type: 'recordSuccess' as const, params: { step } } },
         ];
   return {
     initial: 'run' as const,
@@ -113,7 +138,7 @@ function stepState<S extends BootStep>(step: S, next: Next) {
               target: 'backoff',
               actions: { type: 'recordRetry' as const, params: { step } },
             },
-            { target: '#boot.failed', actions: { type: 'recordFailure' as const, params: { step } } },
+            { target: failure.target, actions: { type: failure.action, params: { step } } },
           ],
         },
       },
@@ -131,7 +156,7 @@ function stepState<S extends BootStep>(step: S, next: Next) {
   };
 }
 
-export const BOOT_MACHINE_VERSION = '1';
+export const BOOT_MACHINE_VERSION = '2';
 
 export const bootMachine = machineSetup.createMachine({
   id: 'boot',
@@ -148,21 +173,46 @@ export const bootMachine = machineSetup.createMachine({
     failure: null,
   }),
   states: {
-    detectModes: stepState('detectModes', 'prepareSecrets'),
-    prepareSecrets: stepState('prepareSecrets', { internal: 'writeAppIni', external: 'checkExternalGitea' }),
-    writeAppIni: stepState('writeAppIni', 'startGitea'),
-    startGitea: stepState('startGitea', 'awaitApi'),
-    awaitApi: stepState('awaitApi', 'createUsers'),
-    checkExternalGitea: stepState('checkExternalGitea', 'createUsers'),
-    createUsers: stepState('createUsers', 'createTokens'),
-    createTokens: stepState('createTokens', 'createOrg'),
-    createOrg: stepState('createOrg', 'addOwner'),
-    addOwner: stepState('addOwner', 'registerWebhook'),
-    registerWebhook: stepState('registerWebhook', 'persistConfig'),
-    persistConfig: stepState('persistConfig', 'buildRunnerWorker'),
-    buildRunnerWorker: stepState('buildRunnerWorker', { internal: 'stopGitea', external: 'handOff' }),
-    stopGitea: stepState('stopGitea', 'handOff'),
-    handOff: stepState('handOff', 'done'),
+    detectModes: stepState('detectModes', at.top('prepareSecrets')),
+    prepareSecrets: stepState('prepareSecrets', {
+      internal: at.gitea('writeAppIni'),
+      external: at.gitea('checkExternalGitea'),
+    }),
+    // Gitea initialisation and the runner-worker image build run side by side: a first boot takes
+    // about max(Gitea init, build), not the sum. The runner region cannot fail the boot.
+    provision: {
+      type: 'parallel',
+      states: {
+        gitea: {
+          initial: 'writeAppIni',
+          states: {
+            writeAppIni: stepState('writeAppIni', at.gitea('startGitea')),
+            startGitea: stepState('startGitea', at.gitea('awaitApi')),
+            awaitApi: stepState('awaitApi', at.gitea('createUsers')),
+            checkExternalGitea: stepState('checkExternalGitea', at.gitea('createUsers')),
+            createUsers: stepState('createUsers', at.gitea('createTokens')),
+            createTokens: stepState('createTokens', at.gitea('createOrg')),
+            createOrg: stepState('createOrg', at.gitea('addOwner')),
+            addOwner: stepState('addOwner', at.gitea('registerWebhook')),
+            registerWebhook: stepState('registerWebhook', at.gitea('persistConfig')),
+            persistConfig: stepState('persistConfig', at.gitea('ready')),
+            ready: { type: 'final' },
+          },
+        },
+        runner: {
+          initial: 'buildRunnerWorker',
+          states: {
+            buildRunnerWorker: stepState('buildRunnerWorker', at.runner('ready'), {
+              onFailure: { target: at.runner('ready'), action: 'recordDegradedFailure' },
+            }),
+            ready: { type: 'final' },
+          },
+        },
+      },
+      onDone: [{ guard: 'internalGitea', target: 'stopGitea' }, { target: 'handOff' }],
+    },
+    stopGitea: stepState('stopGitea', at.top('handOff')),
+    handOff: stepState('handOff', at.top('done')),
     done: { type: 'final' },
     failed: { type: 'final' },
   },

@@ -5,7 +5,7 @@ import { createActor, type Actor, type AnyActorLogic, type Snapshot } from 'xsta
 import {
   BOOT_STEPS,
   bootMachine,
-  stepOfStateValue,
+  activeSteps,
   type BootInput,
   type BootOutput,
   type BootStep,
@@ -15,6 +15,7 @@ import { InternalError, StoreError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redactor.ts';
 import type { RunRecord, RunStatus, Store } from '../store/types.ts';
+import { REQUIRED_CONFIG_KEYS } from './config-keys.ts';
 import { machineFingerprint } from './fingerprint.ts';
 import { JournalRecorder, type StepImplementation } from './journal-recorder.ts';
 import { planStart, type StartPlan, type StoredSnapshot } from './plan.ts';
@@ -48,7 +49,14 @@ type BootActor = Actor<typeof bootMachine>;
 export async function runBoot(options: RunBootOptions): Promise<BootResult> {
   const { store, volumeId, logger, configDigest } = options;
   const latest = await store.latestRun(volumeId);
-  const plan = planStart(latest, BOOT_FINGERPRINT, configDigest);
+  let plan = planStart(latest, BOOT_FINGERPRINT, configDigest);
+  if (plan.kind === 'warm') {
+    // Done before — unless someone emptied the app's config table since: then do it again.
+    const config = await store.readConfig();
+    const missing = REQUIRED_CONFIG_KEYS.filter((key) => !config.get(key)?.value);
+    if (missing.length > 0)
+      plan = { kind: 'fresh', reason: `the config table lacks ${missing.join(', ')}; re-running every step` };
+  }
   logger.info({ event: 'boot.plan', plan: plan.kind, reason: plan.reason }, plan.reason);
   if (plan.kind === 'warm') return { runId: plan.run.runId, status: 'completed', plan: 'warm', output: null };
 
@@ -121,26 +129,24 @@ function validateRestore(run: RunRecord, { input, logger }: RunBootOptions): Sna
   }
 }
 
-/** The step that was running when the last boot died gets an 'interrupted' row, then runs again. */
+/** Steps that were running when the last boot died get an 'interrupted' row, then run again. */
 function journalInterrupted(run: RunRecord, restored: Snapshot<unknown>, recorder: JournalRecorder): void {
-  const step = stepOfStateValue((restored as { value?: unknown }).value);
-  if (!step || step === 'done' || step === 'failed') return;
-  const child = (restored as { children?: Record<string, { snapshot?: { input?: StepInput } }> }).children?.[
-    step
-  ];
-  const attempt = child?.snapshot?.input?.attempt ?? 1;
-  const startedAt = run.updatedAt;
-  recorder.markInterrupted(step);
-  recorder.push({
-    step,
-    attempt,
-    startedAt,
-    finishedAt: new Date(),
-    durationMs: Date.now() - startedAt.getTime(),
-    outcome: 'interrupted',
-    error: `the boot stopped (${run.status === 'interrupted' ? 'signal' : 'crash or kill'}) while this step was running; running it again`,
-    detail: null,
-  });
+  const children = (restored as { children?: Record<string, { snapshot?: { input?: StepInput } }> }).children;
+  for (const step of activeSteps((restored as { value?: unknown }).value)) {
+    const input = children?.[step]?.snapshot?.input;
+    if (!input) continue; // in backoff, not running
+    recorder.markInterrupted(step);
+    recorder.push({
+      step,
+      attempt: input.attempt,
+      startedAt: run.updatedAt,
+      finishedAt: new Date(),
+      durationMs: Date.now() - run.updatedAt.getTime(),
+      outcome: 'interrupted',
+      error: `the boot stopped (${run.status === 'interrupted' ? 'signal' : 'crash or kill'}) while this step was running; running it again`,
+      detail: null,
+    });
+  }
 }
 
 function driveToEnd(
@@ -206,17 +212,18 @@ function driveToEnd(
     const onAbort = () => {
       if (ending) return;
       logger.warn({ event: 'boot.interrupted', state: lastValue }, 'interrupted: checkpointing and stopping');
-      const step = stepOfStateValue(lastValue);
       ending = true; // the snapshot XState emits on stop() must not become the checkpoint
       actor.stop();
       ending = false;
-      if (step && step !== 'done' && step !== 'failed') {
+      const children = (lastPersisted as { children?: Record<string, { snapshot?: { input?: StepInput } }> })
+        .children;
+      for (const step of activeSteps(lastValue)) {
+        const input = children?.[step]?.snapshot?.input;
+        if (!input) continue;
         const now = new Date();
-        const children = (lastPersisted as { children?: Record<string, { snapshot?: { input?: StepInput } }> }).children;
-        const attempt = children?.[step]?.snapshot?.input?.attempt ?? 1;
         recorder.push({
           step,
-          attempt,
+          attempt: input.attempt,
           startedAt: now,
           finishedAt: now,
           durationMs: 0,

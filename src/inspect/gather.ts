@@ -2,7 +2,7 @@
 // summaries and the config keys. Never takes the boot lock, never writes.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stepOfStateValue, type FailureInfo } from '../../machines/boot.ts';
+import { describeStateValue, type FailureInfo } from '../../machines/boot.ts';
 import { SECRET_CONFIG_KEYS } from '../boot/config-keys.ts';
 import { REDACTED } from '../log/redactor.ts';
 import { VOLUME_ID_FILE } from '../store/volume.ts';
@@ -107,7 +107,7 @@ export async function gatherReport(
       runId: run.runId,
       status: run.status,
       machineVersion: run.machineVersion,
-      currentStep: stepOfStateValue(run.stateValue),
+      currentStep: describeStateValue(run.stateValue),
       startedAt: run.startedAt.toISOString(),
       updatedAt: run.updatedAt.toISOString(),
       finishedAt: run.finishedAt?.toISOString() ?? null,

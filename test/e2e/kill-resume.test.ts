@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BOOT_STEPS, stepOfStateValue } from '../../machines/boot.ts';
+import { activeSteps, BOOT_STEPS } from '../../machines/boot.ts';
 import { bootEnv, runCli, startCli, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
@@ -49,14 +49,15 @@ async function killAt(
         message.payload,
       ])
       .then(({ rows }) => {
-        const at = stepOfStateValue(rows[0]?.state_value);
-        if (killedAt || !at) return;
+        const value = rows[0]?.state_value;
+        if (killedAt || value === undefined) return;
+        const steps = activeSteps(value);
         const index =
-          at === 'done' || at === 'failed'
+          value === 'done' || value === 'failed'
             ? Infinity
-            : INTERNAL_STEPS.indexOf(at as (typeof INTERNAL_STEPS)[number]);
+            : Math.max(-1, ...steps.map((s) => INTERNAL_STEPS.indexOf(s as (typeof INTERNAL_STEPS)[number])));
         if (index >= target) {
-          killedAt = at;
+          killedAt = steps.join('+') || JSON.stringify(value);
           child.kill(signal);
         }
       });

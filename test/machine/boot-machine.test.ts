@@ -52,7 +52,56 @@ describe('boot machine', () => {
     const calls: BootStep[] = [];
     const { output } = await runToEnd(scripted(internal, {}, calls));
     expect(output.status).toBe('completed');
-    expect(calls).toEqual(BOOT_STEPS.filter((s) => s !== 'checkExternalGitea'));
+    // The runner build runs beside the Gitea steps; everything else keeps its order.
+    expect(calls.filter((s) => s !== 'buildRunnerWorker')).toEqual(
+      BOOT_STEPS.filter((s) => s !== 'checkExternalGitea' && s !== 'buildRunnerWorker'),
+    );
+    expect(calls).toContain('buildRunnerWorker');
+  });
+
+  it('builds the runner-worker image in parallel with the Gitea steps', async () => {
+    let releaseBuild!: () => void;
+    const build = new Promise<void>((r) => (releaseBuild = r));
+    const calls: BootStep[] = [];
+    const actor = createActor(
+      scripted(
+        { ...internal, docker: true },
+        { buildRunnerWorker: () => build.then(() => ({ outcome: 'built' })) },
+        calls,
+      ),
+      { input: { retry } },
+    );
+    actor.start();
+    await new Promise((r) => setTimeout(r, 50));
+    // While the build is still running, the Gitea region reached its end.
+    expect(actor.getSnapshot().value).toEqual({
+      provision: { gitea: 'ready', runner: { buildRunnerWorker: 'run' } },
+    });
+    expect(calls).not.toContain('stopGitea');
+    releaseBuild();
+    const output = (await toPromise(actor)) as BootOutput;
+    expect(output.status).toBe('completed');
+    expect(calls.at(-1)).toBe('handOff');
+  });
+
+  it('a failing runner-worker build degrades the boot instead of failing it', async () => {
+    const { output } = await runToEnd(
+      scripted(
+        { ...internal, docker: true },
+        {
+          buildRunnerWorker: () =>
+            Promise.reject(
+              Object.assign(new Error('permission denied on /var/run/docker.sock'), {
+                hint: 'add the socket group',
+              }),
+            ),
+        },
+      ),
+    );
+    expect(output.status).toBe('degraded');
+    expect(output.degraded).toEqual([
+      'buildRunnerWorker: permission denied on /var/run/docker.sock (add the socket group)',
+    ]);
   });
 
   it('skips the internal Gitea states when GITEA_URL points to an external one', async () => {
@@ -126,7 +175,7 @@ describe('boot machine', () => {
     );
     first.start();
     await new Promise((r) => setTimeout(r, 20));
-    expect(first.getSnapshot().value).toEqual({ createOrg: 'run' });
+    expect(first.getSnapshot().value).toMatchObject({ provision: { gitea: { createOrg: 'run' } } });
     const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
     first.stop();
     release();
