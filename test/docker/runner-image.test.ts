@@ -1,6 +1,8 @@
 // ensureRunnerImage against the real engine: build, skip when unchanged (timed), rebuild and
 // move the tags when the context changes, build failures with their last lines, and an abort
 // in the middle of a RUN step that leaves no container behind.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_LABEL, ensureRunnerImage, validateImageName } from '../../src/docker/runner-image.ts';
 import { type DockerError, isBootError } from '../../src/errors.ts';
@@ -180,6 +182,47 @@ describe('ensureRunnerImage', () => {
     }
     expect(left).toEqual([]);
     expect(await imageIdOf(`${ctx.image}:latest`)).toBeUndefined();
+  });
+
+  it('a SIGTERMed boot process aborts its build: the process reports aborted and exits, no build container left', async () => {
+    const ctx = makeContext(['RUN ["/bin/busybox", "sleep", "30"]']);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures/build-until-sigterm.ts'), ctx.dir, ctx.image],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const lines: { line?: string; outcome?: string }[] = [];
+    let buffered = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        lines.push(JSON.parse(buffered.slice(0, nl)) as { line?: string; outcome?: string });
+        buffered = buffered.slice(nl + 1);
+      }
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+    const runningBy = Date.now() + 30_000;
+    while ((await containersOf(ctx.nonce)).every((c) => c.State !== 'running')) {
+      if (Date.now() > runningBy) throw new Error('the RUN step never started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(lines.some((l) => l.line !== undefined && /^Step \d+\/\d+ : RUN /.test(l.line))).toBe(true);
+    const killedAt = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - killedAt).toBeLessThan(3000);
+    expect(lines.at(-1)).toEqual({ outcome: 'aborted' });
+
+    const goneBy = Date.now() + 10_000;
+    let left = await containersOf(ctx.nonce);
+    while (left.length > 0 && Date.now() < goneBy) {
+      await new Promise((r) => setTimeout(r, 200));
+      left = await containersOf(ctx.nonce);
+    }
+    expect(left).toEqual([]);
   });
 
   it('rejects an image name with a tag or upper-case letters, naming the setting', () => {
