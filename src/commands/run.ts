@@ -12,7 +12,7 @@ import { stopTemporaryGitea } from '../gitea/process.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { processRedactor } from '../log/process-redactor.ts';
 import { createProgressView } from '../log/progress-view.ts';
-import { openStore } from '../store/index.ts';
+import { openStoreWithRetry } from '../store/open-with-retry.ts';
 import { readOrCreateVolumeId } from '../store/volume.ts';
 import { handOffToSupervisor } from '../supervisor/hand-off.ts';
 
@@ -47,12 +47,21 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   for (const warning of warnings) logger.warn({ event: 'config.warning' }, warning);
 
   await preflight(config);
-  const volumeId = await readOrCreateVolumeId(config.dataDir);
-  const store = await openStore({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    lockWaitMs: config.deadlines.lockWaitMs,
-  });
+  // The store first: a database that cannot be reached leaves the volume untouched.
+  const store = await openStoreWithRetry(
+    {
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      lockWaitMs: config.deadlines.lockWaitMs,
+      onWait: (holder) =>
+        logger.warn(
+          { event: 'lock.wait', holder },
+          `another gigi-boot process (pid ${holder?.pid ?? '?'}) has the embedded database open; waiting`,
+        ),
+    },
+    config.deadlines.databaseWaitMs,
+    logger,
+  );
 
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -64,6 +73,7 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
 
   let result: BootResult | undefined;
   try {
+    const volumeId = await readOrCreateVolumeId(config.dataDir);
     await store.migrate();
     const lock = await store.acquireBootLock(volumeId, {
       timeoutMs: config.deadlines.lockWaitMs,

@@ -302,6 +302,12 @@ export const envVarsSchema = z.object({
     .prefault('60s')
     .transform(duration(1))
     .describe("How long to wait for the temporary Gitea's API to answer."),
+  GIGI_BOOT_DATABASE_TIMEOUT: str()
+    .prefault('60s')
+    .transform(duration(0))
+    .describe(
+      'How long to keep retrying a Postgres that refuses connections (still starting beside the container).',
+    ),
   GIGI_BOOT_LOCK_TIMEOUT: str()
     .prefault('10m')
     .transform(duration(1))
@@ -448,6 +454,7 @@ function toBootConfig(v: EnvVars): BootConfig {
     deadlines: {
       giteaReadyMs: v.GIGI_BOOT_GITEA_READY_TIMEOUT,
       lockWaitMs: v.GIGI_BOOT_LOCK_TIMEOUT,
+      databaseWaitMs: v.GIGI_BOOT_DATABASE_TIMEOUT,
       giteaStopMs: v.GIGI_BOOT_GITEA_STOP_TIMEOUT,
       httpRequestMs: v.GIGI_BOOT_HTTP_TIMEOUT,
     },

@@ -6,6 +6,8 @@ export interface Deadlines {
   giteaReadyMs: number;
   /** How long to wait for another boot of this volume to release the lock (GIGI_BOOT_LOCK_TIMEOUT). */
   lockWaitMs: number;
+  /** How long to retry a Postgres that refuses connections (GIGI_BOOT_DATABASE_TIMEOUT). */
+  databaseWaitMs: number;
   /** TERM → KILL grace for the temporary Gitea (GIGI_BOOT_GITEA_STOP_TIMEOUT). */
   giteaStopMs: number;
   /** Per-request timeout for Gitea API calls (GIGI_BOOT_HTTP_TIMEOUT). */
@@ -53,8 +55,12 @@ export function secretValuesOf(config: BootConfig): string[] {
   const values = [config.adminPassword, config.telegramToken, config.claudeToken];
   if (config.databaseUrl) {
     try {
-      const password = decodeURIComponent(new URL(config.databaseUrl).password);
+      const url = new URL(config.databaseUrl);
+      const password = decodeURIComponent(url.password);
       if (password) values.push(password);
+      // libpq also takes the password as a query parameter.
+      for (const [key, value] of url.searchParams)
+        if (/^(password|pass|pwd|sslpassword)$/i.test(key)) values.push(value);
     } catch {
       /* unparsable URLs are rejected by the schema before we get here */
     }

@@ -56,7 +56,7 @@ function hintFor(status: number, message: string, auth: GiteaAuth): string | und
   if (status === 404) return 'Gitea has no such object (or this account cannot see it).';
   if (status >= 500) return 'Gitea failed internally; the step is retried. See the Gitea log if it persists.';
   if (status === 422 || status === 400) return 'Gitea rejected the request; the message says which field.';
-  return undefined;
+  return `Gitea answered an unexpected ${status}: gigi-boot expects Gitea 1.24 (check GITEA_BIN / GITEA_URL and the Gitea log).`;
 }
 
 function networkCode(error: unknown): string | undefined {

@@ -68,7 +68,13 @@ describe('loadConfig defaults', () => {
         'write:user',
       ],
       giteaRunUser: 'gigi',
-      deadlines: { giteaReadyMs: 60_000, lockWaitMs: 600_000, giteaStopMs: 10_000, httpRequestMs: 10_000 },
+      deadlines: {
+        giteaReadyMs: 60_000,
+        lockWaitMs: 600_000,
+        databaseWaitMs: 60_000,
+        giteaStopMs: 10_000,
+        httpRequestMs: 10_000,
+      },
       retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 10_000 },
     });
     expect(warnings).toEqual([
@@ -120,6 +126,7 @@ describe('loadConfig defaults', () => {
       GIGI_BOOT_GITEA_USER: 'Git.Runner',
       GIGI_BOOT_GITEA_READY_TIMEOUT: '2m',
       GIGI_BOOT_LOCK_TIMEOUT: '1h',
+      GIGI_BOOT_DATABASE_TIMEOUT: '90s',
       GIGI_BOOT_GITEA_STOP_TIMEOUT: '1500',
       GIGI_BOOT_HTTP_TIMEOUT: '2.5s',
       GIGI_BOOT_STEP_ATTEMPTS: '3',
@@ -143,7 +150,13 @@ describe('loadConfig defaults', () => {
       claudeToken: 'sk-ant-xyz',
       tokenScopes: ['write:repository', 'read:user'],
       giteaRunUser: 'Git.Runner',
-      deadlines: { giteaReadyMs: 120_000, lockWaitMs: 3_600_000, giteaStopMs: 1500, httpRequestMs: 2500 },
+      deadlines: {
+        giteaReadyMs: 120_000,
+        lockWaitMs: 3_600_000,
+        databaseWaitMs: 90_000,
+        giteaStopMs: 1500,
+        httpRequestMs: 2500,
+      },
       retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 750 },
     });
   });

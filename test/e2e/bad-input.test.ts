@@ -31,7 +31,6 @@ import { createTestDatabase, freePort } from '../support/postgres.ts';
 import { spawn } from 'node:child_process';
 
 const BOOT_TABLES = ['gigi_boot_schema_migrations', 'gigi_boot_runs', 'gigi_boot_journal', 'config'];
-const VOLUME_ID_FILE = '.gigi-boot-volume-id';
 /** Concurrent CLI runs on a loaded 2-core machine: each can take well over the default timeout. */
 const SLOW_MACHINE_TIMEOUT = 180_000;
 
@@ -269,15 +268,20 @@ describe.concurrent(
     }
 
     function expectNoBootProgress(dataDir: string) {
-      // Only the volume's identity may exist: no app.ini, no gigi-boot/ state.
-      expect(tree(dataDir).filter((p) => p !== VOLUME_ID_FILE)).toEqual([]);
+      // The store is opened before anything touches the volume: not even its identity is written.
+      expect(tree(dataDir)).toEqual([]);
     }
 
     it('a closed port', async () => {
       const port = await freePort();
-      const env = await bootEnv({ databaseUrl: withPassword('127.0.0.1', port, 'gigi') });
+      const env = await bootEnv({
+        databaseUrl: withPassword('127.0.0.1', port, 'gigi'),
+        extra: { GIGI_BOOT_DATABASE_TIMEOUT: '1s' },
+      });
       const result = await runCli(['run', '--no-handoff'], env);
       expect(result.code, result.stderr).toBe(EXIT.failed);
+      // It retried for GIGI_BOOT_DATABASE_TIMEOUT before giving up, and said so.
+      expect(result.stdout).toContain('GIGI_BOOT_DATABASE_TIMEOUT');
       expect(result.stderr).toContain(`Cannot connect to Postgres at 127.0.0.1:${port}`);
       expect(result.stderr).toContain('connection refused (ECONNREFUSED)');
       expect(result.stderr).toContain('DATABASE_URL=postgres://postgres:***@');
@@ -296,6 +300,7 @@ describe.concurrent(
       const port = await freePort();
       const env = await bootEnv({
         databaseUrl: `postgresql://postgres@127.0.0.1:${port}/gigi?password=${encodeURIComponent(password)}&sslmode=disable`,
+        extra: { GIGI_BOOT_DATABASE_TIMEOUT: '0' },
       });
       const result = await runCli(['run', '--no-handoff'], env);
       expect(result.code, result.stderr).toBe(EXIT.failed);
