@@ -82,6 +82,8 @@ export interface StepOutput {
   outcome?: string;
   /** Set by a non-fatal step that could not do its job: the boot completes as degraded. */
   degraded?: string;
+  /** Small, secret-free facts for the journal (image id, duration, …); not kept in context. */
+  detail?: Record<string, unknown>;
 }
 
 export interface SleepInput {

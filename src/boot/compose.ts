@@ -1,7 +1,6 @@
 // The composition root: the real implementation of every boot step, built from the validated
 // config, the store and the gitea module. Each step is check-then-create, because a resumed
 // boot runs the step that was in flight again.
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BootStep, Modes, StepInput, StepOutput } from '../../machines/boot.ts';
 import type { BootConfig } from '../config/types.ts';
@@ -14,6 +13,7 @@ import type { Redactor } from '../log/redactor.ts';
 import type { Store } from '../store/types.ts';
 import { CONFIG_KEYS } from './config-keys.ts';
 import type { StepImplementations } from './run-boot.ts';
+import { buildRunnerWorker, dockerConfigured } from './runner-step.ts';
 import { generateSecret } from './secrets.ts';
 import { giteaSteps } from './gitea-steps.ts';
 import { renderHandOff } from './hand-off-step.ts';
@@ -46,14 +46,6 @@ export interface StepContext extends ComposeOptions {
   ensureGiteaRunning: (signal: AbortSignal) => Promise<void>;
   /** Read a config-table value registered as a secret. */
   storedSecret: (key: string) => Promise<string | undefined>;
-}
-
-async function dockerSocketPresent(): Promise<boolean> {
-  try {
-    return (await stat('/var/run/docker.sock')).isSocket();
-  } catch {
-    return false;
-  }
 }
 
 /** Every step's implementation for this boot. */
@@ -109,7 +101,7 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
       const modes: Modes = {
         gitea: config.giteaUrl ? 'external' : 'internal',
         chrome: config.chromeCdpUrl ? 'external' : 'internal',
-        docker: await dockerSocketPresent(),
+        docker: await dockerConfigured(config),
       };
       logger.info(
         { event: 'modes', modes },
@@ -184,15 +176,7 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
       return { outcome: `wrote ${Object.keys(entries).length} keys` };
     },
 
-    buildRunnerWorker: (input): Promise<StepOutput> => {
-      if (!input.modes?.docker) return Promise.resolve({ outcome: 'skipped' });
-      // The image build through the Docker API comes with its own issue; until then, say so.
-      logger.warn(
-        { event: 'runner_worker.not_built' },
-        'runner-worker image build is not implemented in this version: skipped',
-      );
-      return Promise.resolve({ outcome: 'skipped' });
-    },
+    buildRunnerWorker: (input, signal) => buildRunnerWorker(config, logger, input, signal),
 
     handOff: async (input): Promise<StepOutput> => {
       await renderHandOff(ctx, input.modes);

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { BootConfig } from '../config/types.ts';
 
 /** A stable digest of the settings that shape the boot's result. */
-export function configDigest(config: BootConfig): string {
+export function configDigest(config: BootConfig, runnerContextHash: string): string {
   const hashOf = (value: string | undefined) =>
     value ? createHash('sha256').update(value).digest('hex') : null;
   const relevant = {
@@ -19,6 +19,8 @@ export function configDigest(config: BootConfig): string {
     orgName: config.orgName,
     webhookUrl: config.webhookUrl,
     tokenScopes: config.tokenScopes,
+    docker: config.docker,
+    runnerContextHash,
     adminPassword: hashOf(config.adminPassword),
     telegramToken: hashOf(config.telegramToken),
     claudeToken: hashOf(config.claudeToken),

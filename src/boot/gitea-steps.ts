@@ -13,10 +13,51 @@ import {
   ensureUserExists,
   recreateToken,
 } from '../gitea/ensure.ts';
-import { UserSchema } from '../gitea/schemas.ts';
+import { AccessTokenSchema, UserSchema } from '../gitea/schemas.ts';
+import { z } from 'zod';
 import { CONFIG_KEYS } from './config-keys.ts';
 import type { StepContext } from './compose.ts';
 import type { StepImplementations } from './run-boot.ts';
+
+const TokenListSchema = z.array(AccessTokenSchema.extend({ token_last_eight: z.string().optional() }));
+
+/** Gitea's scope normalisation (CONTRACT §A.1): `all` = every write scope; write:X implies read:X. */
+export function normaliseScopes(scopes: readonly string[]): string[] {
+  const categories = [
+    'activitypub',
+    'admin',
+    'misc',
+    'notification',
+    'organization',
+    'package',
+    'issue',
+    'repository',
+    'user',
+  ];
+  const set = new Set<string>();
+  for (const scope of scopes) {
+    if (scope === 'all') categories.forEach((c) => set.add(`write:${c}`));
+    else set.add(scope);
+  }
+  for (const c of categories) if (set.has(`write:${c}`)) set.delete(`read:${c}`);
+  return [...set].sort();
+}
+
+/** Is `token` gigi's current GIGI_TOKEN_NAME token, with exactly these scopes? */
+async function tokenStillValid(
+  api: GiteaClient,
+  token: string,
+  scopes: readonly string[],
+  signal: AbortSignal,
+): Promise<boolean> {
+  const tokens = await api.get(`/users/${GIGI_GITEA_USERNAME}/tokens`, TokenListSchema, {
+    query: { limit: 50 },
+    signal,
+  });
+  const mine = tokens.find((t) => t.name === GIGI_TOKEN_NAME);
+  if (!mine || mine.token_last_eight !== token.slice(-8)) return false;
+  return JSON.stringify(normaliseScopes(mine.scopes ?? [])) === JSON.stringify(normaliseScopes(scopes));
+}
 
 /** The name of gigi's API token in Gitea (deleted and recreated on every run of createTokens). */
 export const GIGI_TOKEN_NAME = 'gigi-app';
@@ -170,6 +211,11 @@ export function giteaSteps(ctx: StepContext): Pick<StepImplementations, GiteaSte
     createTokens: async (input, signal): Promise<StepOutput> => {
       await ready(input, signal);
       const api = await adminApi(input);
+      // A token value is shown once: keep the stored one while Gitea still has it, with our scopes,
+      // so a re-run (changed settings, earlier failure) does not rotate the app's token.
+      const stored = await ctx.storedSecret(CONFIG_KEYS.giteaToken);
+      if (stored && (await tokenStillValid(api, stored, config.tokenScopes, signal)))
+        return { outcome: 'existed' };
       const result = await recreateToken({
         api,
         owner: GIGI_GITEA_USERNAME,

@@ -78,7 +78,11 @@ export class JournalRecorder {
           durationMs,
           outcome: output.outcome === 'skipped' ? 'skipped' : 'ok',
           error: output.degraded ?? null,
-          detail: { outcome: output.outcome ?? 'done', ...(output.degraded ? { degraded: true } : {}) },
+          detail: {
+            outcome: output.outcome ?? 'done',
+            ...(output.degraded ? { degraded: true } : {}),
+            ...output.detail,
+          },
         });
         this.logger.info(
           { event: 'step.done', step, attempt, durationMs, outcome: output.outcome ?? 'done' },
@@ -98,7 +102,7 @@ export class JournalRecorder {
           durationMs,
           outcome: 'error',
           error: safe.message,
-          detail: safe.hint ? { hint: safe.hint } : null,
+          detail: errorDetail(error, safe, this.redactor),
         });
         this.logger.warn(
           { event: 'step.error', step, attempt, durationMs, transient: safe.transient, err: safe },
@@ -108,4 +112,17 @@ export class JournalRecorder {
       }
     });
   }
+}
+
+/** Journal detail of a failed attempt: the hint, and a build's last output lines (redacted). */
+function errorDetail(
+  error: unknown,
+  safe: { hint?: string },
+  redactor: Redactor,
+): Record<string, unknown> | null {
+  const detail: Record<string, unknown> = {};
+  if (safe.hint) detail.hint = safe.hint;
+  const tail = (error as { outputTail?: unknown }).outputTail;
+  if (Array.isArray(tail) && tail.length > 0) detail.outputTail = redactor.redactDeep(tail);
+  return Object.keys(detail).length > 0 ? detail : null;
 }

@@ -6,6 +6,7 @@ import { configDigest } from '../boot/config-digest.ts';
 import { composeSteps, bootPaths } from '../boot/compose.ts';
 import { preflight } from '../boot/preflight.ts';
 import { runBoot, type BootResult } from '../boot/run-boot.ts';
+import { runnerContextHash } from '../boot/runner-step.ts';
 import { registerStoredSecrets } from '../boot/secrets.ts';
 import { loadConfig, secretValuesOf, type BootConfig } from '../config/index.ts';
 import { stopTemporaryGitea } from '../gitea/process.ts';
@@ -89,7 +90,7 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
         store,
         volumeId,
         input: { retry: config.retry },
-        configDigest: configDigest(config),
+        configDigest: configDigest(config, await runnerContextHash(config)),
         steps: composeSteps({ config, store, redactor: processRedactor, logger }),
         logger,
         redactor: processRedactor,

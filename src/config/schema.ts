@@ -2,6 +2,7 @@
 // (`prefault`, in the form an operator would write it), description and secret flag. The
 // README's configuration table is generated from it (reference.ts), so it is the single
 // source of truth for what gigi-boot accepts.
+import { isImageRepository } from '../docker/image-name.ts';
 import path from 'node:path';
 import { z } from 'zod';
 import { MAX_TIMER_MS, parseDuration } from './duration.ts';
@@ -206,6 +207,25 @@ function freeText(value: string | undefined, ctx: Ctx): string | undefined {
   return trimmed;
 }
 
+function imageName(value: string, ctx: Ctx): string {
+  if (!isImageRepository(value))
+    fail(ctx, `expected an image repository without a tag, e.g. gigi/runner-worker, got ${showValue(value)}`);
+  return value;
+}
+
+function buildArgs(value: string | undefined, ctx: Ctx): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value === undefined) return out;
+  for (const item of value.split(',')) {
+    const eq = item.indexOf('=');
+    const key = eq > 0 ? item.slice(0, eq).trim() : '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      fail(ctx, `expected KEY=VALUE pairs separated by commas, got ${showValue(item)}`);
+    out[key] = item.slice(eq + 1);
+  }
+  return out;
+}
+
 const str = () => z.string();
 const optional = () => z.string().optional();
 const optionalOf =
@@ -298,6 +318,38 @@ export const envVarsSchema = z.object({
     .prefault('gigi')
     .transform(osUser)
     .describe('OS user that runs the internal Gitea when gigi-boot runs as root.'),
+  DOCKER_HOST: optional()
+    .transform(freeText)
+    .describe(
+      'Docker engine for the runner-worker image build: unix:///path or tcp://host:port (default socket /var/run/docker.sock).',
+    ),
+  GIGI_BOOT_DOCKER_SOCKET: optional()
+    .transform(optionalOf(absolutePath))
+    .describe(
+      'Docker socket path (wins over DOCKER_HOST). Set it, or DOCKER_HOST, to wait for a socket that appears late.',
+    ),
+  GIGI_BOOT_DOCKER_SOCKET_WAIT: str()
+    .prefault('30s')
+    .transform(duration(0))
+    .describe(
+      'How long to wait for a configured Docker socket to appear (a Docker-in-Docker sidecar still starting).',
+    ),
+  GIGI_BOOT_RUNNER_IMAGE: str()
+    .prefault('gigi/runner-worker')
+    .transform(imageName)
+    .describe('Repository of the runner-worker image (no tag): tagged :latest and :ctx-<context hash>.'),
+  GIGI_BOOT_RUNNER_CONTEXT: str()
+    .prefault('/opt/runner-worker')
+    .transform(absolutePath)
+    .describe('Build context of the runner-worker image (holds its Dockerfile).'),
+  GIGI_BOOT_RUNNER_BUILD_ARGS: optional()
+    .transform(buildArgs)
+    .describe(
+      'Build args for the runner-worker image, as KEY=VALUE,KEY=VALUE (not secret: they end up in the image history).',
+    ),
+  GIGI_BOOT_RUNNER_NETWORK: optional()
+    .transform(freeText)
+    .describe("Network for the build's RUN steps, e.g. host when the bridge has no egress."),
   GIGI_BOOT_GITEA_READY_TIMEOUT: str()
     .prefault('60s')
     .transform(duration(1))
@@ -457,6 +509,15 @@ function toBootConfig(v: EnvVars): BootConfig {
       databaseWaitMs: v.GIGI_BOOT_DATABASE_TIMEOUT,
       giteaStopMs: v.GIGI_BOOT_GITEA_STOP_TIMEOUT,
       httpRequestMs: v.GIGI_BOOT_HTTP_TIMEOUT,
+      dockerSocketWaitMs: v.GIGI_BOOT_DOCKER_SOCKET_WAIT,
+    },
+    docker: {
+      socketPath: v.GIGI_BOOT_DOCKER_SOCKET,
+      dockerHost: v.DOCKER_HOST,
+      runnerImage: v.GIGI_BOOT_RUNNER_IMAGE,
+      runnerContextDir: v.GIGI_BOOT_RUNNER_CONTEXT,
+      buildArgs: v.GIGI_BOOT_RUNNER_BUILD_ARGS,
+      networkMode: v.GIGI_BOOT_RUNNER_NETWORK,
     },
     retry: {
       maxAttempts: v.GIGI_BOOT_STEP_ATTEMPTS,

@@ -12,6 +12,8 @@ export interface Deadlines {
   giteaStopMs: number;
   /** Per-request timeout for Gitea API calls (GIGI_BOOT_HTTP_TIMEOUT). */
   httpRequestMs: number;
+  /** How long to wait for a configured Docker socket to appear (GIGI_BOOT_DOCKER_SOCKET_WAIT). */
+  dockerSocketWaitMs: number;
 }
 
 export interface RetryPolicy {
@@ -21,6 +23,16 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Backoff ceiling (GIGI_BOOT_RETRY_MAX_DELAY). */
   maxDelayMs: number;
+}
+
+export interface DockerSettings {
+  /** GIGI_BOOT_DOCKER_SOCKET: wins over DOCKER_HOST. */
+  socketPath: string | undefined;
+  dockerHost: string | undefined;
+  runnerImage: string;
+  runnerContextDir: string;
+  buildArgs: Record<string, string>;
+  networkMode: string | undefined;
 }
 
 export interface BootConfig {
@@ -47,6 +59,7 @@ export interface BootConfig {
   /** OS user that runs gitea when gigi-boot runs as root (GIGI_BOOT_GITEA_USER, default gigi). */
   giteaRunUser: string;
   deadlines: Deadlines;
+  docker: DockerSettings;
   retry: RetryPolicy;
 }
 

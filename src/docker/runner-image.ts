@@ -2,6 +2,7 @@
 // API: an image labelled with the context's SHA-256 means nothing changed (re-point both tags,
 // return in milliseconds); otherwise build it (classic builder, forcerm so an aborted or failed
 // build leaves no container), stream the output, and tag it `:latest` and `:ctx-<12 hex>`.
+import { isImageRepository } from './image-name.ts';
 import type Docker from 'dockerode';
 import { ConfigError, DockerError } from '../errors.ts';
 import { type DockerEndpoint, toDockerError } from './client.ts';
@@ -53,13 +54,9 @@ export interface RunnerImageCheck {
   existing: { id: string; repoTags: string[] } | undefined;
 }
 
-// Docker's reference grammar for a repository (optional registry host[:port], lower-case path components).
-const REPOSITORY =
-  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-
 /** Why: a tag or upper-case name in the image setting would make every tag call fail later, obscurely. */
 export function validateImageName(image: string): void {
-  if (!REPOSITORY.test(image) || image.length > 255)
+  if (!isImageRepository(image))
     throw new ConfigError([
       `runner-worker image name "${image}" is not a valid repository name without a tag (e.g. gigi/runner-worker or prod.gigi.local/gigi/runner-worker); gigi-boot adds the :latest and :ctx-<hash> tags itself`,
     ]);

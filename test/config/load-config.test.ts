@@ -74,6 +74,15 @@ describe('loadConfig defaults', () => {
         databaseWaitMs: 60_000,
         giteaStopMs: 10_000,
         httpRequestMs: 10_000,
+        dockerSocketWaitMs: 30_000,
+      },
+      docker: {
+        socketPath: undefined,
+        dockerHost: undefined,
+        runnerImage: 'gigi/runner-worker',
+        runnerContextDir: '/opt/runner-worker',
+        buildArgs: {},
+        networkMode: undefined,
       },
       retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 10_000 },
     });
@@ -523,5 +532,34 @@ describe('loadConfig warnings', () => {
     expect(warnings).toEqual([
       "GITEA_TOKEN_SCOPES grants gigi's token site-admin scopes (all or *:admin); the default leaves admin out",
     ]);
+  });
+});
+
+describe('runner-worker settings', () => {
+  it('parse build args, image and socket settings', async () => {
+    const { config } = await loadConfig({
+      GIGI_BOOT_RUNNER_BUILD_ARGS: 'YQ_VERSION=v4.44.3,EXTRA=a=b',
+      GIGI_BOOT_RUNNER_IMAGE: 'prod.gigi.local/gigi/runner-worker',
+      GIGI_BOOT_DOCKER_SOCKET: '/run/dind/docker.sock',
+      GIGI_BOOT_DOCKER_SOCKET_WAIT: '2m',
+    });
+    expect(config.docker).toMatchObject({
+      buildArgs: { YQ_VERSION: 'v4.44.3', EXTRA: 'a=b' },
+      runnerImage: 'prod.gigi.local/gigi/runner-worker',
+      socketPath: '/run/dind/docker.sock',
+    });
+    expect(config.deadlines.dockerSocketWaitMs).toBe(120_000);
+  });
+
+  it('reject an image with a tag, a relative socket path and malformed build args, naming each', async () => {
+    await expect(
+      loadConfig({
+        GIGI_BOOT_RUNNER_IMAGE: 'gigi/runner-worker:latest',
+        GIGI_BOOT_DOCKER_SOCKET: 'docker.sock',
+        GIGI_BOOT_RUNNER_BUILD_ARGS: 'NOEQUALS',
+      }),
+    ).rejects.toThrow(
+      /GIGI_BOOT_DOCKER_SOCKET: expected an absolute path[\s\S]*GIGI_BOOT_RUNNER_IMAGE: expected an image repository without a tag[\s\S]*GIGI_BOOT_RUNNER_BUILD_ARGS: expected KEY=VALUE/,
+    );
   });
 });

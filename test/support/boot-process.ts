@@ -35,6 +35,10 @@ export async function bootEnv({ databaseUrl, extra = {} }: BootEnvOptions = {}):
     GIGI_BOOT_GITEA_USER: 'gigi',
     GIGI_BOOT_RETRY_BASE_DELAY: '100ms',
     GIGI_BOOT_RETRY_MAX_DELAY: '500ms',
+    // Most suites are about Gitea: keep them off the Docker engine (the runner-worker suite
+    // points these at the real one).
+    GIGI_BOOT_DOCKER_SOCKET: '/nonexistent/docker.sock',
+    GIGI_BOOT_DOCKER_SOCKET_WAIT: '0',
     ...extra,
   };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
