@@ -60,6 +60,17 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
     return value;
   };
 
+  const startGitea = async (signal: AbortSignal) =>
+    startTemporaryGitea({
+      bin: config.giteaBin,
+      configPath: paths.appIni,
+      workDir: paths.giteaWorkDir,
+      runAs: await runAs(),
+      pidFile: paths.giteaPidFile,
+      logFile: paths.giteaLogFile,
+      signal,
+    });
+
   const ctx: StepContext = {
     ...options,
     paths,
@@ -73,15 +84,7 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
           { event: 'gitea.restart' },
           'the temporary Gitea is not running (resumed boot): starting it',
         );
-        await startTemporaryGitea({
-          bin: config.giteaBin,
-          configPath: paths.appIni,
-          workDir: paths.giteaWorkDir,
-          runAs: await runAs(),
-          pidFile: paths.giteaPidFile,
-          logFile: paths.giteaLogFile,
-          signal,
-        });
+        await startGitea(signal);
       }
     },
   };
@@ -144,15 +147,7 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
     },
 
     startGitea: async (_input, signal): Promise<StepOutput> => {
-      const gitea = await startTemporaryGitea({
-        bin: config.giteaBin,
-        configPath: paths.appIni,
-        workDir: paths.giteaWorkDir,
-        runAs: await runAs(),
-        pidFile: paths.giteaPidFile,
-        logFile: paths.giteaLogFile,
-        signal,
-      });
+      const gitea = await startGitea(signal);
       return { outcome: `started pid ${gitea.pid}` };
     },
 

@@ -3,6 +3,7 @@
 // boot re-runs the step that was in flight and Gitea shows a token or password only once.
 import type { StepInput, StepOutput } from '../../machines/boot.ts';
 import { GIGI_GITEA_USERNAME } from '../config/gitea-names.ts';
+import { GITEA_SCOPE_CATEGORIES } from '../config/schema.ts';
 import { GiteaApiError, GiteaProcessError } from '../errors.ts';
 import { basic, GiteaClient, waitForApi } from '../gitea/api.ts';
 import {
@@ -23,23 +24,12 @@ const TokenListSchema = z.array(AccessTokenSchema.extend({ token_last_eight: z.s
 
 /** Gitea's scope normalisation (CONTRACT §A.1): `all` = every write scope; write:X implies read:X. */
 export function normaliseScopes(scopes: readonly string[]): string[] {
-  const categories = [
-    'activitypub',
-    'admin',
-    'misc',
-    'notification',
-    'organization',
-    'package',
-    'issue',
-    'repository',
-    'user',
-  ];
   const set = new Set<string>();
   for (const scope of scopes) {
-    if (scope === 'all') categories.forEach((c) => set.add(`write:${c}`));
+    if (scope === 'all') GITEA_SCOPE_CATEGORIES.forEach((c) => set.add(`write:${c}`));
     else set.add(scope);
   }
-  for (const c of categories) if (set.has(`write:${c}`)) set.delete(`read:${c}`);
+  for (const c of GITEA_SCOPE_CATEGORIES) if (set.has(`write:${c}`)) set.delete(`read:${c}`);
   return [...set].sort();
 }
 

@@ -12,20 +12,23 @@ import type { BootConfig } from './types.ts';
 type Ctx = z.core.$RefinementCtx<unknown>;
 
 /** Token scopes Gitea 1.24 knows (contract §A.1). Case-sensitive. */
+/** Gitea's token scope categories, in its canonical order (CONTRACT §A.1). */
+export const GITEA_SCOPE_CATEGORIES: readonly string[] = [
+  'activitypub',
+  'admin',
+  'misc',
+  'notification',
+  'organization',
+  'package',
+  'issue',
+  'repository',
+  'user',
+];
+
 export const GITEA_TOKEN_SCOPES: readonly string[] = [
   'all',
   'public-only',
-  ...[
-    'activitypub',
-    'admin',
-    'misc',
-    'notification',
-    'organization',
-    'package',
-    'issue',
-    'repository',
-    'user',
-  ].flatMap((c) => [`read:${c}`, `write:${c}`]),
+  ...GITEA_SCOPE_CATEGORIES.flatMap((c) => [`read:${c}`, `write:${c}`]),
 ];
 
 /** Every write scope except admin: the Gigi app manages repos and issues, not the site. */
