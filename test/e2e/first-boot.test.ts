@@ -1,6 +1,7 @@
 // The spine, end to end: `gigi-boot run` as a real process, real Postgres, Gitea (the simulator
 // or GITEA_BIN), then everything the boot promised checked in Gitea and the config table.
 import { describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { request } from 'undici';
 import { runCli, bootEnv } from '../support/boot-process.ts';
 import { readFileSync } from 'node:fs';
@@ -78,5 +79,30 @@ describe('first boot against Gitea with real Postgres', () => {
     } finally {
       await sim.stop();
     }
+  });
+});
+
+describe('a boot of a volume that is already initialised', () => {
+  it('takes the warm path (no step runs), and runs again when the config table lost a key', async () => {
+    const databaseUrl = await createTestDatabase(testServerUrl(), 'warm');
+    const env = await bootEnv({ databaseUrl });
+    expect((await runCli(['run', '--no-handoff'], env)).code).toBe(0);
+
+    const warm = await runCli(['run', '--no-handoff'], env);
+    expect(warm.code, warm.stderr).toBe(0);
+    expect(warm.stdout).toMatch(/"event":"boot.plan","plan":"warm"/);
+    expect(warm.stdout).not.toMatch(/"event":"step.start"/);
+
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query("delete from config where key = 'gitea_token'");
+    await client.end();
+    const again = await runCli(['run', '--no-handoff'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/"plan":"fresh","reason":"the config table lacks gitea_token/);
+    const { state, config } = await readBootOutcome(env, databaseUrl);
+    expect(config.gitea_token).toMatch(/^[0-9a-f]{40}$/);
+    expect(state.gigiTokenNames).toEqual(['gigi-app']);
+    expect(state.hooks).toHaveLength(1);
   });
 });
