@@ -2,6 +2,8 @@
 // PID 1's thin parent: it forwards SIGTERM/SIGINT/SIGHUP to supervisord and exits with its code,
 // so `docker stop` reaches every program.
 import { spawn } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { constants } from 'node:os';
 import type { BootConfig } from '../config/types.ts';
 import { BootError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
@@ -13,19 +15,40 @@ export class SupervisorError extends BootError {
   }
 }
 
+/** Variables only the boot uses: the programs never see them (the Gitea admin's password). */
+const BOOT_ONLY_ENV = /^(ADMIN_PASSWORD|ADMIN_PASSWORD_FILE|GIGI_BOOT_.*)$/;
+
+// Why: the programs inherit supervisord's environment (the app needs DATABASE_URL and its own
+// tokens from the deployment), minus what only the boot uses.
+export function supervisordEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !BOOT_ONLY_ENV.test(name)));
+}
+
+/** The exit code of a child that ended on a signal, as a shell reports it. */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
 /** Start supervisord on the config the handOff step rendered; resolve with its exit code. */
-export function handOffToSupervisor({
+export async function handOffToSupervisor({
   config,
   logger,
 }: {
   config: BootConfig;
   logger: Logger;
 }): Promise<number> {
-  const { confFile } = supervisorPaths(config);
+  const { confFile, logDir, fatalFile } = supervisorPaths(config);
   const bin = 'supervisord';
+  // A warm boot does not re-render the config: make sure what it points at is there (a new
+  // container on an old volume has no log dir) and forget the previous run's FATAL programs.
+  await mkdir(logDir, { recursive: true });
+  await rm(fatalFile, { force: true });
   logger.info({ event: 'handoff.start', conf: confFile }, `handing off to supervisord (${confFile})`);
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['--nodaemon', '--configuration', confFile], { stdio: 'inherit' });
+    const child = spawn(bin, ['--nodaemon', '--configuration', confFile], {
+      stdio: 'inherit',
+      env: supervisordEnvironment(process.env),
+    });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
     for (const s of signals) process.on(s, forward);
@@ -44,7 +67,7 @@ export function handOffToSupervisor({
     child.once('exit', (code, signal) => {
       cleanup();
       logger.info({ event: 'handoff.exit', code, signal }, `supervisord exited (${signal ?? code})`);
-      resolve(code ?? (signal === 'SIGTERM' ? 0 : 1));
+      resolve(code ?? (signal ? signalExitCode(signal) : 1));
     });
   });
 }

@@ -1,11 +1,14 @@
 // Renders the effective supervisord.conf from a program list (no sed on a template): values
 // are quoted per supervisord's rules, so a URL with a comma or quote cannot break the file.
+import { InternalError } from '../errors.ts';
 import type { Program } from './programs.ts';
 
 export interface SupervisordSettings {
   logDir: string;
   socketPath: string;
   pidFile: string;
+  /** `user=root` in [supervisord]: only when supervisord is started as root. */
+  runsAsRoot: boolean;
 }
 
 /** Quote a value for supervisord's `environment=` (double quotes, backslash-escaped). */
@@ -18,14 +21,57 @@ function escapePercent(value: string): string {
   return value.replace(/%/g, '%%');
 }
 
+/** A value on one line: a newline would start a new ini key. */
+function oneLine(name: string, value: string): string {
+  if (/[\r\n]/.test(value))
+    throw new InternalError(
+      `supervisord ${name} must be one line; the settings validation let a newline through`,
+    );
+  return value;
+}
+
+function programLines(p: Program, s: SupervisordSettings): string[] {
+  const section = p.events ? `eventlistener:${p.name}` : `program:${p.name}`;
+  const lines = [
+    `[${section}]`,
+    `command=${escapePercent(oneLine('command', p.command))}`,
+    `priority=${p.priority}`,
+  ];
+  if (p.events) lines.push(`events=${p.events.join(',')}`, 'buffer_size=100');
+  if (p.user) lines.push(`user=${p.user}`);
+  if (p.directory) lines.push(`directory=${escapePercent(oneLine('directory', p.directory))}`);
+  const env = Object.entries(p.environment).filter(([, v]) => v !== '');
+  if (env.length > 0)
+    lines.push(`environment=${env.map(([k, v]) => `${k}=${quoteEnv(oneLine(k, v))}`).join(',')}`);
+  lines.push('autostart=true', 'autorestart=true', 'startretries=5', 'stopasgroup=true', 'killasgroup=true');
+  if (p.stopwaitsecs !== undefined) lines.push(`stopwaitsecs=${p.stopwaitsecs}`);
+  if (p.events) {
+    // An event listener's stdout is the protocol channel: its messages go to stderr.
+    lines.push(
+      p.logToConsole ? 'stderr_logfile=/dev/stderr' : `stderr_logfile=${s.logDir}/${p.name}.log`,
+      'stderr_logfile_maxbytes=0',
+    );
+  } else if (p.logToConsole) {
+    lines.push('stdout_logfile=/dev/stdout', 'stdout_logfile_maxbytes=0', 'redirect_stderr=true');
+  } else {
+    lines.push(
+      `stdout_logfile=${s.logDir}/${p.name}.log`,
+      'stdout_logfile_maxbytes=10MB',
+      'redirect_stderr=true',
+    );
+  }
+  return lines;
+}
+
 /** The whole supervisord.conf for these programs. */
 export function renderSupervisordConf(programs: Program[], s: SupervisordSettings): string {
   const lines = [
     '; Rendered by gigi-boot on every boot: edit the deployment env, not this file.',
     '[supervisord]',
     'nodaemon=true',
-    'user=root',
+    ...(s.runsAsRoot ? ['user=root'] : []),
     `logfile=${s.logDir}/supervisord.log`,
+    `childlogdir=${s.logDir}`,
     `pidfile=${s.pidFile}`,
     '',
     '[unix_http_server]',
@@ -38,22 +84,6 @@ export function renderSupervisordConf(programs: Program[], s: SupervisordSetting
     '[supervisorctl]',
     `serverurl=unix://${s.socketPath}`,
   ];
-  for (const p of programs) {
-    lines.push('', `[program:${p.name}]`, `command=${escapePercent(p.command)}`, `priority=${p.priority}`);
-    if (p.user) lines.push(`user=${p.user}`);
-    if (p.directory) lines.push(`directory=${escapePercent(p.directory)}`);
-    const env = Object.entries(p.environment).filter(([, v]) => v !== '');
-    if (env.length > 0) lines.push(`environment=${env.map(([k, v]) => `${k}=${quoteEnv(v)}`).join(',')}`);
-    lines.push(
-      'autostart=true',
-      'autorestart=true',
-      'startretries=5',
-      `stdout_logfile=${s.logDir}/${p.name}.log`,
-      'redirect_stderr=true',
-      'stopasgroup=true',
-      'killasgroup=true',
-    );
-    if (p.stopwaitsecs !== undefined) lines.push(`stopwaitsecs=${p.stopwaitsecs}`);
-  }
+  for (const p of programs) lines.push('', ...programLines(p, s));
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,163 @@
+// The rendered supervisord.conf of each deployment mode: exactly the programs that mode runs,
+// with the env the app needs and the users/log files the image expects. Pure and fast.
+import { describe, expect, it } from 'vitest';
+import type { Modes } from '../../machines/boot.ts';
+import { programsFor, type ProgramSettings } from '../../src/supervisor/programs.ts';
+import { renderSupervisordConf } from '../../src/supervisor/render.ts';
+import { parseIni } from '../support/aio-ini.ts';
+
+const settings: ProgramSettings = {
+  dataDir: '/data',
+  giteaBin: '/usr/local/bin/gitea',
+  giteaConfigPath: '/data/gitea/custom/conf/app.ini',
+  giteaWorkDir: '/data/gitea',
+  runUser: 'gigi',
+  runUserHome: '/home/gigi',
+  giteaUrl: 'http://localhost:3300',
+  chromeCdpUrl: 'http://localhost:9223',
+  browserMode: 'cdp',
+  browserViewUrl: 'http://localhost:6080/vnc.html',
+  appDir: '/app',
+  aioDir: '/opt/gigi-boot/aio',
+  novncDir: '/usr/share/novnc',
+  fatalFile: '/data/gigi-boot/fatal-programs',
+};
+
+const supervisord = {
+  logDir: '/var/log/gigi',
+  socketPath: '/data/gigi-boot/supervisor.sock',
+  pidFile: '/data/gigi-boot/supervisord.pid',
+  runsAsRoot: true,
+};
+
+function render(modes: Modes, overrides: Partial<ProgramSettings> = {}) {
+  return parseIni(renderSupervisordConf(programsFor(modes, { ...settings, ...overrides }), supervisord));
+}
+
+function programNames(ini: ReturnType<typeof parseIni>): string[] {
+  return Object.keys(ini)
+    .filter((s) => s.startsWith('program:'))
+    .map((s) => s.slice('program:'.length))
+    .sort();
+}
+
+const CHROME_STACK = ['cdp-relay', 'chromium', 'websockify', 'x11vnc', 'xvfb'];
+
+describe('deployment modes', () => {
+  it('AIO (nothing external): Gitea, the Chrome stack and the app', () => {
+    const ini = render({ gitea: 'internal', chrome: 'internal', docker: true });
+    expect(programNames(ini)).toEqual(['gigi', 'gitea', ...CHROME_STACK].sort());
+    expect(ini['eventlistener:fatal-listener']?.events).toBe('PROCESS_STATE_FATAL');
+  });
+
+  it('No Chrome (CHROME_CDP_URL set): Gitea and the app, no Chrome stack', () => {
+    const ini = render(
+      { gitea: 'internal', chrome: 'external', docker: false },
+      { chromeCdpUrl: 'ws://chrome.example:9222/devtools/browser/x', browserMode: '', browserViewUrl: '' },
+    );
+    expect(programNames(ini)).toEqual(['gigi', 'gitea']);
+    expect(ini['program:gigi']?.environment).toContain(
+      'CHROME_CDP_URL="ws://chrome.example:9222/devtools/browser/x"',
+    );
+    expect(ini['program:gigi']?.environment).not.toContain('BROWSER_VIEW_URL');
+  });
+
+  it('App only (GITEA_URL and CHROME_CDP_URL set): just the app, pointed at both', () => {
+    const ini = render(
+      { gitea: 'external', chrome: 'external', docker: false },
+      { giteaUrl: 'https://git.example.com', chromeCdpUrl: 'http://chrome:9222' },
+    );
+    expect(programNames(ini)).toEqual(['gigi']);
+    const env = ini['program:gigi']?.environment ?? '';
+    expect(env).toContain('GITEA_URL="https://git.example.com"');
+    expect(env).toContain('CHROME_CDP_URL="http://chrome:9222"');
+  });
+});
+
+describe('the programs', () => {
+  const ini = render({ gitea: 'internal', chrome: 'internal', docker: false });
+
+  it('runs gitea, chromium and the app as the gigi user with its HOME', () => {
+    for (const name of ['gitea', 'chromium', 'gigi']) {
+      expect(ini[`program:${name}`]?.user).toBe('gigi');
+      expect(ini[`program:${name}`]?.environment).toContain('HOME="/home/gigi"');
+    }
+    expect(ini['program:gitea']?.command).toBe(
+      'env -u DATABASE_URL /usr/local/bin/gitea web --config /data/gitea/custom/conf/app.ini',
+    );
+    expect(ini['program:gitea']?.directory).toBe('/data/gitea');
+  });
+
+  it('starts the app as the seed does, with the env it needs', () => {
+    const app = ini['program:gigi']!;
+    expect(app.command).toBe('node --import tsx src/index.ts');
+    expect(app.directory).toBe('/app');
+    for (const pair of [
+      'GITEA_URL="http://localhost:3300"',
+      'CHROME_CDP_URL="http://localhost:9223"',
+      'BROWSER_MODE="cdp"',
+      'BROWSER_VIEW_URL="http://localhost:6080/vnc.html"',
+    ])
+      expect(app.environment).toContain(pair);
+  });
+
+  it('the Chrome stack: Xvfb display, CDP on loopback, noVNC on 6080, the nginx relay', () => {
+    expect(ini['program:chromium']?.environment).toContain('DISPLAY=":99"');
+    expect(ini['program:chromium']?.command).toContain('--remote-debugging-address=127.0.0.1');
+    expect(ini['program:chromium']?.command).toContain('--user-data-dir=/data/chromium');
+    expect(ini['program:websockify']?.command).toBe('websockify --web /usr/share/novnc 6080 localhost:5900');
+    expect(ini['program:cdp-relay']?.command).toContain('nginx -c /opt/gigi-boot/aio/cdp-proxy.conf');
+  });
+
+  it('starts in priority order: Gitea and Xvfb before Chromium before the relays before the app', () => {
+    const prio = (name: string) => Number(ini[`program:${name}`]?.priority);
+    expect(prio('gitea')).toBeLessThan(prio('gigi'));
+    expect(prio('xvfb')).toBeLessThan(prio('chromium'));
+    expect(prio('chromium')).toBeLessThan(prio('cdp-relay'));
+    expect(prio('cdp-relay')).toBeLessThan(prio('gigi'));
+  });
+
+  it('logs every program under /var/log/gigi; the fatal listener to the container log', () => {
+    expect(ini.supervisord?.logfile).toBe('/var/log/gigi/supervisord.log');
+    for (const name of ['gitea', 'xvfb', 'chromium', 'x11vnc', 'websockify', 'cdp-relay', 'gigi'])
+      expect(ini[`program:${name}`]?.stdout_logfile).toBe(`/var/log/gigi/${name}.log`);
+    expect(ini['eventlistener:fatal-listener']?.stderr_logfile).toBe('/dev/stderr');
+    expect(ini['eventlistener:fatal-listener']?.environment).toBe(
+      'GIGI_FATAL_FILE="/data/gigi-boot/fatal-programs"',
+    );
+  });
+
+  it('switches no user when supervisord cannot (not root)', () => {
+    const plain = parseIni(
+      renderSupervisordConf(
+        programsFor(
+          { gitea: 'internal', chrome: 'internal', docker: false },
+          { ...settings, runUser: undefined },
+        ),
+        {
+          ...supervisord,
+          runsAsRoot: false,
+        },
+      ),
+    );
+    expect(plain.supervisord?.user).toBeUndefined();
+    for (const [section, values] of Object.entries(plain))
+      if (section.startsWith('program:')) expect(values.user, section).toBeUndefined();
+  });
+});
+
+describe('quoting', () => {
+  it('a value with quotes, commas, backslashes and percent signs stays one env value', () => {
+    const ini = render(
+      { gitea: 'external', chrome: 'external', docker: false },
+      { giteaUrl: 'http://h/a,b="c"\\d%e' },
+    );
+    expect(ini['program:gigi']?.environment).toContain('GITEA_URL="http://h/a,b=\\"c\\"\\\\d%%e"');
+  });
+
+  it('refuses a newline, which would start a new key', () => {
+    expect(() =>
+      render({ gitea: 'external', chrome: 'external', docker: false }, { browserMode: 'a\nuser=root' }),
+    ).toThrow(/BROWSER_MODE must be one line/);
+  });
+});
