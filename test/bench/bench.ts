@@ -1,7 +1,8 @@
 // `npm run bench`: the speed figures of gigi-boot, each as a ratio against a baseline measured
 // in the same run (so they mean the same on a laptop and on a loaded CI box), plus the
-// absolute numbers. Starts a throwaway Postgres cluster and the Gitea simulator itself, and
-// removes everything it created. No timing is asserted; any boot that fails, or takes another
+// absolute numbers. Starts a throwaway Postgres cluster and the Gitea simulator itself, uses
+// the real Docker engine for the runner-worker figures, and removes everything it created
+// (volumes, databases' cluster, images). No timing is asserted; any boot that fails, or takes another
 // path than the figure claims, makes the bench exit non-zero.
 // Settings: see SETTINGS_HELP in settings.ts (BENCH_ITERATIONS, ...).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,12 +12,15 @@ import { performance } from 'node:perf_hooks';
 import { REPO_ROOT } from '../support/boot-process.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { ensureGiteaUser } from '../support/system-users.ts';
+import { cleanupContexts } from '../docker/helpers.ts';
 import { measureCheckpoints, readCheckpointSample } from './checkpoint-latency.ts';
 import { snapshotCheckout } from './checkout-snapshot.ts';
 import { BenchFailure } from './failure.ts';
 import { measureFirstBoot, type FirstBootResult } from './first-boot.ts';
 import { describePostgres } from './postgres-settings.ts';
+import { measureParallelBoot, type ParallelBootResult } from './parallel-boot.ts';
 import { figure, renderResult, type BenchResult } from './report.ts';
+import { measureImageChecks, requireDockerEngine, type ImageCheckSamples } from './runner-image-check.ts';
 import { readSettings, SETTINGS_HELP, type BenchSettings } from './settings.ts';
 import { ratio, summarise } from './stats.ts';
 import { terminateRunningChildren } from './timed-process.ts';
@@ -42,6 +46,12 @@ async function allOrFirstFailure<T extends readonly unknown[]>(tasks: {
 
 async function runBench(settings: BenchSettings, workspace: Workspace): Promise<BenchResult> {
   ensureGiteaUser();
+  if (settings.docker) {
+    // Checked first: a missing engine should not cost the minutes of the other figures.
+    const engine = await requireDockerEngine();
+    progress(`Docker engine answers at ${engine}`);
+    workspace.defer('remove the Docker images and contexts the bench built', cleanupContexts);
+  }
   progress('copying and bundling gigi-boot (bin/build.mjs), as the image does');
   const checkout = snapshotCheckout(workspace);
   progress('starting a throwaway Postgres cluster');
@@ -78,7 +88,31 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
     progress(
       `first boot ${i}/${settings.firstBoots} on the simulator (startupDelayMs ${settings.giteaDelayMs})`,
     );
-    firstBoots.push(await measureFirstBoot(workspace, checkout.cli, serverUrl, settings.giteaDelayMs, i));
+    const label = `first boot ${i} (simulator, ${settings.giteaDelayMs} ms start-up delay)`;
+    const { result } = await measureFirstBoot(workspace, checkout.cli, serverUrl, settings.giteaDelayMs, {
+      label,
+    });
+    firstBoots.push(result);
+  }
+
+  let imageChecks: ImageCheckSamples | undefined;
+  let parallelBoot: ParallelBootResult | undefined;
+  if (settings.docker) {
+    progress(`runner image: one build, then ${settings.imageChecks} timed up-to-date checks`);
+    imageChecks = await measureImageChecks(settings.imageChecks, (n) => {
+      if (n % 10 === 0 || n === settings.imageChecks)
+        progress(`  up-to-date check ${n}/${settings.imageChecks}`);
+    });
+    progress(
+      `first boot building the runner image (sleep ${settings.buildSeconds} s) beside Gitea (startupDelayMs ${settings.parallelGiteaDelayMs})`,
+    );
+    parallelBoot = await measureParallelBoot(
+      workspace,
+      checkout.cli,
+      serverUrl,
+      settings.parallelGiteaDelayMs,
+      settings.buildSeconds,
+    );
   }
 
   progress(`timing ${settings.checkpoints} checkpoint writes`);
@@ -97,6 +131,7 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
   const nodeStartup = summarise([...pgWarm.baselineMs, ...(pgliteWarm?.baselineMs ?? [])]);
   const select1 = summarise(checkpoints.selectMs);
   const wall = summarise(firstBoots.map((r) => r.wallMs));
+  const dockerPing = imageChecks ? summarise(imageChecks.pingMs) : null;
   const { outputFile: _outputFile, ...recordedSettings } = settings;
   return {
     generatedAt: new Date().toISOString(),
@@ -111,7 +146,7 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
     gigiBoot: { commit: checkout.commit, dirty: checkout.dirty, launcher: checkout.launcher },
     postgres,
     settings: recordedSettings,
-    baselines: { nodeStartup, select1 },
+    baselines: { nodeStartup, select1, dockerPing },
     warmBoot: {
       postgres: figure(pgWarm.bootMs, nodeStartup, 'nodeStartup'),
       pglite: pgliteWarm ? figure(pgliteWarm.bootMs, nodeStartup, 'nodeStartup') : null,
@@ -128,6 +163,26 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
       realSnapshotBytes: sample.realSnapshotBytes,
       journalRowsPerCheckpoint: 1,
     },
+    runnerImage:
+      imageChecks && dockerPing && parallelBoot
+        ? {
+            upToDateCheck: {
+              ...figure(imageChecks.checkMs, dockerPing, 'dockerPing'),
+              endpoint: imageChecks.endpoint,
+              contextFiles: imageChecks.contextFiles,
+              contextBytes: imageChecks.contextBytes,
+              buildMs: imageChecks.buildMs,
+            },
+            parallelBoot: {
+              giteaDelayMs: parallelBoot.giteaDelayMs,
+              buildSleepSeconds: parallelBoot.buildSleepSeconds,
+              timings: parallelBoot.timings,
+              build: parallelBoot.build,
+              wallMs: parallelBoot.boot.wallMs,
+              steps: parallelBoot.boot.steps,
+            },
+          }
+        : null,
   };
 }
 

@@ -4,6 +4,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { InspectReport } from '../../src/inspect/gather.ts';
 import type { FaultsConfig } from '../gitea-sim/faults.ts';
 import { bootEnv } from '../support/boot-process.ts';
 import { createTestDatabase } from '../support/postgres.ts';
@@ -20,6 +21,8 @@ export interface StepTiming {
   durationMs: number;
   outcome: string;
 }
+
+export type JournalRow = InspectReport['journal'][number];
 
 export interface FirstBootResult {
   /** Process wall time of `gigi-boot run --no-handoff`. */
@@ -40,19 +43,31 @@ function writeFaultsFile(workspace: Workspace, delayMs: number): string {
   return file;
 }
 
+export interface FirstBootOptions {
+  /** Names the boot in failures. */
+  label: string;
+  /** More environment for the boot (e.g. the runner-worker settings). */
+  extraEnv?: Record<string, string>;
+}
+
+/** The measured boot, and its journal (every attempt, with start and finish) as inspect shows it. */
+export interface FirstBootMeasurement {
+  result: FirstBootResult;
+  journal: JournalRow[];
+}
+
 /** Why: one first boot on a fresh volume and database, checked to have completed and waited the delay. */
 export async function measureFirstBoot(
   workspace: Workspace,
   cli: string,
   serverUrl: string,
   delayMs: number,
-  index: number,
-): Promise<FirstBootResult> {
-  const label = `first boot ${index} (simulator, ${delayMs} ms start-up delay)`;
+  { label, extraEnv = {} }: FirstBootOptions,
+): Promise<FirstBootMeasurement> {
   const databaseUrl = await createTestDatabase(serverUrl, 'bench_first');
   const env = await bootEnv({
     databaseUrl,
-    extra: { GITEA_SIM_FAULTS: writeFaultsFile(workspace, delayMs) },
+    extra: { GITEA_SIM_FAULTS: writeFaultsFile(workspace, delayMs), ...extraEnv },
   });
   workspace.track(env.GIGI_DATA_DIR);
   const boot = await timeBoot(cli, env, label, 'fresh');
@@ -74,5 +89,8 @@ export async function measureFirstBoot(
       `${label}: the steps ${[...GITEA_START_STEPS].join(' + ')} took ${waited} ms in all, less than the simulated ${delayMs} ms delay: the GITEA_SIM_FAULTS startupDelayMs did not reach the simulator (or the step names changed), so this figure is not what it claims`,
     );
   }
-  return { wallMs: boot.wallMs, journalWallMs: report.run.wallMs, steps };
+  return {
+    result: { wallMs: boot.wallMs, journalWallMs: report.run.wallMs, steps },
+    journal: report.journal,
+  };
 }

@@ -1,8 +1,10 @@
-// The bench's pure parts: statistics, settings validation, snapshot padding, the table. The
+// The bench's pure parts: statistics, settings validation, snapshot padding, the provision
+// timings, the table. The
 // bench itself (processes, Postgres) is exercised by `npm run bench`, never timed in tests.
 import { describe, expect, it } from 'vitest';
 import { padSnapshot } from './checkpoint-latency.ts';
 import { BenchFailure } from './failure.ts';
+import { analyseProvision } from './provision-timings.ts';
 import { figure, renderResult, type BenchResult } from './report.ts';
 import { readSettings } from './settings.ts';
 import { percentile, ratio, summarise } from './stats.ts';
@@ -43,6 +45,8 @@ describe('readSettings', () => {
     expect(readSettings({ BENCH_ITERATIONS: '2' }, '/o').pgliteIterations).toBe(2);
     expect(readSettings({ BENCH_OUTPUT: '/tmp/x.json' }, '/o').outputFile).toBe('/tmp/x.json');
     expect(readSettings({ BENCH_KEEP: '1' }, '/o').keep).toBe(true);
+    expect(s).toMatchObject({ docker: true, imageChecks: 30, parallelGiteaDelayMs: 2500, buildSeconds: 3 });
+    expect(readSettings({ BENCH_DOCKER: '0' }, '/o').docker).toBe(false);
   });
 
   it.each([
@@ -50,6 +54,9 @@ describe('readSettings', () => {
     ['BENCH_ITERATIONS', 'ten'],
     ['BENCH_CHECKPOINTS', '-5'],
     ['BENCH_GITEA_DELAY_MS', '1.5'],
+    ['BENCH_IMAGE_CHECKS', '0'],
+    ['BENCH_BUILD_SECONDS', '0'],
+    ['BENCH_DOCKER', 'yes'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     try {
       readSettings({ [name]: value }, '/o');
@@ -78,10 +85,52 @@ describe('padSnapshot', () => {
   });
 });
 
+const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
+const row = (step: string, start: number, end: number) => ({
+  step,
+  startedAt: at(start),
+  finishedAt: at(end),
+});
+
+describe('analyseProvision', () => {
+  it('spans the Gitea region and the build (all attempts), and compares side by side with one after the other', () => {
+    const t = analyseProvision([
+      row('detectModes', 0, 50),
+      row('writeAppIni', 100, 120),
+      row('awaitApi', 150, 400),
+      row('buildRunnerWorker', 110, 300), // a first attempt that failed
+      row('awaitApi', 900, 1100), // a retry after a back-off sleep
+      row('persistConfig', 1100, 1200),
+      row('buildRunnerWorker', 800, 1600),
+      row('stopGitea', 1600, 1700),
+    ]);
+    expect(t).toMatchObject({
+      giteaRegionMs: 1100,
+      buildMs: 1490,
+      provisionWallMs: 1500,
+      sequentialMs: 2590,
+      overlapMs: 1090,
+    });
+    expect(t.ratio).toBeCloseTo(1500 / 2590);
+    expect(t.idealRatio).toBeCloseTo(1490 / 2590);
+  });
+
+  it('gives ratio 1 when the two ran one after the other', () => {
+    const t = analyseProvision([row('createUsers', 0, 1000), row('buildRunnerWorker', 1000, 3000)]);
+    expect(t).toMatchObject({ overlapMs: 0, provisionWallMs: 3000, sequentialMs: 3000, ratio: 1 });
+  });
+
+  it('fails, naming what is missing, when a region never ran', () => {
+    expect(() => analyseProvision([row('createUsers', 0, 1000)])).toThrow(/no buildRunnerWorker rows/);
+    expect(() => analyseProvision([row('buildRunnerWorker', 0, 1000)])).toThrow(/no Gitea-region step rows/);
+  });
+});
+
 describe('renderResult', () => {
   it('prints every figure with its ratio and the first-boot steps', () => {
     const node = summarise([50, 60]);
     const select1 = summarise([0.5, 0.5]);
+    const ping = summarise([0.4, 0.6]);
     const result: BenchResult = {
       generatedAt: '2026-01-01T00:00:00.000Z',
       benchWallMs: 1000,
@@ -95,9 +144,13 @@ describe('renderResult', () => {
         giteaDelayMs: 1000,
         checkpoints: 2,
         snapshotBytes: 3072,
+        docker: true,
+        imageChecks: 2,
+        parallelGiteaDelayMs: 2500,
+        buildSeconds: 3,
         keep: false,
       },
-      baselines: { nodeStartup: node, select1 },
+      baselines: { nodeStartup: node, select1, dockerPing: ping },
       warmBoot: { postgres: figure([550, 660], node, 'nodeStartup'), pglite: null },
       firstBoot: {
         delayMs: 1000,
@@ -118,8 +171,33 @@ describe('renderResult', () => {
         realSnapshotBytes: 1300,
         journalRowsPerCheckpoint: 1,
       },
+      runnerImage: {
+        upToDateCheck: {
+          ...figure([10, 12], ping, 'dockerPing'),
+          endpoint: 'unix:///var/run/docker.sock',
+          contextFiles: 3,
+          contextBytes: 2048,
+          buildMs: 900,
+        },
+        parallelBoot: {
+          giteaDelayMs: 2500,
+          buildSleepSeconds: 3,
+          timings: analyseProvision([row('writeAppIni', 0, 3000), row('buildRunnerWorker', 500, 4000)]),
+          build: { imageId: 'sha256:0123456789abcdef', ensureMs: 3400 },
+          wallMs: 5000,
+          steps: [],
+        },
+      },
     };
     const text = renderResult(result);
+    expect(text).toMatch(/Docker \/_ping round trip \(dockerode\)\s+2\s+0\.50 ms/);
+    expect(text).toMatch(
+      /Runner image up-to-date check \(3 files, 2\.0 KB hashed\)\s+2\s+11 ms\s+\S+ ms\s+22\.0x/,
+    );
+    expect(text).toMatch(/side by side: provision wall .*\s4000 ms/);
+    expect(text).toMatch(/one after the other: Gitea region \+ build\s+6500 ms/);
+    expect(text).toMatch(/buildRunnerWorker \(built 0123456789ab\)\s+3500 ms/);
+    expect(text).toContain('Parallel / sequential = 0.62x  (ideal max/sum = 0.54x');
     expect(text).toMatch(/Warm boot, Postgres\s+2\s+605 ms\s+\S+ ms\s+11\.0x/);
     expect(text).toMatch(/Warm boot, PGlite\s+0 .*skipped/);
     expect(text).toMatch(/Checkpoint write \(3\.0 KB snapshot \+ 1 journal row\)\s+2\s+2\.50 ms/);
@@ -127,5 +205,14 @@ describe('renderResult', () => {
     expect(text).toContain('= 4.00x the simulated delay');
     expect(text).toContain('fsync=off');
     expect(text).toContain('gigi-boot 0123456789ab + uncommitted changes');
+
+    const withoutDocker = renderResult({
+      ...result,
+      baselines: { ...result.baselines, dockerPing: null },
+      runnerImage: null,
+    });
+    expect(withoutDocker).toMatch(/Runner image up-to-date check\s+0 .*skipped \(BENCH_DOCKER=0\)/);
+    expect(withoutDocker).not.toContain('/_ping');
+    expect(withoutDocker).not.toContain('Parallel / sequential');
   });
 });

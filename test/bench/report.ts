@@ -2,6 +2,7 @@
 // plain-text table. Every figure is a ratio against a baseline measured in the same run,
 // with the absolute numbers next to it.
 import type { StepTiming } from './first-boot.ts';
+import type { ParallelTimings } from './provision-timings.ts';
 import type { PostgresInfo } from './postgres-settings.ts';
 import type { BenchSettings } from './settings.ts';
 import { ratio, summarise, type Summary } from './stats.ts';
@@ -9,7 +10,7 @@ import { ratio, summarise, type Summary } from './stats.ts';
 export interface Figure {
   summary: Summary;
   /** Which baseline the ratios are against. */
-  baseline: 'nodeStartup' | 'select1';
+  baseline: 'nodeStartup' | 'select1' | 'dockerPing';
   /** median/median and p95/p95 of the figure against its baseline. */
   ratio: { median: number; p95: number };
 }
@@ -22,6 +23,26 @@ export interface FirstBootRun {
   steps: StepTiming[];
 }
 
+export interface RunnerImageFigure extends Figure {
+  /** The engine the checks ran against, e.g. unix:///var/run/docker.sock. */
+  endpoint: string;
+  /** What each check hashes. */
+  contextFiles: number;
+  contextBytes: number;
+  /** The one untimed build before the checks. */
+  buildMs: number;
+}
+
+export interface ParallelBootFigure {
+  giteaDelayMs: number;
+  buildSleepSeconds: number;
+  timings: ParallelTimings;
+  build: { imageId: string; ensureMs: number };
+  /** Process wall time of the whole boot. */
+  wallMs: number;
+  steps: StepTiming[];
+}
+
 export interface BenchResult {
   generatedAt: string;
   benchWallMs: number;
@@ -30,7 +51,7 @@ export interface BenchResult {
   gigiBoot: { commit: string; dirty: boolean; launcher: 'bundle' };
   postgres: PostgresInfo;
   settings: Omit<BenchSettings, 'outputFile'>;
-  baselines: { nodeStartup: Summary; select1: Summary };
+  baselines: { nodeStartup: Summary; select1: Summary; dockerPing: Summary | null };
   warmBoot: { postgres: Figure; pglite: Figure | null };
   firstBoot: { delayMs: number; wall: Summary; ratioToDelay: { median: number }; runs: FirstBootRun[] };
   checkpoint: Figure & {
@@ -40,6 +61,8 @@ export interface BenchResult {
     realSnapshotBytes: number;
     journalRowsPerCheckpoint: number;
   };
+  /** null when BENCH_DOCKER=0. */
+  runnerImage: { upToDateCheck: RunnerImageFigure; parallelBoot: ParallelBootFigure } | null;
 }
 
 /** Why: the figure and its ratios from raw samples, so no ratio is computed two ways. */
@@ -80,6 +103,7 @@ function table(header: string[], rows: string[][]): string[] {
 const BASELINE_NAMES: Record<Figure['baseline'], string> = {
   nodeStartup: 'node -e 0',
   select1: 'SELECT 1',
+  dockerPing: 'Docker /_ping',
 };
 
 /** Why: the human view of a BenchResult, printed on stdout. */
@@ -94,16 +118,17 @@ export function renderResult(result: BenchResult): string {
   );
 
   const b = result.baselines;
+  const baselines: Array<[string, Summary]> = [
+    ['node -e 0 (process start)', b.nodeStartup],
+    ['SELECT 1 round trip (pg.Pool)', b.select1],
+  ];
+  if (b.dockerPing) baselines.push(['Docker /_ping round trip (dockerode)', b.dockerPing]);
   out.push(
     ...table(
       ['BASELINE (same run)', 'N', 'MEDIAN', 'P95', 'MIN', 'MAX'],
-      [
-        ['node -e 0 (process start)', b.nodeStartup],
-        ['SELECT 1 round trip (pg.Pool)', b.select1],
-      ].map(([name, s]) => {
-        const summary = s as Summary;
+      baselines.map(([name, summary]) => {
         return [
-          name as string,
+          name,
           String(summary.n),
           ms(summary.median),
           ms(summary.p95),
@@ -123,6 +148,13 @@ export function renderResult(result: BenchResult): string {
       result.checkpoint,
     ],
   ];
+  const image = result.runnerImage?.upToDateCheck;
+  figures.push([
+    image
+      ? `Runner image up-to-date check (${image.contextFiles} files, ${kb(image.contextBytes)} hashed)`
+      : 'Runner image up-to-date check',
+    image ?? null,
+  ]);
   out.push(
     ...table(
       ['FIGURE', 'N', 'MEDIAN', 'P95', 'MEDIAN/BASE', 'P95/BASE', 'BASELINE'],
@@ -137,7 +169,15 @@ export function renderResult(result: BenchResult): string {
               times(f.ratio.p95),
               BASELINE_NAMES[f.baseline],
             ]
-          : [name, '0', '-', '-', '-', '-', 'skipped (BENCH_PGLITE_ITERATIONS=0)'],
+          : [
+              name,
+              '0',
+              '-',
+              '-',
+              '-',
+              '-',
+              `skipped (${name.startsWith('Runner') ? 'BENCH_DOCKER' : 'BENCH_PGLITE_ITERATIONS'}=0)`,
+            ],
       ),
     ),
     '',
@@ -162,13 +202,38 @@ export function renderResult(result: BenchResult): string {
     ['(wall / simulated delay)', ...fb.runs.map((r) => times(r.ratioToDelay))],
   );
   out.push(...table(['STEP', ...runHeaders], stepRows), '');
+  if (result.runnerImage) out.push(...renderParallelBoot(result.runnerImage.parallelBoot), '');
   const c = result.checkpoint;
   out.push(
     'Ratios: MEDIAN/BASE = figure median / baseline median; P95/BASE = figure p95 / baseline p95.',
     `Checkpoint snapshot: the initialising boot's real one (${kb(c.realSnapshotBytes)})${c.snapshotBytes > c.realSnapshotBytes ? `, padded to ${kb(c.snapshotBytes)} (BENCH_SNAPSHOT_BYTES)` : ''}.`,
   );
+  if (image) {
+    out.push(
+      `Runner image check: ensureRunnerImage on an image built once (${ms(image.buildMs)}) from a FROM-scratch busybox context, against ${image.endpoint}.`,
+    );
+  }
   if (!result.postgres.fsync) {
     out.push('Postgres ran with fsync=off (the test cluster): checkpoint latency excludes the WAL flush.');
   }
   return `${out.join('\n')}\n`;
+}
+
+function renderParallelBoot(p: ParallelBootFigure): string[] {
+  const t = p.timings;
+  return [
+    `First boot with the runner-worker image built beside Gitea (startupDelayMs ${p.giteaDelayMs}, build RUN busybox sleep ${p.buildSleepSeconds}), real Docker engine:`,
+    ...table(
+      ['PROVISION PHASE (from the journal)', 'DURATION'],
+      [
+        ['Gitea region (writeAppIni .. persistConfig, first start to last finish)', ms(t.giteaRegionMs)],
+        [`buildRunnerWorker (built ${p.build.imageId.replace(/^sha256:/, '').slice(0, 12)})`, ms(t.buildMs)],
+        ['side by side: provision wall (first start to last finish of both)', ms(t.provisionWallMs)],
+        ['one after the other: Gitea region + build', ms(t.sequentialMs)],
+        ['overlap (both running)', ms(t.overlapMs)],
+        ['(process wall time of the boot)', ms(p.wallMs)],
+      ],
+    ),
+    `Parallel / sequential = ${times(t.ratio)}  (ideal max/sum = ${times(t.idealRatio)}; 1.00x would mean no overlap)`,
+  ];
 }

@@ -15,6 +15,14 @@ export interface BenchSettings {
   checkpoints: number;
   /** Size the checkpointed snapshot is padded up to when the real one is smaller (bytes of JSON). */
   snapshotBytes: number;
+  /** Measure the runner-worker figures on the real Docker engine (BENCH_DOCKER=0 leaves them out). */
+  docker: boolean;
+  /** Timed runner-image up-to-date checks (and Docker `/_ping` baselines). */
+  imageChecks: number;
+  /** The simulated Gitea start-up delay of the first boot that builds the runner image beside Gitea. */
+  parallelGiteaDelayMs: number;
+  /** How long that boot's image build runs (`RUN busybox sleep N`), in seconds. */
+  buildSeconds: number;
   /** Keep the volumes and data dirs (BENCH_KEEP=1), e.g. to inspect a failed boot. */
   keep: boolean;
   /** Where the JSON result goes. */
@@ -28,6 +36,12 @@ export const SETTINGS_HELP = `Settings (environment):
   BENCH_GITEA_DELAY_MS       simulated Gitea start-up delay in ms (default 1000)
   BENCH_CHECKPOINTS          timed saveCheckpoint calls (default 300)
   BENCH_SNAPSHOT_BYTES       pad the checkpointed snapshot up to this size (default 3072; 0 = real size)
+  BENCH_DOCKER               0 leaves out the runner-worker figures (default 1: needs a Docker engine,
+                             see test/support/start-dockerd.sh)
+  BENCH_IMAGE_CHECKS         timed runner-image up-to-date checks (default 30)
+  BENCH_PARALLEL_GITEA_DELAY_MS  simulated Gitea start-up delay of the boot that builds the runner
+                             image beside Gitea (default 2500)
+  BENCH_BUILD_SECONDS        how long that boot's image build sleeps, in seconds (default 3)
   BENCH_KEEP                 1 keeps the volumes' data dirs afterwards (default 0: removed)
   BENCH_OUTPUT               JSON result file (default test-output/bench.json)`;
 
@@ -53,6 +67,10 @@ export function readSettings(env: NodeJS.ProcessEnv, defaultOutput: string): Ben
     giteaDelayMs: integer(env, 'BENCH_GITEA_DELAY_MS', 1000, 1),
     checkpoints: integer(env, 'BENCH_CHECKPOINTS', 300, 1),
     snapshotBytes: integer(env, 'BENCH_SNAPSHOT_BYTES', 3072, 0),
+    docker: integer(env, 'BENCH_DOCKER', 1, 0) > 0,
+    imageChecks: integer(env, 'BENCH_IMAGE_CHECKS', 30, 1),
+    parallelGiteaDelayMs: integer(env, 'BENCH_PARALLEL_GITEA_DELAY_MS', 2500, 1),
+    buildSeconds: integer(env, 'BENCH_BUILD_SECONDS', 3, 1),
     keep: integer(env, 'BENCH_KEEP', 0, 0) > 0,
     outputFile: env.BENCH_OUTPUT?.trim() || defaultOutput,
   };

@@ -1,11 +1,12 @@
 // Everything the bench starts or creates — the throwaway Postgres cluster, volumes, temp
-// dirs — registered in one place so it is removed on every exit path, including Ctrl-C.
+// dirs, Docker images — registered in one place so it is removed on every exit path, including Ctrl-C.
 import { rmSync } from 'node:fs';
 import { startTestCluster, type TestCluster } from '../support/postgres.ts';
 
 export class Workspace {
   private cluster: TestCluster | undefined;
   private readonly dirs = new Set<string>();
+  private readonly cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
   private closing: Promise<void> | undefined;
   /** Leave the tracked directories in place (BENCH_KEEP=1); the cluster is stopped regardless. */
   keepDirs = false;
@@ -21,9 +22,21 @@ export class Workspace {
     if (dir) this.dirs.add(dir);
   }
 
+  /** Run this when the bench ends, before the cluster stops (e.g. remove the Docker images it built). */
+  defer(what: string, run: () => Promise<void>): void {
+    this.cleanups.push({ what, run });
+  }
+
   /** Why: idempotent, safe to call from a signal handler and from `finally` alike. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      for (const cleanup of this.cleanups.splice(0).reverse()) {
+        try {
+          await cleanup.run();
+        } catch (error) {
+          process.stderr.write(`[bench] could not ${cleanup.what}: ${String(error)}\n`);
+        }
+      }
       if (this.keepDirs) {
         if (this.dirs.size > 0) process.stderr.write(`[bench] kept ${[...this.dirs].join(' ')}\n`);
       } else {
