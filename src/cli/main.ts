@@ -24,6 +24,12 @@ const COMMANDS: Record<string, Command> = {
     options: { json: { type: 'boolean' }, reveal: { type: 'boolean' } },
     load: () => import('../commands/inspect.ts'),
   },
+  visualize: {
+    summary: 'Draw the boot machine (Graphviz) with the latest run on it: an offline HTML/SVG file, or live',
+    usage: 'gigi-boot visualize [--out FILE.html|.svg] [--serve [--port N]]',
+    options: { out: { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' } },
+    load: () => import('../commands/visualize.ts'),
+  },
   demo: {
     summary:
       'A full first boot of a temp data dir against the Gitea simulator with embedded PGlite, then inspect',
