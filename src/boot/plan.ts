@@ -1,6 +1,6 @@
 // Read, then decide: given the last run of this volume, should this boot resume it, start a
 // fresh run, or find the work already done? Pure, so `inspect` and the tests can ask too.
-import type { RunRecord } from '../store/types.ts';
+import type { ResetMark, RunRecord } from '../store/types.ts';
 
 export type StartPlan =
   | { kind: 'fresh'; reason: string }
@@ -23,9 +23,22 @@ export function isStoredSnapshot(value: unknown): value is StoredSnapshot {
   );
 }
 
+/** The mark `gigi-boot reset --from STEP` left on a run, if any. */
+export function resetMarkOf(run: RunRecord): ResetMark | null {
+  const mark = (run.snapshot as { resetFrom?: Partial<ResetMark> } | null)?.resetFrom;
+  return typeof mark?.from === 'string' && typeof mark.at === 'string' ? { from: mark.from, at: mark.at } : null;
+}
+
 /** Decide how this boot starts from the volume's last run. */
 export function planStart(latest: RunRecord | null, fingerprint: string, configDigest: string): StartPlan {
   if (!latest) return { kind: 'fresh', reason: 'first boot of this volume' };
+  const reset = resetMarkOf(latest);
+  if (reset) {
+    return {
+      kind: 'fresh',
+      reason: `an operator ran \`gigi-boot reset --from ${reset.from}\` at ${reset.at}; starting a fresh run: the steps before ${reset.from} find their work done, ${reset.from} and every step after it run again`,
+    };
+  }
   const stored = isStoredSnapshot(latest.snapshot) ? latest.snapshot : null;
   if (latest.fingerprint !== fingerprint) {
     return {

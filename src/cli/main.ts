@@ -20,9 +20,21 @@ const COMMANDS: Record<string, Command> = {
   },
   inspect: {
     summary: 'Show the persisted boot: status, steps, timings, errors, config keys (redacted)',
-    usage: 'gigi-boot inspect [--json] [--reveal]',
-    options: { json: { type: 'boolean' }, reveal: { type: 'boolean' } },
+    usage: 'gigi-boot inspect [--blame|--history|--follow] [--json] [--reveal]',
+    options: {
+      json: { type: 'boolean' },
+      reveal: { type: 'boolean' },
+      blame: { type: 'boolean' },
+      history: { type: 'boolean' },
+      follow: { type: 'boolean' },
+    },
     load: () => import('../commands/inspect.ts'),
+  },
+  reset: {
+    summary: 'Make the next boot run STEP and every step after it again (recorded in the journal)',
+    usage: 'gigi-boot reset --from STEP',
+    options: { from: { type: 'string' } },
+    load: () => import('../commands/reset.ts'),
   },
   visualize: {
     summary: 'Draw the boot machine (Graphviz) with the latest run on it: an offline HTML/SVG file, or live',

@@ -1,12 +1,19 @@
 // Read-only view of a volume's boot for `inspect`: the last run, its journal, per-step
-// summaries and the config keys. Never takes the boot lock, never writes.
+// summaries, the config keys and the earlier runs. Never takes the boot lock, never writes.
+// The JSON form of these types is an interface: see README.md "inspect --json" (a test keeps
+// the documented field list and the output in sync).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeStateValue, type FailureInfo } from '../../machines/boot.ts';
+import { activeSteps, describeStateValue, type FailureInfo } from '../../machines/boot.ts';
+import { resetMarkOf } from '../boot/plan.ts';
 import { SECRET_CONFIG_KEYS } from '../boot/config-keys.ts';
+import { EXIT } from '../cli/exit-codes.ts';
 import { REDACTED } from '../log/redactor.ts';
 import { VOLUME_ID_FILE } from '../store/volume.ts';
-import type { JournalEntry, RunRecord, Store } from '../store/types.ts';
+import type { JournalEntry, ResetMark, RunRecord, Store } from '../store/types.ts';
+
+/** Bumped when a field of the JSON output is renamed or removed (adding one is not a break). */
+export const INSPECT_SCHEMA_VERSION = 1;
 
 export interface StepSummary {
   step: string;
@@ -15,31 +22,78 @@ export interface StepSummary {
   lastFinishedAt: string;
   /** Sum of the attempts' durations. */
   durationMs: number;
+  /** The last attempt's outcome: ok, error, interrupted or skipped. */
   outcome: string;
   lastError: string | null;
 }
 
+export interface JournalRow {
+  step: string;
+  attempt: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  outcome: string;
+  error: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface RunView {
+  runId: string;
+  status: string;
+  machineVersion: string;
+  /** The step(s) the run is in ('a+b' while both regions run), 'done', 'failed' or null. */
+  currentStep: string | null;
+  /** The machine's persisted state value (XState JSON), for tools that draw the machine. */
+  stateValue: unknown;
+  /** Steps running (or waiting to retry) at the last checkpoint; empty once the run ended. */
+  activeSteps: string[];
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  wallMs: number;
+  error: string | null;
+  failure: FailureInfo | null;
+  degraded: string[];
+  /** Set by `gigi-boot reset --from STEP`: the next boot starts a fresh run. */
+  resetFrom: ResetMark | null;
+}
+
 export interface InspectReport {
+  schemaVersion: number;
   volumeId: string | null;
   store: 'postgres' | 'pglite';
-  run: {
-    runId: string;
-    status: string;
-    machineVersion: string;
-    currentStep: string | null;
-    startedAt: string;
-    updatedAt: string;
-    finishedAt: string | null;
-    wallMs: number;
-    error: string | null;
-    failure: FailureInfo | null;
-    degraded: string[];
-  } | null;
+  /** What `inspect` exits with: 0 complete/degraded, 1 failed, 3 in progress, 5 never booted. */
+  exitCode: number;
+  run: RunView | null;
+  /** The timeline: one row per step, in the order the steps first started. */
   steps: StepSummary[];
-  journal: Array<Omit<JournalEntry, 'startedAt' | 'finishedAt'> & { startedAt: string; finishedAt: string }>;
+  journal: JournalRow[];
+  lastError: string | null;
+  /** What the operator should do next, or null when nothing is needed. */
+  nextAction: string | null;
   config: Record<string, string>;
   /** True when secret values are shown (--reveal). */
   revealed: boolean;
+}
+
+export interface HistoryRun {
+  runId: string;
+  status: string;
+  machineVersion: string;
+  startedAt: string;
+  finishedAt: string | null;
+  wallMs: number;
+  error: string | null;
+  resetFrom: ResetMark | null;
+}
+
+export interface HistoryReport {
+  schemaVersion: number;
+  volumeId: string | null;
+  store: 'postgres' | 'pglite';
+  /** Newest first. */
+  runs: HistoryRun[];
 }
 
 /** The volume's id, or null when it has never booted (inspect must not create one). */
@@ -59,10 +113,11 @@ function contextOf(run: RunRecord): { failure?: FailureInfo | null; degraded?: s
   return snapshot?.xstate?.context ?? {};
 }
 
-/** Per-step rows, in the order the steps first started. */
+/** Per-step rows, in the order the steps first started ('reset' rows are not attempts: left out). */
 export function summariseSteps(journal: JournalEntry[]): StepSummary[] {
   const byStep = new Map<string, StepSummary>();
-  for (const row of [...journal].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime())) {
+  const attempts = journal.filter((row) => row.outcome !== 'reset');
+  for (const row of attempts.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime())) {
     const existing = byStep.get(row.step);
     if (!existing) {
       byStep.set(row.step, {
@@ -85,44 +140,134 @@ export function summariseSteps(journal: JournalEntry[]): StepSummary[] {
   return [...byStep.values()];
 }
 
+/** Slowest first, like `systemd-analyze blame`; ties keep timeline order. */
+export function blameOrder(steps: readonly StepSummary[]): StepSummary[] {
+  return [...steps].sort((a, b) => b.durationMs - a.durationMs);
+}
+
+/** Why: scripts read the exit code; one mapping for inspect, --follow and the JSON. */
+export function exitCodeForStatus(status: string | undefined): number {
+  switch (status) {
+    case undefined:
+      return EXIT.noBoot;
+    case 'completed':
+    case 'degraded':
+      return EXIT.ok;
+    case 'failed':
+      return EXIT.failed;
+    default:
+      return EXIT.inProgress;
+  }
+}
+
+function isTerminal(status: string): boolean {
+  return status !== 'running';
+}
+
+/** Why: the operator's next move depends on how the run stopped, not only on the error text. */
+export function nextActionFor(run: RunView | null): string | null {
+  if (!run) return 'nothing has booted this volume yet: start the container (or `gigi-boot run`)';
+  if (run.resetFrom) {
+    return `reset recorded (${run.resetFrom.at}): the next \`gigi-boot run\` starts a fresh run; ${run.resetFrom.from} and every step after it run again`;
+  }
+  switch (run.status) {
+    case 'completed':
+      return null;
+    case 'degraded':
+      return 'Gigi runs without what is listed under Degraded: fix that, then `gigi-boot reset --from buildRunnerWorker` and restart the container';
+    case 'failed':
+      return `${run.failure?.hint ? `${run.failure.hint}; then ` : 'fix the cause above, then '}restart the container (or \`gigi-boot run\`): the next boot starts a fresh run, each step finding done work done`;
+    case 'interrupted':
+      return 'restart the container (or `gigi-boot run`): the boot resumes from its last checkpoint';
+    default:
+      return 'a boot is running (`gigi-boot inspect --follow` watches it); if no gigi-boot process is alive, the next `gigi-boot run` resumes from the last checkpoint';
+  }
+}
+
+function runView(run: RunRecord): RunView {
+  const context = contextOf(run);
+  return {
+    runId: run.runId,
+    status: run.status,
+    machineVersion: run.machineVersion,
+    currentStep: describeStateValue(run.stateValue),
+    stateValue: run.stateValue,
+    activeSteps: isTerminal(run.status) ? [] : activeSteps(run.stateValue),
+    startedAt: run.startedAt.toISOString(),
+    updatedAt: run.updatedAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    wallMs: (run.finishedAt ?? run.updatedAt).getTime() - run.startedAt.getTime(),
+    error: run.error,
+    failure: context.failure ?? null,
+    degraded: context.degraded ?? [],
+    resetFrom: resetMarkOf(run),
+  };
+}
+
 /** Everything inspect shows; secret config values redacted unless reveal. */
 export async function gatherReport(
   store: Store,
   volumeId: string | null,
   reveal: boolean,
 ): Promise<InspectReport> {
-  const run = volumeId ? await store.latestRun(volumeId) : null;
-  const journal = run ? await store.journal(run.runId) : [];
+  const record = volumeId ? await store.latestRun(volumeId) : null;
+  const journal = record ? await store.journal(record.runId) : [];
   const configRows = await store.readConfig();
   const config: Record<string, string> = {};
   for (const key of [...configRows.keys()].sort()) {
     const value = configRows.get(key)!.value;
     config[key] = SECRET_CONFIG_KEYS.has(key) && !reveal ? REDACTED : value;
   }
-  const context = run ? contextOf(run) : {};
+  const run = record && runView(record);
+  const steps = summariseSteps(journal);
+  const failure = run?.failure;
+  const lastError = failure
+    ? `${failure.step}: ${failure.message}`
+    : (run?.error ?? [...steps].reverse().find((s) => s.lastError)?.lastError ?? null);
   return {
+    schemaVersion: INSPECT_SCHEMA_VERSION,
     volumeId,
     store: store.kind,
-    run: run && {
+    exitCode: exitCodeForStatus(run?.status),
+    run,
+    steps,
+    journal: journal.map((row) => ({
+      step: row.step,
+      attempt: row.attempt,
+      startedAt: row.startedAt.toISOString(),
+      finishedAt: row.finishedAt.toISOString(),
+      durationMs: row.durationMs,
+      outcome: row.outcome,
+      error: row.error,
+      detail: row.detail,
+    })),
+    lastError,
+    nextAction: nextActionFor(run),
+    config,
+    revealed: reveal,
+  };
+}
+
+/** Earlier boots of this volume, newest first. */
+export async function gatherHistory(
+  store: Store,
+  volumeId: string | null,
+  limit = 50,
+): Promise<HistoryReport> {
+  const runs = volumeId ? await store.listRuns(volumeId, limit) : [];
+  return {
+    schemaVersion: INSPECT_SCHEMA_VERSION,
+    volumeId,
+    store: store.kind,
+    runs: runs.map((run) => ({
       runId: run.runId,
       status: run.status,
       machineVersion: run.machineVersion,
-      currentStep: describeStateValue(run.stateValue),
       startedAt: run.startedAt.toISOString(),
-      updatedAt: run.updatedAt.toISOString(),
       finishedAt: run.finishedAt?.toISOString() ?? null,
       wallMs: (run.finishedAt ?? run.updatedAt).getTime() - run.startedAt.getTime(),
       error: run.error,
-      failure: context.failure ?? null,
-      degraded: context.degraded ?? [],
-    },
-    steps: summariseSteps(journal),
-    journal: journal.map((row) => ({
-      ...row,
-      startedAt: row.startedAt.toISOString(),
-      finishedAt: row.finishedAt.toISOString(),
+      resetFrom: resetMarkOf(run),
     })),
-    config,
-    revealed: reveal,
   };
 }

@@ -1,56 +1,151 @@
-// The human view of an InspectReport: status, current step, a timeline table, the last error
-// with the operator's next action, and the config keys.
-import type { InspectReport } from './gather.ts';
+// The human views of inspect: the report (status, current step, a timeline table, the last
+// error with the operator's next action, the config keys), --blame, --history, and the lines
+// --follow prints as a boot progresses. Plain text, no colours: readable in `docker logs` too.
+import { blameOrder, type HistoryReport, type InspectReport, type JournalRow } from './gather.ts';
 
 function pad(text: string, width: number): string {
   return text.length >= width ? `${text} ` : text.padEnd(width);
 }
 
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+/** 850 ms, 1.2 s, 2 min 03 s. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')} s`;
 }
 
-/** Plain text, no colours: readable in `docker logs` and in a terminal alike. */
-export function renderReport(report: InspectReport): string {
-  const out: string[] = [];
-  out.push(`Volume:  ${report.volumeId ?? '(never booted)'}   store: ${report.store}`);
+/** Offset from the run's start: +0.0 s, +12.3 s. */
+function offset(at: string, from: string): string {
+  const ms = Math.max(0, Date.parse(at) - Date.parse(from));
+  return `+${(ms / 1000).toFixed(1)} s`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!)))
+      .join('')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function statusLines(report: InspectReport): string[] {
+  const out = [`Volume:  ${report.volumeId ?? '(never booted)'}   store: ${report.store}`];
   const run = report.run;
   if (!run) {
     out.push('Status:  no boot recorded for this volume');
-  } else {
-    out.push(`Status:  ${run.status}   run ${run.runId}   machine v${run.machineVersion}`);
-    out.push(`Step:    ${run.currentStep ?? '-'}`);
-    out.push(
-      `Started: ${run.startedAt}   ${run.finishedAt ? `finished ${run.finishedAt}` : `last checkpoint ${run.updatedAt}`}   wall ${formatMs(run.wallMs)}`,
-    );
-    if (run.degraded.length > 0) out.push(`Degraded: ${run.degraded.join('; ')}`);
+    return out;
   }
-  if (report.steps.length > 0) {
-    out.push(
-      '',
-      `${pad('STEP', 20)}${pad('ATTEMPTS', 10)}${pad('STARTED', 26)}${pad('DURATION', 11)}OUTCOME`,
-    );
-    for (const s of report.steps) {
+  out.push(`Status:  ${run.status}   run ${run.runId}   machine v${run.machineVersion}`);
+  out.push(`Step:    ${run.currentStep ?? '-'}`);
+  out.push(
+    `Started: ${run.startedAt}   ${run.finishedAt ? `finished ${run.finishedAt}` : `last checkpoint ${run.updatedAt}`}   wall ${formatMs(run.wallMs)}`,
+  );
+  if (run.degraded.length > 0) out.push(`Degraded: ${run.degraded.join('; ')}`);
+  if (run.resetFrom) out.push(`Reset:   --from ${run.resetFrom.from} at ${run.resetFrom.at}`);
+  return out;
+}
+
+function timeline(report: InspectReport): string[] {
+  const run = report.run;
+  if (!run || (report.steps.length === 0 && run.activeSteps.length === 0)) return [];
+  const rows = report.steps.map((s) => [
+    s.step,
+    String(s.attempts),
+    `${s.firstStartedAt.slice(11, 23)} ${offset(s.firstStartedAt, run.startedAt)}`,
+    formatMs(s.durationMs),
+    s.outcome,
+  ]);
+  for (const step of run.activeSteps) {
+    const done = report.steps.find((s) => s.step === step);
+    if (!done)
+      rows.push([
+        step,
+        '-',
+        `${run.updatedAt.slice(11, 23)} ${offset(run.updatedAt, run.startedAt)}`,
+        '-',
+        'running',
+      ]);
+    else if (done.outcome !== 'ok') done.outcome = `${done.outcome}, retrying`;
+  }
+  return ['', ...table(['STEP', 'ATTEMPTS', 'START (UTC)', 'DURATION', 'OUTCOME'], rows)];
+}
+
+function errorLines(report: InspectReport): string[] {
+  const out: string[] = [];
+  if (report.lastError) out.push('', `Last error: ${report.lastError}`);
+  if (report.nextAction) out.push(`${report.lastError ? '' : '\n'}Next: ${report.nextAction}`);
+  return out;
+}
+
+function configLines(report: InspectReport): string[] {
+  const keys = Object.keys(report.config);
+  if (keys.length === 0) return [];
+  const width = Math.max(...keys.map((k) => k.length)) + 2;
+  return [
+    '',
+    `Config (${report.revealed ? 'values revealed' : 'secrets redacted; --reveal shows them'}):`,
+    ...keys.map((key) => `  ${pad(key, width)}${report.config[key]}`),
+  ];
+}
+
+/** Why: the default view an operator reads first. */
+export function renderReport(report: InspectReport): string {
+  return `${[...statusLines(report), ...timeline(report), ...errorLines(report), ...configLines(report)].join('\n')}\n`;
+}
+
+/** Why: where did the boot's time go — slowest steps first, like `systemd-analyze blame`. */
+export function renderBlame(report: InspectReport): string {
+  const out = statusLines(report);
+  const steps = blameOrder(report.steps);
+  if (steps.length > 0) {
+    const total = steps.reduce((sum, s) => sum + s.durationMs, 0);
+    out.push('');
+    for (const s of steps) {
+      const share = total > 0 ? `${Math.round((100 * s.durationMs) / total)}%` : '-';
       out.push(
-        `${pad(s.step, 20)}${pad(String(s.attempts), 10)}${pad(s.firstStartedAt, 26)}${pad(formatMs(s.durationMs), 11)}${s.outcome}`,
+        `${formatMs(s.durationMs).padStart(12)}  ${share.padStart(4)}  ${s.step}${s.attempts > 1 ? ` (${s.attempts} attempts)` : ''}${s.outcome === 'ok' ? '' : ` [${s.outcome}]`}`,
       );
     }
-  }
-  const failure = run?.failure;
-  const lastError = failure
-    ? `${failure.step}: ${failure.message}`
-    : (run?.error ?? [...report.steps].reverse().find((s) => s.lastError)?.lastError ?? null);
-  if (lastError) {
-    out.push('', `Last error: ${lastError}`);
-    if (failure?.hint) out.push(`  → ${failure.hint}`);
-  }
-  const keys = Object.keys(report.config);
-  if (keys.length > 0) {
     out.push(
-      '',
-      `Config (${report.revealed ? 'values revealed' : 'secrets redacted; --reveal shows them'}):`,
+      `${formatMs(total).padStart(12)}        total step time (wall ${formatMs(report.run?.wallMs ?? 0)})`,
     );
-    for (const key of keys) out.push(`  ${pad(key, 22)}${report.config[key]}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Why: earlier boots of this volume (after a reset, a config change, a failure), newest first. */
+export function renderHistory(history: HistoryReport): string {
+  const out = [`Volume:  ${history.volumeId ?? '(never booted)'}   store: ${history.store}`];
+  if (history.runs.length === 0) {
+    out.push('No boot recorded for this volume.');
+    return `${out.join('\n')}\n`;
+  }
+  const rows = history.runs.map((r) => [
+    r.startedAt,
+    r.status,
+    formatMs(r.wallMs),
+    `v${r.machineVersion}`,
+    r.runId,
+    [r.resetFrom ? `reset --from ${r.resetFrom.from} at ${r.resetFrom.at}` : '', r.error ?? '']
+      .filter(Boolean)
+      .join('; '),
+  ]);
+  out.push('', ...table(['STARTED', 'STATUS', 'WALL', 'MACHINE', 'RUN', 'NOTE'], rows));
+  return `${out.join('\n')}\n`;
+}
+
+/** One --follow line per journal row as it is committed. */
+export function renderFollowRow(row: JournalRow): string {
+  const mark = { ok: '✓', error: '✗', interrupted: '!', skipped: '-', reset: '↺' }[row.outcome] ?? '?';
+  const detail =
+    row.error ??
+    (row.detail
+      ? Object.values(row.detail)
+          .filter((v) => typeof v === 'string')
+          .join(', ')
+      : '');
+  return `${row.finishedAt.slice(11, 23)} ${mark} ${pad(row.step, 20)}${pad(`#${row.attempt}`, 4)}${pad(formatMs(row.durationMs), 10)}${detail}`.trimEnd();
 }

@@ -58,6 +58,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX gigi_boot_journal_run_idx ON gigi_boot_journal (run_id, id);
     `,
   },
+  {
+    version: 2,
+    name: "journal outcome 'reset' (gigi-boot reset --from STEP)",
+    sql: `
+      ALTER TABLE gigi_boot_journal DROP CONSTRAINT IF EXISTS gigi_boot_journal_outcome_check;
+      ALTER TABLE gigi_boot_journal ADD CONSTRAINT gigi_boot_journal_outcome_check
+        CHECK (outcome IN ('ok', 'error', 'interrupted', 'skipped', 'reset'));
+    `,
+  },
 ];
 
 async function applyOne(tx: Queryable, migration: Migration): Promise<boolean> {

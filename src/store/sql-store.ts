@@ -9,6 +9,7 @@ import type {
   ConfigRow,
   JournalEntry,
   LockHolder,
+  ResetMark,
   RunRecord,
   RunStatus,
   Store,
@@ -235,6 +236,29 @@ export class SqlStore implements Store {
     if (entries.length === 0) return;
     await this.wrap('Appending to the boot journal', () =>
       this.db.transaction((tx) => insertJournal(tx, entries)),
+    );
+  }
+
+  /** Why: `gigi-boot reset` must change what the next boot does without rewriting the run's history. */
+  async markReset(runId: string, mark: ResetMark, entry: JournalEntry): Promise<void> {
+    await this.wrap(`Recording a reset of run ${runId}`, () =>
+      this.db.transaction(async (tx) => {
+        const updated = await tx.query<{ run_id: string }>(
+          `UPDATE gigi_boot_runs
+             SET snapshot = (CASE WHEN jsonb_typeof(snapshot) = 'object' THEN snapshot ELSE '{}'::jsonb END)
+                            || jsonb_build_object('resetFrom', $2::jsonb)
+           WHERE run_id = $1
+           RETURNING run_id`,
+          [runId, json(mark)],
+        );
+        if (updated.length === 0) {
+          throw new StoreError(`Cannot record a reset: run ${runId} does not exist`, {
+            hint: 'Run `gigi-boot inspect --history` to see the runs of this volume.',
+          });
+        }
+        await insertJournal(tx, [entry]);
+        await tx.query('SELECT pg_notify($1, $2)', [PROGRESS_CHANNEL, runId]);
+      }),
     );
   }
 

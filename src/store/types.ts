@@ -24,7 +24,16 @@ export interface RunRecord {
   seq: number;
 }
 
-export type StepOutcome = 'ok' | 'error' | 'interrupted' | 'skipped';
+/** 'reset': not a step attempt but an operator's `gigi-boot reset --from STEP` (detail says which). */
+export type StepOutcome = 'ok' | 'error' | 'interrupted' | 'skipped' | 'reset';
+
+/** Left on a run by `gigi-boot reset --from STEP`: the next boot starts a fresh run. */
+export interface ResetMark {
+  /** The step the operator asked to re-run from. */
+  from: string;
+  /** ISO time of the reset. */
+  at: string;
+}
 
 /** One row per step attempt; append-only. */
 export interface JournalEntry {
@@ -96,6 +105,11 @@ export interface Store {
   /** Status, state, snapshot and journal rows in one transaction; also NOTIFY gigi_boot_progress. */
   saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
   appendJournal(entries: JournalEntry[]): Promise<void>;
+  /**
+   * Record an operator's reset on a run: merge `resetFrom` into its snapshot (status, state and
+   * timestamps untouched) and append the journal row, in one transaction; also NOTIFY.
+   */
+  markReset(runId: string, mark: ResetMark, entry: JournalEntry): Promise<void>;
   journal(runId: string): Promise<JournalEntry[]>;
 
   /** The app's `config` table (key text primary key, value text, created_at, updated_at). */
