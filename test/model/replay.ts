@@ -1,0 +1,181 @@
+// Strategy B of ../shared/notes/xstate-v5.md §3.5: replay a generated path against the real
+// machine with scripted step actors, crashing and restoring before every step — the persisted
+// snapshot goes through JSON and a real checkpoint row in Postgres (saveCheckpoint, then
+// latestRun) before a new actor is built from it.
+import {
+  createActor,
+  fromPromise,
+  type AnyActorLogic,
+  type AnyMachineSnapshot,
+  type AnyTransitionDefinition,
+  type InspectionEvent,
+  type Snapshot,
+} from 'xstate';
+import {
+  BOOT_STEPS,
+  bootMachine,
+  type BootOutput,
+  type BootStep,
+  type RetryPolicy,
+  type StepOutput,
+} from '../../machines/boot.ts';
+import type { Store } from '../../src/store/types.ts';
+import type { ModelEvent, ModelPath, StepFault } from './boot-graph.ts';
+import { transitionKey } from './coverage.ts';
+
+interface Pending {
+  resolve: (output: StepOutput | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Promise actors the test settles by hand, keyed by invoke id (a step, or `<step>.backoff`). */
+class ScriptedActors {
+  readonly pending = new Map<string, Pending>();
+  started: string[] = [];
+
+  /** A crash: nothing is in flight any more. */
+  reset(): void {
+    this.pending.clear();
+    this.started = [];
+  }
+
+  logic(): Record<string, AnyActorLogic> {
+    const scripted = fromPromise<StepOutput | undefined, unknown>(
+      ({ self }) =>
+        new Promise((resolve, reject) => {
+          this.started.push(self.id);
+          this.pending.set(self.id, { resolve, reject });
+        }),
+    );
+    return Object.fromEntries([...BOOT_STEPS.map((s) => [s, scripted]), ['sleepUntil', scripted]]);
+  }
+
+  settle(event: ModelEvent): void {
+    const [kind, id] = event.type.startsWith('xstate.done.actor.')
+      ? ['done', event.type.slice('xstate.done.actor.'.length)]
+      : ['error', event.type.slice('xstate.error.actor.'.length)];
+    const pending = this.pending.get(id);
+    if (!pending)
+      throw new Error(`actor "${id}" is not in flight; in flight: ${[...this.pending.keys()].join(', ')}`);
+    this.pending.delete(id);
+    if (kind === 'done') pending.resolve((event as { output?: StepOutput }).output);
+    else {
+      const fault = (event as { error: StepFault }).error;
+      pending.reject(Object.assign(new Error(fault.message), { transient: fault.transient }));
+    }
+  }
+}
+
+/** What a replay saw, for the invariants and the coverage count. */
+export interface ReplayResult {
+  /** Value after each step, aligned with path.steps. */
+  values: unknown[];
+  final: AnyMachineSnapshot;
+  output: BootOutput;
+  /** Highest attempt count of any step in any snapshot. */
+  maxAttempts: number;
+  /** Actors started once the boot had reached `failed` or `done` (must be none). */
+  startedAfterEnd: string[];
+  /** Restores whose started actors differed from the restored snapshot's children. */
+  badRestores: string[];
+  stateNodes: Set<string>;
+  transitions: Set<string>;
+}
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface ReplayContext {
+  store: Store;
+  retry: RetryPolicy;
+  volumeId: string;
+}
+
+/** Replay `path`, crashing and restoring through the store before each step. */
+export async function replayPath(
+  path: ModelPath,
+  { store, retry, volumeId }: ReplayContext,
+): Promise<ReplayResult> {
+  const input = { retry };
+  const run = await store.startRun({
+    volumeId,
+    machineId: bootMachine.id,
+    machineVersion: bootMachine.version ?? '0',
+    fingerprint: 'model-based-test',
+  });
+  const stateNodes = new Set<string>();
+  const transitions = new Set<string>();
+  const inspect = (event: InspectionEvent) => {
+    if (event.type !== '@xstate.microstep') return;
+    for (const t of (event as { _transitions: AnyTransitionDefinition[] })._transitions)
+      transitions.add(transitionKey(t));
+  };
+  const result: Omit<ReplayResult, 'final' | 'output'> = {
+    values: [],
+    maxAttempts: 0,
+    startedAfterEnd: [],
+    badRestores: [],
+    stateNodes,
+    transitions,
+  };
+  const observe = (snapshot: AnyMachineSnapshot) => {
+    for (const node of snapshot._nodes) if (node.id !== bootMachine.id) stateNodes.add(node.id);
+    const attempts = (snapshot.context as { attempts: Partial<Record<BootStep, number>> }).attempts;
+    result.maxAttempts = Math.max(result.maxAttempts, 0, ...Object.values(attempts).map((n) => n ?? 0));
+  };
+
+  const scripted = new ScriptedActors();
+  const machine = bootMachine.provide({ actors: scripted.logic() });
+  let actor = createActor(machine, { input, inspect });
+  actor.start();
+  await tick();
+  observe(actor.getSnapshot());
+  result.values.push(actor.getSnapshot().value);
+  let ended = false;
+
+  const crashAndRestore = async () => {
+    const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as unknown;
+    const value = actor.getSnapshot().value;
+    await store.saveCheckpoint({
+      runId: run.runId,
+      status: 'running',
+      stateValue: value,
+      snapshot: persisted,
+      journal: [],
+    });
+    actor.stop();
+    const latest = await store.latestRun(volumeId);
+    if (!latest || latest.runId !== run.runId)
+      throw new Error(`latestRun(${volumeId}) did not return the run just saved`);
+    scripted.reset();
+    actor = createActor(machine, {
+      snapshot: latest.snapshot as Snapshot<unknown>,
+      input,
+      inspect,
+    });
+    actor.start();
+    await tick();
+    // A restore re-runs exactly the steps (and backoff timers) that were in flight.
+    const children = Object.keys(actor.getSnapshot().children).sort();
+    const started = [...scripted.started].sort();
+    if (JSON.stringify(children) !== JSON.stringify(started))
+      result.badRestores.push(
+        `at ${JSON.stringify(value)}: children ${children.join(',')} but started ${started.join(',')}`,
+      );
+    if (ended) result.startedAfterEnd.push(...scripted.started);
+  };
+
+  for (const step of path.steps.slice(1)) {
+    await crashAndRestore();
+    scripted.settle(step.event);
+    await tick();
+    const snapshot = actor.getSnapshot();
+    observe(snapshot);
+    result.values.push(snapshot.value);
+    if (snapshot.status === 'done') ended = true;
+  }
+  // One more crash after the end: resuming a finished boot must start nothing.
+  await crashAndRestore();
+  const final = actor.getSnapshot();
+  actor.stop();
+  return { ...result, final, output: final.output as BootOutput };
+}
