@@ -28,8 +28,8 @@ describe('first boot against Gitea with real Postgres', () => {
       extra: { TELEGRAM_TOKEN: 'tg-123456:abcdef', CLAUDE_TOKEN: 'sk-claude-oauth-xyz' },
     });
     const result = await runCli(['run', '--no-handoff'], env);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
 
     const { state, config, hookSecrets } = await readBootOutcome(env, databaseUrl);
     expect(state.users).toEqual({ 'gigi-admin': true, gigi: true });
@@ -55,7 +55,8 @@ describe('first boot against Gitea with real Postgres', () => {
   it('gives gigi a token that works with the scopes asked and no more', async () => {
     const databaseUrl = await createTestDatabase(testServerUrl(), 'scopes');
     const env = await bootEnv({ databaseUrl, extra: { GITEA_TOKEN_SCOPES: 'read:user,read:organization' } });
-    expect((await runCli(['run', '--no-handoff'], env)).code).toBe(0);
+    const boot = await runCli(['run', '--no-handoff'], env);
+    expect(boot.code, boot.stdout + boot.stderr).toBe(0);
     const { config } = await readBootOutcome(env, databaseUrl);
     // Start Gitea again to use the token (readBootOutcome stopped its own).
     const port = await freePort();
@@ -86,7 +87,8 @@ describe('a boot of a volume that is already initialised', () => {
   it('takes the warm path (no step runs), and runs again when the config table lost a key', async () => {
     const databaseUrl = await createTestDatabase(testServerUrl(), 'warm');
     const env = await bootEnv({ databaseUrl });
-    expect((await runCli(['run', '--no-handoff'], env)).code).toBe(0);
+    const boot = await runCli(['run', '--no-handoff'], env);
+    expect(boot.code, boot.stdout + boot.stderr).toBe(0);
 
     const warm = await runCli(['run', '--no-handoff'], env);
     expect(warm.code, warm.stderr).toBe(0);

@@ -84,7 +84,7 @@ beforeAll(async () => {
   const databaseUrl = await createTestDatabase(testServerUrl(), 'ref');
   const env = await bootEnv({ databaseUrl });
   const result = await runCli(['run', '--no-handoff'], env);
-  expect(result.code, result.stderr).toBe(0);
+  expect(result.code, result.stdout + result.stderr).toBe(0);
   reference = comparable(await readBootOutcome(env, databaseUrl));
   expect(reference.hooks).toHaveLength(1);
 }, 120_000);
