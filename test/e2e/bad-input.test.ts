@@ -245,7 +245,7 @@ describe.concurrent(
       const result = await runCli(['inspect', '--jsn'], env);
       expect(result.code).toBe(EXIT.config);
       expect(result.stderr).toContain("'--jsn'");
-      expect(result.stderr).toContain('Usage: gigi-boot inspect [--json] [--reveal]');
+      expect(result.stderr).toMatch(/Usage: gigi-boot inspect .*--json/);
       await expectNothingWritten(env);
     });
   },
