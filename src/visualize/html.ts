@@ -104,7 +104,7 @@ h1{font-size:20px;margin:0 0 4px}
 .note{color:#6d4c00}
 main{display:flex;align-items:flex-start;gap:16px;padding:16px 20px}
 #graph{flex:1 1 auto;overflow:auto;background:#fff;border:1px solid #e0e0e0;border-radius:6px}
-#graph svg{display:block;height:auto;max-width:none}
+#graph svg{display:block;width:100%;height:auto}
 aside{flex:0 0 380px;position:sticky;top:16px;background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:12px;max-height:calc(100vh - 32px);overflow:auto}
 aside h2{font-size:16px;margin:0 0 6px}
 .legend{display:flex;flex-wrap:wrap;gap:6px;margin-bottom:10px}
@@ -198,6 +198,7 @@ export function renderHtml(view: View, { live = false }: { live?: boolean } = {}
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}
 ${statusCss()}</style>
