@@ -34,7 +34,7 @@ export async function handOffToSupervisor({
   config,
   logger,
 }: {
-  config: BootConfig;
+  config: Pick<BootConfig, 'dataDir'>;
   logger: Logger;
 }): Promise<number> {
   const { confFile, logDir, fatalFile } = supervisorPaths(config);

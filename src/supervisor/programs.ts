@@ -13,6 +13,8 @@ export interface Program {
   /** Lower starts first. */
   priority: number;
   stopwaitsecs?: number;
+  /** Failed starts before supervisord gives up (FATAL); default 5. */
+  startretries?: number;
   /** An [eventlistener:…] for these supervisor events instead of a [program:…]. */
   events?: string[];
   /** Log to the container's stdout/stderr (docker logs) instead of a file under the log dir. */

@@ -1,6 +1,6 @@
 // Renders the effective supervisord.conf from a program list (no sed on a template): values
 // are quoted per supervisord's rules, so a URL with a comma or quote cannot break the file.
-import { InternalError } from '../errors.ts';
+import { ConfigError, InternalError } from '../errors.ts';
 import type { Program } from './programs.ts';
 
 export interface SupervisordSettings {
@@ -11,9 +11,17 @@ export interface SupervisordSettings {
   runsAsRoot: boolean;
 }
 
-/** Quote a value for supervisord's `environment=` (double quotes, backslash-escaped). */
-function quoteEnv(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/%/g, '%%')}"`;
+/**
+ * Quote a value for supervisord's `environment=`. Its parser (non-POSIX shlex) knows no escapes:
+ * a value is wrapped in the quote it does not contain, and strips quotes at both ends.
+ */
+function quoteEnv(name: string, value: string): string {
+  const quote = value.includes('"') ? "'" : '"';
+  if (value.includes(quote) || /^['"]|['"]$/.test(value) || /[\r\n]/.test(value))
+    throw new ConfigError([
+      `${name}: supervisord cannot pass this value to the programs (a newline, both quote kinds, or a quote at either end); use a value without them`,
+    ]);
+  return `${quote}${value.replace(/%/g, '%%')}${quote}`;
 }
 
 /** supervisord expands %(...)s in most values: escape literal percent signs. */
@@ -41,9 +49,14 @@ function programLines(p: Program, s: SupervisordSettings): string[] {
   if (p.user) lines.push(`user=${p.user}`);
   if (p.directory) lines.push(`directory=${escapePercent(oneLine('directory', p.directory))}`);
   const env = Object.entries(p.environment).filter(([, v]) => v !== '');
-  if (env.length > 0)
-    lines.push(`environment=${env.map(([k, v]) => `${k}=${quoteEnv(oneLine(k, v))}`).join(',')}`);
-  lines.push('autostart=true', 'autorestart=true', 'startretries=5', 'stopasgroup=true', 'killasgroup=true');
+  if (env.length > 0) lines.push(`environment=${env.map(([k, v]) => `${k}=${quoteEnv(k, v)}`).join(',')}`);
+  lines.push(
+    'autostart=true',
+    'autorestart=true',
+    `startretries=${p.startretries ?? 5}`,
+    'stopasgroup=true',
+    'killasgroup=true',
+  );
   if (p.stopwaitsecs !== undefined) lines.push(`stopwaitsecs=${p.stopwaitsecs}`);
   if (p.events) {
     // An event listener's stdout is the protocol channel: its messages go to stderr.

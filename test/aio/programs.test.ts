@@ -142,7 +142,7 @@ describe('the programs', () => {
     );
     expect(plain.supervisord?.user).toBeUndefined();
     for (const [section, values] of Object.entries(plain))
-      if (section.startsWith('program:')) expect(values.user, section).toBeUndefined();
+      if (section.startsWith('program:')) expect(values?.user, section).toBeUndefined();
   });
 });
 
@@ -150,14 +150,23 @@ describe('quoting', () => {
   it('a value with quotes, commas, backslashes and percent signs stays one env value', () => {
     const ini = render(
       { gitea: 'external', chrome: 'external', docker: false },
-      { giteaUrl: 'http://h/a,b="c"\\d%e' },
+      { giteaUrl: 'http://h/a,b="c"\\d%e', browserMode: "it's" },
     );
-    expect(ini['program:gigi']?.environment).toContain('GITEA_URL="http://h/a,b=\\"c\\"\\\\d%%e"');
+    // supervisord's parser has no escapes: the other quote kind wraps it; % is doubled.
+    expect(ini['program:gigi']?.environment).toContain(`GITEA_URL='http://h/a,b="c"\\d%%e'`);
+    expect(ini['program:gigi']?.environment).toContain(`BROWSER_MODE="it's"`);
+  });
+
+  it('refuses what supervisord cannot carry, naming the setting', () => {
+    for (const browserMode of [`both ' and "`, '"quoted"', "x'"])
+      expect(() => render({ gitea: 'external', chrome: 'external', docker: false }, { browserMode })).toThrow(
+        /BROWSER_MODE: supervisord cannot pass this value/,
+      );
   });
 
   it('refuses a newline, which would start a new key', () => {
     expect(() =>
       render({ gitea: 'external', chrome: 'external', docker: false }, { browserMode: 'a\nuser=root' }),
-    ).toThrow(/BROWSER_MODE must be one line/);
+    ).toThrow(/BROWSER_MODE: supervisord cannot pass this value/);
   });
 });
