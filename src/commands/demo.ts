@@ -1,6 +1,7 @@
 // `gigi-boot demo`: the main job on embedded defaults — a full first boot of a temp data dir
 // against the project's Gitea simulator, with the embedded PGlite store, then `inspect`.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -9,15 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { EXIT } from '../cli/exit-codes.ts';
 import { runWithEnv } from './run.ts';
 
-const SIMULATOR = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'test',
-  'gitea-sim',
-  'bin',
-  'gitea',
-);
+/** The checkout's root: this module runs from src/commands (tsx) or from dist/ (the bundle). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+const SIMULATOR = join(packageRoot(), 'test', 'gitea-sim', 'bin', 'gitea');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,6 +50,9 @@ export async function execute(flags: Record<string, string | boolean | undefined
     GITEA_BIN: SIMULATOR,
     GITEA_HTTP_PORT: String(await freePort()),
     GIGI_BOOT_GITEA_USER: demoGiteaUser(),
+    // The runner-worker image builds FROM a registry image: the demo leaves Docker out (skipped).
+    GIGI_BOOT_DOCKER_SOCKET: '/nonexistent/docker.sock',
+    GIGI_BOOT_DOCKER_SOCKET_WAIT: '0',
   };
   process.stdout.write(
     `gigi-boot demo: data dir ${dataDir}, Gitea simulator on :${env.GITEA_HTTP_PORT}, embedded PGlite\n\n`,
