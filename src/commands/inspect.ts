@@ -64,7 +64,7 @@ export async function executeWithEnv(
   // Without --reveal, scrub known secrets from free-text fields (errors) too.
   const redact = <T>(value: T): T => (reveal ? value : processRedactor.redactDeep(value));
   try {
-    await registerStoredSecrets(store, processRedactor);
+    if (volumeId) await registerStoredSecrets(store, processRedactor);
     if (history) {
       const report = redact(await gatherHistory(store, volumeId));
       write(json ? `${JSON.stringify(report, null, 2)}\n` : renderHistory(report));
@@ -74,9 +74,13 @@ export async function executeWithEnv(
       const final = await followBoot({
         store,
         volumeId: async () => volumeId ?? (await readVolumeId(config.dataDir)),
+        gather: async (id) => {
+          // The boot generates its secrets while it runs: learn them before printing anything.
+          if (id) await registerStoredSecrets(store, processRedactor);
+          return redact(await gatherReport(store, id, false));
+        },
         json,
         write,
-        redact,
       });
       write(json ? `${JSON.stringify({ event: 'end', report: final })}\n` : `\n${renderReport(final)}`);
       return final.exitCode;

@@ -3,17 +3,17 @@
 // Postgres only: PGlite is embedded in one process, so another process's boot is invisible.
 import { LockTimeoutError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
-import { gatherReport, type InspectReport } from './gather.ts';
+import type { InspectReport } from './gather.ts';
 import { renderFollowRow } from './render.ts';
 
 export interface FollowOptions {
   store: Store;
   /** Re-read until the first boot of a fresh volume has written its id. */
   volumeId: () => Promise<string | null>;
+  /** The current report of that volume, secrets redacted (they appear while the boot runs). */
+  gather: (volumeId: string | null) => Promise<InspectReport>;
   json: boolean;
   write: (text: string) => void;
-  /** Redacts a report before it is printed (identity with --reveal). */
-  redact: (report: InspectReport) => InspectReport;
   /** How often to check, between notifications, that a 'running' run still has a live boot. */
   livenessIntervalMs?: number;
   signal?: AbortSignal;
@@ -49,7 +49,7 @@ export async function followBoot(options: FollowOptions): Promise<InspectReport>
     for (;;) {
       pending = false;
       const volumeId = await options.volumeId();
-      const report = options.redact(await gatherReport(store, volumeId, false));
+      const report = await options.gather(volumeId);
       const run = report.run;
       if (!run) {
         if (!waitingShown)
@@ -89,7 +89,7 @@ export async function followBoot(options: FollowOptions): Promise<InspectReport>
         wake = () => undefined;
         if (!woke && run && volumeId && !pending && !(await bootIsAlive(store, volumeId))) {
           // One more read: the boot may have ended between the gather and the lock check.
-          const final = options.redact(await gatherReport(store, volumeId, false));
+          const final = await options.gather(volumeId);
           if (final.run?.status === 'running') {
             emit(
               { event: 'stalled', runId: final.run.runId },

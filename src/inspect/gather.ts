@@ -212,7 +212,8 @@ export async function gatherReport(
 ): Promise<InspectReport> {
   const record = volumeId ? await store.latestRun(volumeId) : null;
   const journal = record ? await store.journal(record.runId) : [];
-  const configRows = await store.readConfig();
+  // A volume that never booted may face a database gigi-boot never migrated: read nothing.
+  const configRows = volumeId ? await store.readConfig() : new Map<string, { value: string }>();
   const config: Record<string, string> = {};
   for (const key of [...configRows.keys()].sort()) {
     const value = configRows.get(key)!.value;
