@@ -249,3 +249,69 @@ export function predictStatus(events: ModelEvent[], retry: RetryPolicy): BootOut
   }
   return degraded ? 'degraded' : 'completed';
 }
+
+/**
+ * One path per (step, fault kind) from the graph, for replaying against a real process: the
+ * shortest path to the step's second attempt (a transient fault, the backoff, then success),
+ * or to its first attempt plus a permanent fault; everything else succeeds.
+ */
+export function faultPaths(
+  machine: AnyStateMachine,
+  modes: Modes,
+  steps: readonly BootStep[],
+  retry: RetryPolicy = MODEL_RETRY,
+): Array<ModelPath & { step: BootStep; kind: 'transient' | 'permanent' }> {
+  if (!MODEL_MODES.some((m) => JSON.stringify(m) === JSON.stringify(modes)))
+    throw new Error(`modes ${JSON.stringify(modes)} are not among MODEL_MODES`);
+  // Only this mode's detectModes output, so the paths are the ones a box in that mode sees.
+  const events = (s: AnyMachineSnapshot) =>
+    modelEvents(s).filter((e) => {
+      const m = (e as { output?: StepOutput }).output?.modes;
+      return !m || JSON.stringify(m) === JSON.stringify(modes);
+    });
+  const options = { input: { retry }, events, serializeState: serializeModelState };
+  const shortest = getShortestPaths(machine, options);
+  const out: Array<ModelPath & { step: BootStep; kind: 'transient' | 'permanent' }> = [];
+  for (const step of steps) {
+    for (const kind of ['transient', 'permanent'] as const) {
+      const attempt = kind === 'transient' ? 2 : 1;
+      const head = shortest.find((p) => {
+        const a = (p.state.context as { attempts: Partial<Record<BootStep, number>> }).attempts;
+        return (
+          activeSteps(p.state.value).includes(step) &&
+          a[step] === attempt &&
+          JSON.stringify(p.state.value).includes(`"${step}":"run"`)
+        );
+      });
+      if (!head) throw new Error(`the graph has no path to attempt ${attempt} of ${step}`);
+      const steps = head.steps.map((s) => ({ event: s.event as ModelEvent, state: s.state }));
+      let last = head.state;
+      if (kind === 'permanent') {
+        const fault = events(last).find(
+          (e) => e.type === `${ERROR}${step}` && !(e as { error: StepFault }).error.transient,
+        )!;
+        last = getNextSnapshot(machine, last, fault);
+        steps.push({ event: fault, state: last });
+      }
+      // On to the end with successes only.
+      while (last.status === 'active') {
+        const next = events(last).find((e) => e.type.startsWith(DONE))!;
+        last = getNextSnapshot(machine, last, next);
+        steps.push({ event: next, state: last });
+      }
+      const status = (last.output as { status: BootOutcomeStatus }).status;
+      out.push({
+        step,
+        kind,
+        description: describePath(
+          steps.map((s) => s.event),
+          status,
+        ),
+        edgeIndex: head.steps.length - 1,
+        steps: steps.map((s) => ({ event: s.event, value: s.state.value })),
+        finalStatus: status,
+      });
+    }
+  }
+  return out;
+}
