@@ -95,7 +95,8 @@ describe('the CDP relay (nginx :9223 → Chromium 127.0.0.1:9222)', () => {
       const page = await context.newPage();
       await page.setContent('<title>relayed</title><p id="x">through nginx</p>');
       expect(await page.title()).toBe('relayed');
-      expect(await page.evaluate(() => document.getElementById('x')?.textContent)).toBe('through nginx');
+      expect(await page.textContent('#x')).toBe('through nginx');
+      expect(await page.evaluate('1 + 1')).toBe(2);
       // The page is a real target in the Chromium behind the relay.
       const list = (await (await fetch(`http://127.0.0.1:${CHROME_DEBUG_PORT}/json/list`)).json()) as {
         title: string;
