@@ -26,7 +26,9 @@ export function isStoredSnapshot(value: unknown): value is StoredSnapshot {
 /** The mark `gigi-boot reset --from STEP` left on a run, if any. */
 export function resetMarkOf(run: RunRecord): ResetMark | null {
   const mark = (run.snapshot as { resetFrom?: Partial<ResetMark> } | null)?.resetFrom;
-  return typeof mark?.from === 'string' && typeof mark.at === 'string' ? { from: mark.from, at: mark.at } : null;
+  return typeof mark?.from === 'string' && typeof mark.at === 'string'
+    ? { from: mark.from, at: mark.at }
+    : null;
 }
 
 /** Decide how this boot starts from the volume's last run. */

@@ -2,6 +2,7 @@
 // src/inspect/reset.ts for why this is a fresh run rather than a snapshot positioned at STEP).
 import { EXIT } from '../cli/exit-codes.ts';
 import { loadConfig, secretValuesOf } from '../config/index.ts';
+import { LockTimeoutError } from '../errors.ts';
 import { readVolumeId } from '../inspect/gather.ts';
 import { parseResetStep, resetFrom } from '../inspect/reset.ts';
 import { processRedactor } from '../log/process-redactor.ts';
@@ -33,7 +34,15 @@ export async function execute(flags: Record<string, string | boolean | undefined
   });
   try {
     await store.migrate();
-    const lock = await store.acquireBootLock(volumeId, { timeoutMs: RESET_LOCK_WAIT_MS });
+    const lock = await store
+      .acquireBootLock(volumeId, { timeoutMs: RESET_LOCK_WAIT_MS })
+      .catch((error: unknown) => {
+        if (!(error instanceof LockTimeoutError)) throw error;
+        throw new LockTimeoutError(`a boot of volume ${volumeId} is running: ${error.message}`, {
+          hint: 'Reset only between boots: wait for it to end (`gigi-boot inspect --follow`) or stop the container, then run the reset again.',
+          cause: error,
+        });
+      });
     try {
       const result = await resetFrom(store, volumeId, step);
       if (!result) {

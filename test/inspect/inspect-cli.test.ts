@@ -352,3 +352,41 @@ describe('inspect --follow', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
+
+describe('a boot that is running, then killed', () => {
+  it('reset refuses while it runs (exit 4); after SIGKILL, --follow says the boot died (exit 3)', async () => {
+    const databaseUrl = await createTestDatabase(testServerUrl(), 'insp');
+    const faultsDir = mkdtempSync(join(tmpdir(), 'gigi-inspect-faults-'));
+    chmodSync(faultsDir, 0o777);
+    const faultsFile = join(faultsDir, 'faults.json');
+    writeFileSync(faultsFile, JSON.stringify({ startupDelayMs: 60_000 }), { mode: 0o644 });
+    const env = await bootEnv({
+      databaseUrl,
+      extra: { GITEA_SIM_FAULTS: faultsFile, GIGI_BOOT_GITEA_READY_TIMEOUT: '120s' },
+    });
+    const boot = startCli(['run', '--no-handoff'], env);
+    try {
+      let report: Report | null = null;
+      for (let i = 0; i < 120 && report?.run?.status !== 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        const result = await runCli(['inspect', '--json'], env);
+        if (result.code === EXIT.inProgress) report = JSON.parse(result.stdout) as Report;
+      }
+      expect(report?.run?.status).toBe('running');
+      expect(report!.nextAction).toContain('a boot is running');
+
+      const reset = await runCli(['reset', '--from', 'createOrg'], env);
+      expect(reset.code, reset.stderr).toBe(EXIT.lockTimeout);
+      expect(reset.stderr).toContain('is running');
+      expect(reset.stderr).toContain('Reset only between boots');
+      expect((await inspectJson(env)).run!.resetFrom).toBeNull();
+    } finally {
+      boot.child.kill('SIGKILL');
+      await boot.done;
+    }
+    const followed = await runCli(['inspect', '--follow'], env);
+    expect(followed.code, followed.stderr).toBe(EXIT.inProgress);
+    expect(followed.stdout).toContain('no gigi-boot process holds this volume’s boot lock');
+    expect(followed.stdout).toMatch(/^Status: +running /m);
+  });
+});
