@@ -120,8 +120,7 @@ function describeEvent(event: AnyEventObject): string {
   if (event.type.startsWith(DONE)) {
     const target = event.type.slice(DONE.length);
     const modes = (event as { output?: StepOutput }).output?.modes;
-    if (modes)
-      return `${target}✓(${modes.gitea} gitea, chrome ${modes.chrome}, docker ${modes.docker ? 'on' : 'off'})`;
+    if (modes) return `[${modes.gitea} gitea, chrome ${modes.chrome}, docker ${modes.docker ? 'on' : 'off'}]`;
     return target.endsWith(BACKOFF_SUFFIX) ? `${target.slice(0, -BACKOFF_SUFFIX.length)}⏲` : `${target}✓`;
   }
   const fault = (event as { error?: StepFault }).error;

@@ -60,7 +60,7 @@ async function journal(databaseUrl: string) {
 }
 
 describe.concurrent(`graph paths against a real gigi-boot process (${paths.length})`, () => {
-  it.each(paths.map((p) => ({ ...p, name: `${p.step} ${p.kind}: ${p.description}` })))(
+  it.each(paths.map((p) => ({ ...p, name: `${p.step} ${p.kind} ⇒ ${p.finalStatus}: ${p.description}` })))(
     '$name',
     async ({ step, kind, finalStatus }) => {
       const faultsDir = mkdtempSync(join(tmpdir(), 'gigi-model-faults-'));
