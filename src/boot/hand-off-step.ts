@@ -1,21 +1,18 @@
 // The handOff step: render the effective supervisord.conf with exactly the programs this
 // deployment mode runs, and prepare what they need (log dir, Chromium's profile dir owned by the
-// run user, the app's Gitea templates linked into Gitea's custom path). supervisord itself is
-// started by the CLI after the machine is done.
-import { chown, lstat, mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+// run user). supervisord itself is started by the CLI after the machine is done.
+import { chown, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Modes } from '../../machines/boot.ts';
 import { InternalError } from '../errors.ts';
 import type { RunAs } from '../gitea/run-as.ts';
 import { CDP_RELAY_PORT, NOVNC_PORT, programsFor } from '../supervisor/programs.ts';
+import { APP_DIR } from '../supervisor/hand-off.ts';
 import { aioDir, supervisorPaths } from '../supervisor/paths.ts';
 import { renderSupervisordConf } from '../supervisor/render.ts';
 import type { StepContext } from './compose.ts';
 import { giteaUrlFor } from './compose.ts';
 
-/** Where the app image keeps the Gigi app and its Gitea templates. */
-export const APP_DIR = '/app';
 const NOVNC_DIR = '/usr/share/novnc';
 
 const isRoot = () => process.getuid?.() === 0;
@@ -24,22 +21,6 @@ const isRoot = () => process.getuid?.() === 0;
 async function programUser(ctx: StepContext): Promise<RunAs | null> {
   if (isRoot()) return ctx.runAs();
   return ctx.runAs().catch(() => null);
-}
-
-/** Why: the seed links the app's Gitea templates into Gitea's custom path on every boot. */
-export async function linkGiteaTemplates(appDir: string, giteaWorkDir: string): Promise<string> {
-  const source = join(appDir, 'gitea', 'custom', 'templates');
-  const target = join(giteaWorkDir, 'custom', 'templates');
-  if (!existsSync(source)) return 'no templates';
-  const current = await lstat(target).catch(() => null);
-  if (current && !current.isSymbolicLink()) return `kept ${target} (not a link: operator's own templates)`;
-  if (current && (await readlink(target)) === source) return 'linked';
-  await mkdir(dirname(target), { recursive: true });
-  const temp = `${target}.${process.pid}.tmp`;
-  await rm(temp, { force: true });
-  await symlink(source, temp);
-  await rename(temp, target);
-  return 'linked';
 }
 
 /** Write supervisord.conf atomically (temp + rename): never a half-written file. */
@@ -70,10 +51,6 @@ export async function renderHandOff(ctx: StepContext, modes: Modes | null): Prom
     const profile = join(config.dataDir, 'chromium');
     await mkdir(profile, { recursive: true });
     if (runAs?.switchUser) await chown(profile, runAs.uid, runAs.gid);
-  }
-  if (modes.gitea === 'internal') {
-    const outcome = await linkGiteaTemplates(APP_DIR, ctx.paths.giteaWorkDir);
-    ctx.logger.info({ event: 'gitea.templates', outcome }, `Gitea custom templates: ${outcome}`);
   }
   const text = renderSupervisordConf(programs, {
     logDir: paths.logDir,

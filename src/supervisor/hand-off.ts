@@ -2,7 +2,9 @@
 // PID 1's thin parent: it forwards SIGTERM/SIGINT/SIGHUP to supervisord and exits with its code,
 // so `docker stop` reaches every program.
 import { spawn } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { lstat, mkdir, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { constants } from 'node:os';
 import type { BootConfig } from '../config/types.ts';
 import { BootError } from '../errors.ts';
@@ -29,6 +31,26 @@ function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 0);
 }
 
+/** Why: the seed links the app's Gitea templates into Gitea's custom path on every boot. */
+export async function linkGiteaTemplates(appDir: string, giteaWorkDir: string): Promise<string> {
+  if (!existsSync(join(giteaWorkDir, 'custom'))) return 'no internal Gitea';
+  const source = join(appDir, 'gitea', 'custom', 'templates');
+  const target = join(giteaWorkDir, 'custom', 'templates');
+  if (!existsSync(source)) return 'no templates';
+  const current = await lstat(target).catch(() => null);
+  if (current && !current.isSymbolicLink()) return `kept ${target} (not a link: operator's own templates)`;
+  if (current && (await readlink(target)) === source) return 'linked';
+  await mkdir(dirname(target), { recursive: true });
+  const temp = `${target}.${process.pid}.tmp`;
+  await rm(temp, { force: true });
+  await symlink(source, temp);
+  await rename(temp, target);
+  return 'linked';
+}
+
+/** Where the app image keeps the Gigi app (and gitea/custom/templates when it ships them). */
+export const APP_DIR = '/app';
+
 /** Start supervisord on the config the handOff step rendered; resolve with its exit code. */
 export async function handOffToSupervisor({
   config,
@@ -43,6 +65,8 @@ export async function handOffToSupervisor({
   // container on an old volume has no log dir) and forget the previous run's FATAL programs.
   await mkdir(logDir, { recursive: true });
   await rm(fatalFile, { force: true });
+  const templates = await linkGiteaTemplates(APP_DIR, join(config.dataDir, 'gitea'));
+  logger.info({ event: 'gitea.templates', outcome: templates }, `Gitea custom templates: ${templates}`);
   logger.info({ event: 'handoff.start', conf: confFile }, `handing off to supervisord (${confFile})`);
   return new Promise((resolve, reject) => {
     const child = spawn(bin, ['--nodaemon', '--configuration', confFile], {
