@@ -64,10 +64,15 @@ node_bin=$(command -v node)
 node -e 'const [a]=process.versions.node.split(".");if(+a<20){console.error("node >= 20 needed");process.exit(1)}'
 cp "$(readlink -f "$node_bin")" "$ctx/node"
 cp -r "$(npm root -g)/npm" "$ctx/npm"
+# The host's trust store: npm in the gigi-boot build stage must trust what the host trusts (a CI
+# network may intercept TLS with its own CA).
+cp "${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}" "$ctx/ca-certificates.crt"
 cat >"$ctx/Dockerfile" <<DOCKERFILE
 FROM $P/bookworm:latest
 COPY node /usr/local/bin/node
 COPY npm /usr/local/lib/node_modules/npm
+COPY ca-certificates.crt /etc/ssl/certs/host-ca-certificates.crt
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/host-ca-certificates.crt
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx && node --version && npm --version
 DOCKERFILE

@@ -16,7 +16,11 @@ async function configTable(): Promise<Record<string, unknown>> {
   try {
     const { stdout } = await exec('psql', [url, '-Atc', 'SELECT key FROM config ORDER BY key']);
     const keys = stdout.split('\n').filter((k) => k !== '');
-    const { stdout: giteaUrl } = await exec('psql', [url, '-Atc', "SELECT value FROM config WHERE key = 'gitea_url'"]);
+    const { stdout: giteaUrl } = await exec('psql', [
+      url,
+      '-Atc',
+      "SELECT value FROM config WHERE key = 'gitea_url'",
+    ]);
     return { keys, giteaUrl: giteaUrl.trim() };
   } catch (error) {
     return { error: String((error as { stderr?: string }).stderr ?? error) };
@@ -27,7 +31,7 @@ async function probe(url: string | undefined): Promise<unknown> {
   if (!url) return { error: 'not configured' };
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-    return { status: res.status, body: (await res.json()) as unknown };
+    return { status: res.status, body: await res.json() };
   } catch (error) {
     return { error: String(error) };
   }
