@@ -1,0 +1,295 @@
+// The AIO image for real: Dockerfile.aio built from local stand-ins of its build args
+// (test/support/aio-images.sh, cached between runs), started with docker-compose.aio.yml (and an
+// override for the stand-ins), then checked from outside the container: the boot completes,
+// supervisord runs every program, the app sees the config, noVNC answers, a CDP client opens a
+// page through the relay; a restart is a warm boot; `docker kill` mid-boot resumes; `docker stop`
+// is clean and quick; the No Chrome mode starts only what it should.
+import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/boot-process.ts';
+import { waitForHttp } from '../support/aio-processes.ts';
+
+const IMAGE = 'gigi-aio-test/aio:latest';
+const PROJECT = 'gigiaiotest';
+const CONF = '/data/gigi-boot/supervisord.conf';
+const ALL_PROGRAMS = [
+  'cdp-relay',
+  'chromium',
+  'fatal-listener',
+  'gigi',
+  'gitea',
+  'websockify',
+  'x11vnc',
+  'xvfb',
+];
+
+let work: string;
+const composeEnv = {
+  ...process.env,
+  POSTGRES_PASSWORD: 'aio-test-postgres-password',
+  GIGI_AIO_IMAGE: IMAGE,
+};
+
+function compose(...args: string[]) {
+  return execa(
+    'docker-compose',
+    [
+      '-p',
+      PROJECT,
+      '-f',
+      join(REPO_ROOT, 'docker-compose.aio.yml'),
+      '-f',
+      join(work, 'override.yml'),
+      ...args,
+    ],
+    { cwd: REPO_ROOT, env: composeEnv },
+  );
+}
+
+const docker = (...args: string[]) => execa('docker', args);
+
+async function containerOf(service: string): Promise<string> {
+  const { stdout } = await compose('ps', '-q', service);
+  if (!stdout.trim()) throw new Error(`compose service ${service} has no container`);
+  return stdout.trim();
+}
+
+async function logsOf(container: string): Promise<string> {
+  const { stdout, stderr } = await docker('logs', container);
+  return `${stdout}\n${stderr}`;
+}
+
+/** supervisorctl status inside the container, as {program: state}. */
+async function programStates(container: string): Promise<Record<string, string>> {
+  const result = await docker('exec', container, 'supervisorctl', '-c', CONF, 'status').catch(
+    (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
+  );
+  return Object.fromEntries(
+    result.stdout
+      .split('\n')
+      .filter((l) => /^\S+\s+[A-Z]+/.test(l))
+      .map((l) => l.trim().split(/\s+/).slice(0, 2) as [string, string]),
+  );
+}
+
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  diag?: () => Promise<string>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what} (${String(last)})\n${diag ? (await diag()).slice(-3000) : ''}`,
+  );
+}
+
+async function allRunning(container: string, expected: string[]): Promise<Record<string, string>> {
+  return until(
+    `programs ${expected.join(', ')} RUNNING`,
+    120_000,
+    async () => {
+      const states = await programStates(container);
+      const names = Object.keys(states).sort();
+      return JSON.stringify(names) === JSON.stringify([...expected].sort()) &&
+        Object.values(states).every((s) => s === 'RUNNING')
+        ? states
+        : undefined;
+    },
+    () => logsOf(container),
+  );
+}
+
+interface Health {
+  config: { keys?: string[]; giteaUrl?: string; error?: string };
+  env: Record<string, string | undefined>;
+  user: string;
+  gitea: { status?: number; error?: string };
+  chrome: { status?: number; body?: { Browser?: string }; error?: string };
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'gigi-aio-container-'));
+  await execa('bash', [join(REPO_ROOT, 'test', 'support', 'aio-images.sh')], { stdio: 'inherit' });
+  writeFileSync(
+    join(work, 'override.yml'),
+    [
+      'services:',
+      '  gigi:',
+      '    environment:',
+      '      # The stand-in boots need no runner-worker image (its base cannot be pulled here).',
+      '      GIGI_BOOT_DOCKER_SOCKET: /nonexistent/docker.sock',
+      "      GIGI_BOOT_DOCKER_SOCKET_WAIT: '0'",
+      '  postgres:',
+      '    image: gigi-aio-test/postgres:latest',
+      '',
+    ].join('\n'),
+  );
+  await compose('down', '-v', '--remove-orphans').catch(() => undefined);
+}, 1_800_000);
+
+afterAll(async () => {
+  if (process.env.GIGI_AIO_KEEP !== '1')
+    await compose('down', '-v', '--remove-orphans').catch(() => undefined);
+  rmSync(work, { recursive: true, force: true });
+}, 120_000);
+
+describe('docker-compose.aio.yml with the AIO image', () => {
+  let gigi: string;
+
+  it('first boot completes and hands off: every program RUNNING, the app sees the config', async () => {
+    await compose('up', '-d', '--no-build');
+    gigi = await containerOf('gigi');
+    const health = await until(
+      'the app /health with the config table',
+      300_000,
+      async () => {
+        const body = (await (
+          await fetch('http://127.0.0.1:3100/health', { signal: AbortSignal.timeout(20_000) })
+        ).json()) as Health;
+        return body.config.keys && body.chrome.status === 200 && body.gitea.status === 200 ? body : undefined;
+      },
+      () => logsOf(gigi),
+    );
+    expect(health.config.keys).toEqual(
+      expect.arrayContaining(['admin_user', 'gitea_token', 'gitea_url', 'webhook_secret']),
+    );
+    expect(health.config.giteaUrl).toBe('http://localhost:3300');
+    expect(health.env).toMatchObject({
+      GITEA_URL: 'http://localhost:3300',
+      CHROME_CDP_URL: 'http://localhost:9223',
+      BROWSER_MODE: 'cdp',
+      BROWSER_VIEW_URL: 'http://localhost:6080/vnc.html',
+      HOME: '/home/gigi',
+      ADMIN_PASSWORD: 'absent',
+    });
+    expect(health.user).toBe('gigi');
+    expect(health.chrome.body?.Browser).toMatch(/Chrome/);
+    await allRunning(gigi, ALL_PROGRAMS);
+    const logs = await logsOf(gigi);
+    expect(logs).toContain('handing off to supervisord');
+    expect(logs).not.toContain('aio-test-postgres-password');
+    // The app's Gitea templates are linked into Gitea's custom path.
+    const { stdout: link } = await docker('exec', gigi, 'readlink', '/data/gitea/custom/templates');
+    expect(link).toBe('/app/gitea/custom/templates');
+    // The image's health check agrees.
+    await docker('exec', gigi, '/opt/gigi-boot/aio/healthcheck.sh');
+  });
+
+  it('noVNC answers on :6080', async () => {
+    const res = await waitForHttp('http://127.0.0.1:6080/vnc.html', 30_000);
+    expect(await res.text()).toContain('noVNC');
+  });
+
+  it("a CDP client opens a page in the container's Chromium through the relay on :9223", async () => {
+    const { stdout: ip } = await docker(
+      'inspect',
+      '-f',
+      '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}',
+      gigi,
+    );
+    const address = ip.trim().split(' ')[0]!;
+    const browser = await chromium.connectOverCDP(`http://${address}:9223`, { timeout: 30_000 });
+    try {
+      const context = browser.contexts()[0] ?? (await browser.newContext());
+      const page = await context.newPage();
+      await page.setContent('<title>inside the aio</title><p id="x">hello</p>');
+      expect(await page.title()).toBe('inside the aio');
+      expect(await page.textContent('#x')).toBe('hello');
+      await page.close();
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('docker stop is clean and quick; a restart is a warm boot that hands off again', async () => {
+    const t0 = Date.now();
+    await docker('stop', '-t', '10', gigi);
+    const elapsed = Date.now() - t0;
+    const { stdout: code } = await docker('inspect', '-f', '{{.State.ExitCode}}', gigi);
+    expect(code.trim()).toBe('0');
+    expect(elapsed).toBeLessThan(10_000);
+
+    const before = (await logsOf(gigi)).length;
+    await docker('start', gigi);
+    await allRunning(gigi, ALL_PROGRAMS);
+    const restartLogs = (await logsOf(gigi)).slice(before);
+    expect(restartLogs).toContain('already initialised');
+    expect(restartLogs).toContain('handing off to supervisord');
+    await waitForHttp('http://127.0.0.1:3100/health', 60_000);
+  });
+});
+
+describe('docker run of the AIO image alone (embedded PGlite)', () => {
+  const started: string[] = [];
+  afterAll(async () => {
+    for (const id of started) await docker('rm', '-f', '-v', id).catch(() => undefined);
+  });
+
+  it('No Chrome mode (CHROME_CDP_URL set): only Gitea and the app', async () => {
+    const { stdout } = await docker(
+      'run',
+      '-d',
+      '-e',
+      'CHROME_CDP_URL=http://chrome.example:9222',
+      '-e',
+      'GIGI_BOOT_DOCKER_SOCKET=/nonexistent/docker.sock',
+      '-e',
+      'GIGI_BOOT_DOCKER_SOCKET_WAIT=0',
+      IMAGE,
+    );
+    const id = stdout.trim();
+    started.push(id);
+    const states = await allRunning(id, ['fatal-listener', 'gigi', 'gitea']);
+    expect(states).not.toHaveProperty('chromium');
+  });
+
+  it('docker kill mid-boot: the next start resumes and completes', async () => {
+    const faults = join(work, 'faults');
+    rmSync(faults, { recursive: true, force: true });
+    await execa('mkdir', ['-p', faults]);
+    chmodSync(faults, 0o777);
+    // The temporary Gitea takes 20 s to answer: the boot is caught waiting for its API.
+    writeFileSync(join(faults, 'faults.json'), JSON.stringify({ startupDelayMs: 20_000 }));
+    const { stdout } = await docker(
+      'run',
+      '-d',
+      '-v',
+      `${faults}:/faults`,
+      '-e',
+      'GITEA_SIM_FAULTS=/faults/faults.json',
+      '-e',
+      'GIGI_BOOT_DOCKER_SOCKET=/nonexistent/docker.sock',
+      '-e',
+      'GIGI_BOOT_DOCKER_SOCKET_WAIT=0',
+      IMAGE,
+    );
+    const id = stdout.trim();
+    started.push(id);
+    await until('the boot to start Gitea', 120_000, async () =>
+      /startGitea|awaitApi/.test(await logsOf(id)) ? true : undefined,
+    );
+    await docker('kill', id);
+    const before = (await logsOf(id)).length;
+    writeFileSync(join(faults, 'faults.json'), JSON.stringify({ startupDelayMs: 0 }));
+    await docker('start', id);
+    await allRunning(id, ALL_PROGRAMS);
+    const logs = (await logsOf(id)).slice(before);
+    expect(logs).toMatch(/resum/i);
+    expect(logs).toContain('handing off to supervisord');
+  });
+});
