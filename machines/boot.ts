@@ -12,6 +12,7 @@ import {
   BOOT_STEPS,
   backoffDelayMs,
   describeFailure,
+  isBootStep,
   isRetryable,
   type BootContext,
   type BootInput,
@@ -225,3 +226,8 @@ export const bootMachine = machineSetup.createMachine({
 
 /** Exposed for type tests: the actors a provider must supply. */
 export type BootStepActors = StepActors;
+
+/** The steps of the `provision.gitea` region, read from the machine itself (bench, tests). */
+export const GITEA_REGION_STEPS: readonly BootStep[] = Object.keys(
+  bootMachine.root.states.provision?.states.gitea?.states ?? {},
+).filter(isBootStep);

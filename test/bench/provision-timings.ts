@@ -1,21 +1,11 @@
 // The provision phase of one boot, from its journal: how long the Gitea region and the
 // runner-worker build each took, how long the phase took with them side by side, and what it
 // would take with one after the other. Pure: unit-tested in helpers.test.ts.
+import { GITEA_REGION_STEPS as MACHINE_GITEA_REGION_STEPS } from '../../machines/boot.ts';
 import { BenchFailure } from './failure.ts';
 
 /** The steps of the machine's `provision.gitea` region (internal or external Gitea). */
-export const GITEA_REGION_STEPS: ReadonlySet<string> = new Set([
-  'writeAppIni',
-  'startGitea',
-  'awaitApi',
-  'checkExternalGitea',
-  'createUsers',
-  'createTokens',
-  'createOrg',
-  'addOwner',
-  'registerWebhook',
-  'persistConfig',
-]);
+export const GITEA_REGION_STEPS: ReadonlySet<string> = new Set(MACHINE_GITEA_REGION_STEPS);
 /** The one step of the `provision.runner` region. */
 export const BUILD_STEP_NAME = 'buildRunnerWorker';
 

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { GITEA_REGION_STEPS } from '../../machines/boot.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootEnv, runCli, startCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
@@ -85,19 +86,7 @@ describe('runner-worker image during a boot (real Docker engine)', () => {
       outcome: 'built',
       tags: [`${context.image}:latest`, expect.stringMatching(/:ctx-[0-9a-f]{12}$/)],
     });
-    const gitea = rows.filter((r) =>
-      [
-        'writeAppIni',
-        'startGitea',
-        'awaitApi',
-        'createUsers',
-        'createTokens',
-        'createOrg',
-        'addOwner',
-        'registerWebhook',
-        'persistConfig',
-      ].includes(r.step),
-    );
+    const gitea = rows.filter((r) => (GITEA_REGION_STEPS as readonly string[]).includes(r.step));
     const giteaStart = Math.min(...gitea.map((r) => r.started_at.getTime()));
     const giteaEnd = Math.max(...gitea.map((r) => r.finished_at.getTime()));
     const giteaSum = gitea.reduce((sum, r) => sum + r.duration_ms, 0);
