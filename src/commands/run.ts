@@ -74,8 +74,9 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
 
   let result: BootResult | undefined;
   try {
-    const volumeId = await readOrCreateVolumeId(config.dataDir);
+    // Schema before identity: once the volume id exists, inspect may read the tables.
     await store.migrate();
+    const volumeId = await readOrCreateVolumeId(config.dataDir);
     const lock = await store.acquireBootLock(volumeId, {
       timeoutMs: config.deadlines.lockWaitMs,
       onWait: (holder) =>
