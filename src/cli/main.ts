@@ -1,7 +1,8 @@
 // The CLI: a table of commands, each lazy-loaded, and the one error boundary that maps error
 // classes to exit codes. Nothing runs on import; process.exit is never called here.
 import { parseArgs } from 'node:util';
-import { ConfigError, isBootError, LockTimeoutError } from '../errors.ts';
+import { isBootError } from '../errors.ts';
+import { processRedactor } from '../log/process-redactor.ts';
 import { EXIT } from './exit-codes.ts';
 
 interface Command {
@@ -83,21 +84,23 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Every line the boundary prints passes through the process redactor: no secret on stderr. */
+function printError(text: string): void {
+  process.stderr.write(processRedactor.redact(text));
+}
+
 function reportError(error: unknown): number {
-  if (error instanceof ConfigError || (isBootError(error) && error.domain === 'config')) {
-    process.stderr.write(`gigi-boot: ${error.message}\n`);
+  // The brand, not instanceof: the CLI may hold a second copy of the errors module (bundle + tsx).
+  if (isBootError(error) && error.domain === 'config') {
+    printError(`gigi-boot: ${error.message}\n`);
     return EXIT.config;
   }
-  if (error instanceof LockTimeoutError) {
-    process.stderr.write(`gigi-boot: ${error.message}\n${error.hint ? `  → ${error.hint}\n` : ''}`);
-    return EXIT.lockTimeout;
-  }
   if (isBootError(error) && error.domain !== 'internal') {
-    process.stderr.write(`gigi-boot: ${error.message}\n${error.hint ? `  → ${error.hint}\n` : ''}`);
-    return EXIT.failed;
+    printError(`gigi-boot: ${error.message}\n${error.hint ? `  → ${error.hint}\n` : ''}`);
+    return error.domain === 'lock' ? EXIT.lockTimeout : EXIT.failed;
   }
   const version = process.env.npm_package_version ?? '';
-  process.stderr.write(
+  printError(
     `gigi-boot: internal error — please report it with this output${version ? ` (version ${version})` : ''}\n${(error as Error)?.stack ?? String(error)}\n`,
   );
   return EXIT.internal;
