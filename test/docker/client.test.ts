@@ -15,10 +15,11 @@ import {
   resolveDockerEndpoint,
 } from '../../src/docker/client.ts';
 import { ensureRunnerImage } from '../../src/docker/runner-image.ts';
-import { ConfigError, type DockerError, isBootError } from '../../src/errors.ts';
+import { ConfigError } from '../../src/errors.ts';
 import { freePort } from '../support/postgres.ts';
 import { GITEA_TEST_USER } from '../support/system-users.ts';
 import { cleanupContexts, docker, endpoint, makeContext, requireEngine } from './helpers.ts';
+import { rejection } from './rejection.ts';
 
 const dirs: string[] = [];
 const servers: Server[] = [];
@@ -33,15 +34,6 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'gigi-docker-sock-'));
   dirs.push(dir);
   return dir;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DockerError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isBootError(error)) throw new Error(`expected a DockerError, got ${String(error)}`);
-  return error as DockerError;
 }
 
 describe('resolveDockerEndpoint', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { extract, type Header } from 'tar-stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONTEXT_MTIME, packContext, readBuildContext } from '../../src/docker/context.ts';
-import { isBootError, type DockerError } from '../../src/errors.ts';
+import { rejection } from './rejection.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -34,15 +34,6 @@ const BASE = {
 
 async function hashOf(dir: string, buildArgs?: Record<string, string>): Promise<string> {
   return (await readBuildContext(dir, { buildArgs })).hash;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DockerError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isBootError(error)) throw new Error(`expected a DockerError, got ${String(error)}`);
-  return error as DockerError;
 }
 
 describe('context hash', () => {

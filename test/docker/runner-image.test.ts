@@ -15,18 +15,10 @@ import {
   makeContext,
   requireEngine,
 } from './helpers.ts';
+import { rejection } from './rejection.ts';
 
 beforeAll(requireEngine);
 afterEach(cleanupContexts);
-
-async function rejection(promise: Promise<unknown>): Promise<DockerError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isBootError(error)) throw new Error(`expected a DockerError, got ${String(error)}`);
-  return error as DockerError;
-}
 
 describe('ensureRunnerImage', () => {
   it('builds on first call, labels and tags the image, then reports up-to-date in well under a second', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitForSocket } from '../../src/docker/wait-for-socket.ts';
-import { type DockerError, isBootError } from '../../src/errors.ts';
+import { rejection } from './rejection.ts';
 
 const dirs: string[] = [];
 const servers: Server[] = [];
@@ -31,15 +31,6 @@ function listenAt(path: string): Promise<void> {
 
 function later(ms: number, fn: () => void): void {
   timers.push(setTimeout(fn, ms));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DockerError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isBootError(error)) throw new Error(`expected a DockerError, got ${String(error)}`);
-  return error as DockerError;
 }
 
 describe('waitForSocket', () => {
