@@ -13,7 +13,8 @@ import type { Redactor } from '../log/redactor.ts';
 import type { Store } from '../store/types.ts';
 import { CONFIG_KEYS } from './config-keys.ts';
 import type { StepImplementations } from './run-boot.ts';
-import { buildRunnerWorker, dockerConfigured } from './runner-step.ts';
+import { buildRunnerWorker } from './runner-step.ts';
+import { detectModes } from './detect-modes.ts';
 import { generateSecret } from './secrets.ts';
 import { giteaSteps } from './gitea-steps.ts';
 import { renderHandOff } from './hand-off-step.ts';
@@ -101,11 +102,7 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
     | 'handOff'
   > = {
     detectModes: async (): Promise<StepOutput> => {
-      const modes: Modes = {
-        gitea: config.giteaUrl ? 'external' : 'internal',
-        chrome: config.chromeCdpUrl ? 'external' : 'internal',
-        docker: await dockerConfigured(config),
-      };
+      const modes = await detectModes(config);
       logger.info(
         { event: 'modes', modes },
         `Gitea ${modes.gitea}, Chrome ${modes.chrome}, Docker ${modes.docker ? 'present' : 'absent'}`,

@@ -1,30 +1,38 @@
 // The handOff step: render the effective supervisord.conf with exactly the programs this
 // deployment mode runs, and prepare what they need (log dir, Chromium's profile dir owned by the
 // run user). supervisord itself is started by the CLI after the machine is done.
+// The file is derived, never state: a warm start (the machine does not run) renders it again
+// from the current configuration, so a deleted or edited file, or one an older image wrote,
+// neither breaks the start nor outlives it.
 import { chown, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Modes } from '../../machines/boot.ts';
 import { InternalError } from '../errors.ts';
-import type { RunAs } from '../gitea/run-as.ts';
+import type { BootConfig } from '../config/types.ts';
+import { resolveRunAs, type RunAs } from '../gitea/run-as.ts';
 import { CDP_RELAY_PORT, NOVNC_PORT, programsFor } from '../supervisor/programs.ts';
 import { APP_DIR } from '../supervisor/hand-off.ts';
 import { aioDir, supervisorPaths } from '../supervisor/paths.ts';
 import { renderSupervisordConf } from '../supervisor/render.ts';
 import type { StepContext } from './compose.ts';
-import { giteaUrlFor } from './compose.ts';
+import { bootPaths, giteaUrlFor } from './compose.ts';
+import { detectModes } from './detect-modes.ts';
 
 const NOVNC_DIR = '/usr/share/novnc';
 
 const isRoot = () => process.getuid?.() === 0;
 
 /** As root the run user must exist (programs must not run as root); otherwise run as ourselves. */
-async function programUser(ctx: StepContext): Promise<RunAs | null> {
+async function programUser(ctx: HandOffContext): Promise<RunAs | null> {
   if (isRoot()) return ctx.runAs();
   return ctx.runAs().catch(() => null);
 }
 
+/** What rendering needs from a boot's step context (a warm start builds just this). */
+export type HandOffContext = Pick<StepContext, 'config' | 'paths' | 'runAs'>;
+
 /** Write supervisord.conf atomically (temp + rename): never a half-written file. */
-export async function renderHandOff(ctx: StepContext, modes: Modes | null): Promise<string> {
+export async function renderHandOff(ctx: HandOffContext, modes: Modes | null): Promise<string> {
   if (!modes) throw new InternalError('handOff ran before detectModes recorded the modes');
   const { config } = ctx;
   const runAs = await programUser(ctx);
@@ -65,4 +73,15 @@ export async function renderHandOff(ctx: StepContext, modes: Modes | null): Prom
   await writeFile(temp, text, { mode: 0o644 });
   await rename(temp, paths.confFile);
   return paths.confFile;
+}
+
+/** Why: a warm start skips the machine, so its handOff step; render from today's config instead. */
+export async function renderForWarmStart(config: BootConfig): Promise<string> {
+  let runAs: Promise<RunAs> | undefined;
+  const ctx: HandOffContext = {
+    config,
+    paths: bootPaths(config),
+    runAs: () => (runAs ??= resolveRunAs(config.giteaRunUser)),
+  };
+  return renderHandOff(ctx, await detectModes(config));
 }

@@ -4,6 +4,7 @@ import { EXIT } from '../cli/exit-codes.ts';
 import { InternalError } from '../errors.ts';
 import { configDigest } from '../boot/config-digest.ts';
 import { composeSteps, bootPaths } from '../boot/compose.ts';
+import { renderForWarmStart } from '../boot/hand-off-step.ts';
 import { preflight } from '../boot/preflight.ts';
 import { runBoot, type BootResult } from '../boot/run-boot.ts';
 import { runnerContextHash } from '../boot/runner-step.ts';
@@ -115,7 +116,12 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   if (!result) throw new InternalError('the boot ended without a result');
   reportResult(result, logger);
   const code = exitCodeOf(result);
-  if (code !== EXIT.ok || noHandoff) return code;
+  if (code !== EXIT.ok) return code;
+  if (result.plan === 'warm') {
+    const conf = await renderForWarmStart(config);
+    logger.info({ event: 'handoff.rendered', conf }, `rendered ${conf} from the current configuration`);
+  }
+  if (noHandoff) return code;
   return handOffToSupervisor({ config, logger });
 }
 

@@ -61,8 +61,8 @@ export async function handOffToSupervisor({
 }): Promise<number> {
   const { confFile, logDir, fatalFile } = supervisorPaths(config);
   const bin = 'supervisord';
-  // A warm boot does not re-render the config: make sure what it points at is there (a new
-  // container on an old volume has no log dir) and forget the previous run's FATAL programs.
+  // The boot rendered the config (the handOff step, or a warm start's render); still, make sure
+  // what it points at is there and forget the previous run's FATAL programs, whoever rendered it.
   await mkdir(logDir, { recursive: true });
   await rm(fatalFile, { force: true });
   const templates = await linkGiteaTemplates(APP_DIR, join(config.dataDir, 'gitea'));
