@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { openStore } from '../../src/store/index.ts';
 import { pglitePaths } from '../../src/store/pglite.ts';
 import { SqlStore } from '../../src/store/sql-store.ts';
@@ -126,4 +127,30 @@ export function journalEntry(runId: string, overrides: Partial<JournalEntry> = {
     detail: null,
     ...overrides,
   };
+}
+
+/**
+ * A migrated store on a fresh `backend` for the enclosing describe block (opened in beforeAll,
+ * closed and removed in afterAll); call the accessors inside tests.
+ */
+export function useMigratedStore(backend: BackendFactory): {
+  store: () => SqlStore;
+  harness: () => BackendHarness;
+} {
+  let harness: BackendHarness | undefined;
+  let store: SqlStore | undefined;
+  beforeAll(async () => {
+    harness = await backend.create();
+    store = await harness.open();
+    await store.migrate();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await harness?.cleanup();
+  });
+  const opened = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the store is opened in beforeAll: use it inside a test');
+    return value;
+  };
+  return { store: () => opened(store), harness: () => opened(harness) };
 }

@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { SqlStore } from '../../src/store/sql-store.ts';
-import { BACKENDS, type BackendHarness } from './backends.ts';
+import { BACKENDS, useMigratedStore } from './backends.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(BACKENDS)('config table ($name)', (backend) => {
-  let harness: BackendHarness;
+  const opened = useMigratedStore(backend);
   let store: SqlStore;
-  beforeAll(async () => {
-    harness = await backend.create();
-    store = await harness.open();
-    await store.migrate();
-  });
-  afterAll(async () => {
-    await store?.close();
-    await harness?.cleanup();
+  beforeEach(() => {
+    store = opened.store();
   });
 
   it('inserts new keys and reads them back', async () => {

@@ -1,24 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { isBootError, StoreError } from '../../src/errors.ts';
 import type { JournalEntry, StepOutcome } from '../../src/store/types.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
-import { BACKENDS, journalEntry, type BackendHarness } from './backends.ts';
+import { BACKENDS, journalEntry, useMigratedStore } from './backends.ts';
 
 const MACHINE = { machineId: 'gigi-boot', machineVersion: '1', fingerprint: 'sha256:abc' };
 
 describe.each(BACKENDS)('runs, checkpoints and journal ($name)', (backend) => {
-  let harness: BackendHarness;
+  const opened = useMigratedStore(backend);
   let store: SqlStore;
-  beforeAll(async () => {
-    harness = await backend.create();
-    store = await harness.open();
-    await store.migrate();
-  });
-  afterAll(async () => {
-    await store?.close();
-    await harness?.cleanup();
+  beforeEach(() => {
+    store = opened.store();
   });
 
   it('starts a run, checkpoints it through to completion and lists runs newest first', async () => {
@@ -184,8 +178,8 @@ describe.each(BACKENDS)('runs, checkpoints and journal ($name)', (backend) => {
     // On Postgres, an independent LISTENer (another process's view) hears it too.
     let external: pg.Client | undefined;
     const externalReceived: string[] = [];
-    if (harness.databaseUrl !== undefined) {
-      external = new pg.Client({ connectionString: harness.databaseUrl });
+    if (opened.harness().databaseUrl !== undefined) {
+      external = new pg.Client({ connectionString: opened.harness().databaseUrl });
       await external.connect();
       external.on('notification', (message) =>
         externalReceived.push(`${message.channel}:${message.payload}`),
