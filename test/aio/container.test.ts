@@ -31,6 +31,7 @@ let work: string;
 const composeEnv = {
   ...process.env,
   POSTGRES_PASSWORD: 'aio-test-postgres-password',
+  GIGI_IMAGE: 'gigi-aio-test/app:latest',
   GIGI_AIO_IMAGE: IMAGE,
 };
 
