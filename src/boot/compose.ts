@@ -18,6 +18,7 @@ import { detectModes } from './detect-modes.ts';
 import { generateSecret } from './secrets.ts';
 import { giteaSteps } from './gitea-steps.ts';
 import { renderHandOff } from './hand-off-step.ts';
+import { withFailpoints } from './failpoints.ts';
 
 /** Where a volume's files live. */
 export function bootPaths(config: Pick<BootConfig, 'dataDir'>) {
@@ -176,7 +177,9 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
     },
   };
 
-  return { ...local, ...giteaSteps(ctx) } satisfies Record<BootStep, unknown>;
+  const steps = { ...local, ...giteaSteps(ctx) } satisfies Record<BootStep, unknown>;
+  // Tests and ops drills: GIGI_BOOT_FAILPOINTS makes chosen steps fail, or crash the process.
+  return withFailpoints(steps, { failpoints: config.failpoints, dataDir: config.dataDir, store, logger });
 }
 
 /** The Gitea URL the app uses: the internal one on loopback, or GITEA_URL. */

@@ -157,6 +157,12 @@ export async function loadConfig(
       "GITEA_TOKEN_SCOPES grants gigi's token site-admin scopes (all or *:admin); the default leaves admin out",
     );
   }
+  const armed = Object.keys(config.failpoints);
+  if (armed.length > 0) {
+    warnings.push(
+      `GIGI_BOOT_FAILPOINTS is set: ${armed.join(', ')} will fail or crash on purpose (tests and ops drills only; unset it in production)`,
+    );
+  }
   for (const name of Object.keys(env).sort()) {
     if (!present(env[name])) continue;
     const base = name.endsWith('_FILE') ? name.slice(0, -'_FILE'.length) : undefined;

@@ -6,6 +6,7 @@ import { isImageRepository } from '../docker/image-name.ts';
 import path from 'node:path';
 import { z } from 'zod';
 import { MAX_TIMER_MS, parseDuration } from './duration.ts';
+import { FAILPOINTS_SYNTAX, parseFailpoints, type Failpoints } from './failpoints.ts';
 import { GIGI_GITEA_USERNAME, giteaNameProblem, sameGiteaName } from './gitea-names.ts';
 import type { BootConfig } from './types.ts';
 
@@ -229,6 +230,13 @@ function buildArgs(value: string | undefined, ctx: Ctx): Record<string, string> 
   return out;
 }
 
+function failpoints(value: string | undefined, ctx: Ctx): Failpoints {
+  if (value === undefined) return {};
+  const parsed = parseFailpoints(value);
+  if (typeof parsed === 'string') return fail(ctx, `expected ${FAILPOINTS_SYNTAX}; ${parsed}`);
+  return parsed;
+}
+
 const str = () => z.string();
 const optional = () => z.string().optional();
 const optionalOf =
@@ -387,6 +395,11 @@ export const envVarsSchema = z.object({
     .prefault('10s')
     .transform(duration(0))
     .describe('Ceiling of the retry delay.'),
+  GIGI_BOOT_FAILPOINTS: optional()
+    .transform(failpoints)
+    .describe(
+      'Testing and ops drills only, never in production: make boot steps fail on purpose. STEP=TERM[->TERM…], comma-separated; TERM is `transient` or `permanent` (the step raises a fault of its own kind before doing anything), `crash` (the process SIGKILLs itself once the step has done its work and its state is checkpointed, before the result is) or `off`, each optionally `*N` for the next N attempts in this process (only the last term may omit it; then the step runs normally). E.g. `createOrg=transient*1,handOff=crash*1`.',
+    ),
 });
 
 export type EnvVarName = keyof typeof envVarsSchema.shape;
@@ -522,6 +535,7 @@ function toBootConfig(v: EnvVars): BootConfig {
       buildArgs: v.GIGI_BOOT_RUNNER_BUILD_ARGS,
       networkMode: v.GIGI_BOOT_RUNNER_NETWORK,
     },
+    failpoints: v.GIGI_BOOT_FAILPOINTS,
     retry: {
       maxAttempts: v.GIGI_BOOT_STEP_ATTEMPTS,
       baseDelayMs: v.GIGI_BOOT_RETRY_BASE_DELAY,

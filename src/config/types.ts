@@ -1,5 +1,6 @@
 // The validated, immutable configuration gigi-boot runs with. Produced once by
 // loadConfig(env) from the environment (and NAME_FILE secrets); never mutated.
+import type { Failpoints } from './failpoints.ts';
 
 export interface Deadlines {
   /** How long to wait for the temporary Gitea's API to answer (GIGI_BOOT_GITEA_READY_TIMEOUT). */
@@ -61,6 +62,8 @@ export interface BootConfig {
   deadlines: Deadlines;
   docker: DockerSettings;
   retry: RetryPolicy;
+  /** GIGI_BOOT_FAILPOINTS: steps made to fail on purpose (tests, ops drills); empty in production. */
+  failpoints: Failpoints;
 }
 
 /** Values that must never appear in logs, errors, the journal or inspect output. */

@@ -85,6 +85,7 @@ describe('loadConfig defaults', () => {
         networkMode: undefined,
       },
       retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 10_000 },
+      failpoints: {},
     });
     expect(warnings).toEqual([
       'DATABASE_URL is not set: using embedded PGlite under /data/gigi-boot/pglite; the Gigi app cannot read this store, set DATABASE_URL for production',

@@ -171,6 +171,18 @@ describe.concurrent(
       ]);
     });
 
+    it('a GIGI_BOOT_FAILPOINTS that is not STEP=TERM (an unknown step, an unknown term)', async () => {
+      await expectConfigRejected(await configEnv({ GIGI_BOOT_FAILPOINTS: 'createOrg=explode' }), [
+        [
+          'GIGI_BOOT_FAILPOINTS',
+          /expected STEP=TERM\[->TERM…\] entries .*; createOrg: unknown term "explode"/,
+        ],
+      ]);
+      await expectConfigRejected(await configEnv({ GIGI_BOOT_FAILPOINTS: 'makeCoffee=crash' }), [
+        ['GIGI_BOOT_FAILPOINTS', '"makeCoffee=crash" does not start with a boot step and "="'],
+      ]);
+    });
+
     it('several at once → every one listed in one message', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'gigi-bad-secret-'));
       const result = await expectConfigRejected(

@@ -1,0 +1,114 @@
+// GIGI_BOOT_FAILPOINTS applied: each armed step's implementation is wrapped so its attempts in
+// this process fail, or crash the process, as the terms say (src/config/failpoints.ts). A fault
+// is the error the step itself raises — its own domain's class, `transient` set the way a real
+// one is — so the machine retries, fails or degrades exactly as it would for a real fault.
+import { writeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { activeSteps, type BootStep, type StepInput } from '../../machines/boot.ts';
+import { failpointActionAt, type Failpoints } from '../config/failpoints.ts';
+import {
+  DockerError,
+  GiteaApiError,
+  GiteaProcessError,
+  StoreError,
+  type BootError,
+  type BootErrorOptions,
+} from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Store } from '../store/types.ts';
+import { readOrCreateVolumeId } from '../store/volume.ts';
+import { SupervisorError } from '../supervisor/hand-off.ts';
+import type { StepImplementation } from './journal-recorder.ts';
+import type { StepImplementations } from './run-boot.ts';
+
+type Fault = (message: string, options: BootErrorOptions, input: StepInput) => BootError;
+
+const api =
+  (method: string, path: string): Fault =>
+  (message, options) =>
+    new GiteaApiError({ method, path, status: options.transient ? 503 : 422, message }, options);
+const processFault: Fault = (message, options) => new GiteaProcessError({ message }, options);
+const storeFault: Fault = (message, options) => new StoreError(message, options);
+
+/** The error each step raises, in its own failure domain. */
+const FAULT_OF: Record<BootStep, Fault> = {
+  detectModes: (message, options) => new DockerError('daemon-down', message, options),
+  prepareSecrets: storeFault,
+  writeAppIni: processFault,
+  startGitea: processFault,
+  awaitApi: api('GET', '/version'),
+  checkExternalGitea: api('GET', '/user'),
+  createUsers: (message, options, input) =>
+    input.modes?.gitea === 'external'
+      ? api('GET', '/users/gigi')(message, options, input)
+      : processFault(message, options, input),
+  createTokens: api('POST', '/users/gigi/tokens'),
+  createOrg: api('POST', '/orgs'),
+  addOwner: api('PUT', '/teams/{id}/members/gigi'),
+  registerWebhook: api('POST', '/admin/hooks'),
+  persistConfig: storeFault,
+  buildRunnerWorker: (message, options) => new DockerError('build-failed', message, options),
+  stopGitea: processFault,
+  handOff: (message, options) => new SupervisorError(message, options),
+};
+
+export interface FailpointContext {
+  failpoints: Failpoints;
+  dataDir: string;
+  store: Store;
+  logger: Logger;
+}
+
+/** How long a crash waits for the checkpoint that shows its step running (then crashes anyway). */
+const CHECKPOINT_WAIT_MS = 5_000;
+
+/** A crash "during" a step: once the store shows the step running, as a kill -9 would find it. */
+async function waitForCheckpointOf(step: BootStep, { dataDir, store }: FailpointContext): Promise<void> {
+  const volumeId = await readOrCreateVolumeId(dataDir);
+  const deadline = Date.now() + CHECKPOINT_WAIT_MS;
+  while (Date.now() < deadline) {
+    const run = await store.latestRun(volumeId);
+    if (run && activeSteps(run.stateValue).includes(step)) return;
+    await sleep(20);
+  }
+}
+
+function crashNow(step: BootStep): never {
+  // Synchronous, so the line is out before the kill; then no cleanup at all, like a power cut.
+  writeSync(2, `gigi-boot: failpoint ${step}=crash (GIGI_BOOT_FAILPOINTS): SIGKILL to self\n`);
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable: SIGKILL did not stop the process');
+}
+
+function armed(step: BootStep, implementation: StepImplementation, ctx: FailpointContext) {
+  const terms = ctx.failpoints[step] ?? [];
+  let calls = 0;
+  return async (input: StepInput, signal: AbortSignal) => {
+    const action = failpointActionAt(terms, calls++);
+    if (action === 'transient' || action === 'permanent') {
+      const transient = action === 'transient';
+      ctx.logger.warn({ event: 'failpoint', step, action }, `failpoint ${step}=${action}`);
+      throw FAULT_OF[step](
+        `failpoint ${step}=${action} (GIGI_BOOT_FAILPOINTS): a ${action} fault injected on purpose`,
+        {
+          transient,
+          hint: 'GIGI_BOOT_FAILPOINTS is for tests and ops drills: unset it and run again',
+        },
+        input,
+      );
+    }
+    const output = await implementation(input, signal);
+    if (action === 'crash') {
+      await waitForCheckpointOf(step, ctx);
+      crashNow(step);
+    }
+    return output;
+  };
+}
+
+/** Why: one place that makes armed steps misbehave; unarmed steps are returned untouched. */
+export function withFailpoints(steps: StepImplementations, ctx: FailpointContext): StepImplementations {
+  const out = { ...steps };
+  for (const step of Object.keys(ctx.failpoints) as BootStep[]) out[step] = armed(step, steps[step], ctx);
+  return out;
+}
