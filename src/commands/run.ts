@@ -86,6 +86,12 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
           `another boot of this volume holds the lock (${holder?.applicationName ?? 'unknown holder'}${holder?.pid ? `, backend pid ${holder.pid}` : ''}); waiting up to ${config.deadlines.lockWaitMs} ms`,
         ),
     });
+    const onLost = () =>
+      logger.error(
+        { event: 'lock.lost', err: lock.lost.reason as Error },
+        'lost the boot lock (its database session ended): stopping the boot at the next safe point',
+      );
+    lock.lost.addEventListener('abort', onLost, { once: true });
     try {
       await registerStoredSecrets(store, processRedactor);
       result = await runBoot({
@@ -96,8 +102,12 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
         steps: composeSteps({ config, store, redactor: processRedactor, logger }),
         logger,
         redactor: processRedactor,
-        signal: abort.signal,
+        // Losing the lock stops the boot like a signal does: at the next checkpoint.
+        signal: AbortSignal.any([abort.signal, lock.lost]),
       });
+      // Stopped because the lock went, not because of a signal: say so (exit 1, not 143).
+      if (result.status === 'interrupted' && lock.lost.aborted && !abort.signal.aborted)
+        throw lock.lost.reason;
     } finally {
       // Every exit path — done, failed, interrupted, crashed step — leaves no temporary Gitea.
       await stopTemporaryGitea({
@@ -106,6 +116,7 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
       }).catch((error: unknown) =>
         logger.error({ event: 'gitea.stop_failed', err: error }, 'could not stop the temporary Gitea'),
       );
+      lock.lost.removeEventListener('abort', onLost);
       await lock.release();
     }
   } finally {

@@ -124,6 +124,8 @@ export async function openPgliteBackend(options: {
       const handle = result.handle;
       bootLocks.add(handle);
       return {
+        // A lock file held by this process cannot be taken from it while the process lives.
+        lost: new AbortController().signal,
         release: async () => {
           bootLocks.delete(handle);
           await handle.release();

@@ -12,6 +12,10 @@ import type { BootLock, LockHolder } from './types.ts';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const LOCK_POLL_MS = 200;
+/** How often a held boot lock's session is checked (and kept from being idle). */
+const LOCK_HEARTBEAT_MS = 2_000;
+/** A heartbeat unanswered this long means the session is gone (a silent network, a hung proxy). */
+const LOCK_HEARTBEAT_TIMEOUT_MS = 10_000;
 /** First int4 of every boot-lock key: 'gblk' in ASCII, so our locks are recognisable in pg_locks. */
 export const BOOT_LOCK_NAMESPACE = 0x67626c6b;
 
@@ -207,17 +211,75 @@ async function acquireAdvisoryBootLock(
     throw connectionError(url, error);
   }
   let released = false;
+  const watch = watchLockSession(client, volumeId, () => released);
   return {
+    lost: watch.lost,
     release: async () => {
       if (released) return;
       released = true;
+      watch.stop();
       try {
-        await client.query('SELECT pg_advisory_unlock($1::int4, $2::int4)', key);
+        // A lost session holds nothing any more (and cannot be queried).
+        if (!watch.lost.aborted) await client.query('SELECT pg_advisory_unlock($1::int4, $2::int4)', key);
       } finally {
         // Ending the session releases the lock even if the unlock above failed.
         await client.end().catch(() => undefined);
       }
     },
+  };
+}
+
+/**
+ * Why: a session advisory lock lives exactly as long as its connection. If that connection drops
+ * mid-boot (Postgres restarted, pg_terminate_backend, idle_session_timeout, a proxy closing it),
+ * another container can take the lock while this boot goes on: both would initialise. So the
+ * session is watched — its 'end'/'error' events and a heartbeat query, which also keeps it from
+ * looking idle — and `lost` aborts the moment it is gone, for the boot to stop at a safe point.
+ */
+function watchLockSession(
+  client: pg.Client,
+  volumeId: string,
+  released: () => boolean,
+): { lost: AbortSignal; stop: () => void } {
+  const controller = new AbortController();
+  const lose = (cause: unknown) => {
+    if (released() || controller.signal.aborted) return;
+    clearInterval(heartbeat);
+    controller.abort(
+      new StoreError(
+        `Lost the boot lock of volume ${volumeId}: its database session ended (${errorMessage(cause)}); another boot may take the volume, so this one stops`,
+        {
+          hint: 'The next gigi-boot run resumes from the last checkpoint. Check that Postgres stays up and that no idle_session_timeout or proxy closes idle sessions.',
+          transient: true,
+          cause,
+        },
+      ),
+    );
+  };
+  // A session whose network went silent answers nothing and closes nothing: an unanswered
+  // heartbeat counts as lost too.
+  let beatStarted: number | undefined;
+  const heartbeat = setInterval(() => {
+    if (beatStarted !== undefined) {
+      const waited = Date.now() - beatStarted;
+      if (waited > LOCK_HEARTBEAT_TIMEOUT_MS)
+        lose(new Error(`its heartbeat query has had no answer for ${waited} ms`));
+      return;
+    }
+    beatStarted = Date.now();
+    client
+      .query('SELECT 1')
+      .catch(lose)
+      .finally(() => {
+        beatStarted = undefined;
+      });
+  }, LOCK_HEARTBEAT_MS);
+  heartbeat.unref();
+  client.on('error', lose);
+  client.on('end', () => lose(new Error('connection closed')));
+  return {
+    lost: controller.signal,
+    stop: () => clearInterval(heartbeat),
   };
 }
 
@@ -272,6 +334,7 @@ export async function openPostgresBackend(url: string): Promise<StoreBackend> {
     acquireBootLock: async (volumeId, options) => {
       const lock = await acquireAdvisoryBootLock(url, volumeId, options);
       const tracked: BootLock = {
+        lost: lock.lost,
         release: async () => {
           held.delete(tracked);
           await lock.release();

@@ -75,6 +75,11 @@ export interface LockHolder {
 }
 
 export interface BootLock {
+  /**
+   * Aborts (reason: a StoreError) if the lock is lost while held — its Postgres session ended —
+   * so the boot holding it can stop. Never aborts for the embedded store's lock file.
+   */
+  readonly lost: AbortSignal;
   release(): Promise<void>;
 }
 

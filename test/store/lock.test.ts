@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isBootError, LockTimeoutError } from '../../src/errors.ts';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import pg from 'pg';
+import { isBootError, LockTimeoutError, StoreError } from '../../src/errors.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
 import type { LockHolder } from '../../src/store/types.ts';
@@ -123,6 +125,107 @@ describe.each(BACKENDS)('boot lock ($name)', (backend) => {
       await lock.release();
       expect(await store.listRuns(volumeId)).toEqual([]);
     }
+  });
+});
+
+/** A TCP relay to Postgres that can stop passing bytes without closing anything. */
+async function freezableProxy(databaseUrl: string) {
+  const target = new URL(databaseUrl);
+  const sockets = new Set<Socket>();
+  const server = createServer((inbound) => {
+    const outbound = connect(Number(target.port || 5432), target.hostname);
+    sockets.add(inbound).add(outbound);
+    inbound.pipe(outbound).pipe(inbound);
+    const drop = () => {
+      inbound.destroy();
+      outbound.destroy();
+    };
+    inbound.on('error', drop);
+    outbound.on('error', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(databaseUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as AddressInfo).port);
+  return {
+    url: url.toString(),
+    freeze: () => {
+      for (const socket of sockets) {
+        socket.unpipe();
+        socket.pause();
+      }
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('boot lock lost (postgres)', () => {
+  const postgres = BACKENDS.find((b) => b.name === 'postgres')!;
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  async function heldLock() {
+    const harness = await postgres.create();
+    cleanup.push(() => harness.cleanup());
+    const store = await harness.open();
+    cleanup.push(() => store.close());
+    await store.migrate();
+    const volumeId = randomUUID();
+    const lock = await store.acquireBootLock(volumeId, { timeoutMs: 1000 });
+    // The lock's own session, as another client sees it.
+    const admin = new pg.Client({ connectionString: harness.databaseUrl });
+    await admin.connect();
+    cleanup.push(() => admin.end());
+    const { rows } = await admin.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'gigi-boot pid=${process.pid} host=%' AND datname = current_database()`,
+    );
+    expect(rows).toHaveLength(1);
+    return { store, lock, volumeId, admin, lockBackend: rows[0]!.pid };
+  }
+
+  it('aborts `lost` with a StoreError when its session is terminated, and the lock is free for another boot', async () => {
+    const { store, lock, volumeId, admin, lockBackend } = await heldLock();
+    expect(lock.lost.aborted).toBe(false);
+    await admin.query('SELECT pg_terminate_backend($1)', [lockBackend]);
+    await expect.poll(() => lock.lost.aborted, { timeout: 10_000 }).toBe(true);
+    const reason: unknown = lock.lost.reason;
+    expect(reason).toBeInstanceOf(StoreError);
+    expect((reason as Error).message).toContain(`Lost the boot lock of volume ${volumeId}`);
+    expect(isBootError(reason) && reason.hint).toMatch(/resumes from the last checkpoint/);
+    // Another boot can now take it: the reason `lost` exists.
+    const other = await store.acquireBootLock(volumeId, { timeoutMs: 0 });
+    await other.release();
+    await lock.release(); // still safe to call
+  });
+
+  it('notices a session whose network goes silent (no error, no close) through its heartbeat', async () => {
+    const harness = await postgres.create();
+    cleanup.push(() => harness.cleanup());
+    const proxy = await freezableProxy(harness.databaseUrl!);
+    cleanup.push(() => proxy.close());
+    const store = await openStore({ databaseUrl: proxy.url, dataDir: harness.dataDir });
+    cleanup.push(() => store.close().catch(() => undefined));
+    await store.migrate();
+    const volumeId = randomUUID();
+    const lock = await store.acquireBootLock(volumeId, { timeoutMs: 1000 });
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // heartbeats get answered
+    expect(lock.lost.aborted).toBe(false);
+    proxy.freeze();
+    await expect.poll(() => lock.lost.aborted, { timeout: 20_000, interval: 200 }).toBe(true);
+    expect((lock.lost.reason as Error).message).toMatch(/heartbeat query has had no answer for \d+ ms/);
+    await lock.release();
+  });
+
+  it('never aborts once released', async () => {
+    const { lock } = await heldLock();
+    await lock.release();
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(lock.lost.aborted).toBe(false);
   });
 });
 
