@@ -4,7 +4,7 @@
 // one is — so the machine retries, fails or degrades exactly as it would for a real fault.
 import { writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { activeSteps, type BootStep, type StepInput } from '../../machines/boot.ts';
+import type { BootStep, StepInput } from '../../machines/boot.ts';
 import { failpointActionAt, type Failpoints } from '../config/failpoints.ts';
 import {
   DockerError,
@@ -62,13 +62,19 @@ export interface FailpointContext {
 /** How long a crash waits for the checkpoint that shows its step running (then crashes anyway). */
 const CHECKPOINT_WAIT_MS = 5_000;
 
+/** Is `step` running (not waiting to retry) in this persisted state value? */
+function isRunning(value: unknown, step: BootStep): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(value).some(([key, child]) => (key === step ? child === 'run' : isRunning(child, step)));
+}
+
 /** A crash "during" a step: once the store shows the step running, as a kill -9 would find it. */
 async function waitForCheckpointOf(step: BootStep, { dataDir, store }: FailpointContext): Promise<void> {
   const volumeId = await readOrCreateVolumeId(dataDir);
   const deadline = Date.now() + CHECKPOINT_WAIT_MS;
   while (Date.now() < deadline) {
     const run = await store.latestRun(volumeId);
-    if (run && activeSteps(run.stateValue).includes(step)) return;
+    if (run && isRunning(run.stateValue, step)) return;
     await sleep(20);
   }
 }

@@ -1,110 +1,408 @@
-// A representative subset of the generated paths, run against a real `gigi-boot run` process
-// with real Postgres and the Gitea simulator made to produce each path's fault: for every step
-// the simulator can fault, its transient-fault-then-success path and its permanent-fault path.
-// After each: the status the path predicts, no duplicate in Gitea, config complete when the
-// boot completes, nothing after the failed step, no secret in the output.
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+// The generated path set (process-set.ts: a transition cover of the boot machine's graph, every
+// mode, every step's success / transient fault with retry / permanent fault per Gitea mode, and
+// a crash at every step) run against the real implementation: real Postgres, real `gigi-boot
+// run` processes (inside a mount namespace without the Docker socket for Docker-absent paths,
+// against the real engine for Docker-present ones), the Gitea simulator made to produce the
+// path's faults, failpoints for the rest. What the processes covered is counted from their own
+// journals, replayed through the machine; below 100% of states or transitions the suite fails.
+//
+// After each path: the exit code and status the path predicts, the journal's attempts per step
+// as the path scripts them, no duplicate user, token name, org membership or webhook in Gitea,
+// the config complete when the boot completes, no process left on the data dir, no secret in
+// anything a process printed.
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
-import { bootMachine, type BootStep } from '../../machines/boot.ts';
-import { EXIT } from '../../src/cli/exit-codes.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootMachine, isBootStep, type BootStep, type Modes } from '../../machines/boot.ts';
 import { REQUIRED_CONFIG_KEYS } from '../../src/boot/config-keys.ts';
-import { readBootOutcome, DEFAULT_WEBHOOK } from '../e2e/verify.ts';
-import { bootEnv, runCli } from '../support/boot-process.ts';
+import { EXIT } from '../../src/cli/exit-codes.ts';
+import { cleanupContexts, makeContext, requireEngine } from '../docker/helpers.ts';
+import { runGiteaCli, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
+import type { DbState } from '../gitea-sim/state-store.ts';
+import { bootEnv, CLI, REPO_ROOT, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
-import { createTestDatabase } from '../support/postgres.ts';
-import { faultPaths, MODEL_MODES } from './boot-graph.ts';
+import { readConfigTable } from '../support/gitea-state.ts';
+import { createTestDatabase, freePort } from '../support/postgres.ts';
+import { MODEL_RETRY, type ModelEvent } from './boot-graph.ts';
+import { coverageReport, formatCoverage } from './coverage.ts';
+import { coverageOfEvents } from './event-coverage.ts';
+import { describeModes, failpointsFor, planFaults, type FaultPlan } from './process-faults.ts';
+import { generateProcessPaths, journalOf, type JournalAttempt, type ProcessPath } from './process-set.ts';
 
-/** The simulator fault that makes `step` fail once (transient) or for good (permanent). */
-const FAULTS: Partial<Record<BootStep, (kind: 'transient' | 'permanent') => object>> = {
-  createUsers: (kind) => ({
-    cliFaults: [
-      kind === 'transient'
-        ? { command: 'admin user create', message: 'CreateUser: database is locked', times: 1 }
-        : { command: 'admin user create', message: 'CreateUser: name is reserved [name: gigi]' },
-    ],
-  }),
-  createTokens: (kind) => httpFault('POST', '/api/v1/users/gigi/tokens', kind),
-  createOrg: (kind) => httpFault('POST', '/api/v1/orgs', kind),
-  addOwner: (kind) => httpFault('PUT', '/api/v1/teams/*', kind),
-  registerWebhook: (kind) => httpFault('POST', '/api/v1/admin/hooks', kind),
-};
+const DOCKER_SOCKET = '/var/run/docker.sock';
+const WEBHOOK = 'http://localhost:3000/webhook/gitea';
+const EXTERNAL_ADMIN = 'ops-admin';
 
-function httpFault(method: string, path: string, kind: 'transient' | 'permanent') {
-  return {
-    rules: [
-      kind === 'transient'
-        ? { method, path, action: 'status', status: 503, message: 'busy', times: 1 }
-        : { method, path, action: 'status', status: 418, message: 'teapot' },
-    ],
-  };
+const set = await generateProcessPaths();
+const seenStates = new Set<string>();
+const seenTransitions = new Set<string>();
+const crashedAndResumed = new Set<BootStep>();
+let pathsRun = 0;
+
+beforeAll(requireEngine);
+
+afterAll(async () => {
+  await cleanupContexts();
+  const report = coverageReport(bootMachine, seenStates, seenTransitions, pathsRun);
+  console.log(`process ${formatCoverage(report)}, all as gigi-boot processes`);
+  const crashable = [...new Set(set.paths.flatMap((p) => p.crashes))];
+  console.log(
+    `process crash + resume: ${crashedAndResumed.size}/${crashable.length} steps (${set.paths.length} paths from ${set.candidates} realizable of ${set.generated} generated)`,
+  );
+  expect(report.states.missing, 'state nodes no process reached').toEqual([]);
+  expect(report.transitions.missing, 'transitions no process took').toEqual([]);
+  expect(pathsRun, 'every path of the set ran').toBe(set.paths.length);
+  expect([...crashedAndResumed].sort(), 'steps crashed, then resumed to the end').toEqual(crashable.sort());
+});
+
+interface JournalRow {
+  step: string;
+  attempt: number;
+  outcome: string;
+  error: string | null;
+  detail: { outcome?: string } | null;
 }
 
-// Internal Gitea, Docker off (the suites keep off the engine), Chrome external.
-const modes = MODEL_MODES[1]!;
-const paths = faultPaths(bootMachine, modes, Object.keys(FAULTS) as BootStep[]);
-
-async function journal(databaseUrl: string) {
+async function query<T extends pg.QueryResultRow>(databaseUrl: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ step: string; outcome: string }>(
-      'select step, outcome from gigi_boot_journal order by id',
-    );
-    return rows;
+    return (await client.query<T>(sql)).rows;
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') return []; // no tables yet: nothing journaled
+    throw error;
   } finally {
     await client.end();
   }
 }
 
-describe.concurrent(`graph paths against a real gigi-boot process (${paths.length})`, () => {
-  it.each(paths.map((p) => ({ ...p, name: `${p.step} ${p.kind} ⇒ ${p.finalStatus}: ${p.description}` })))(
-    '$name',
-    async ({ step, kind, finalStatus }) => {
-      const faultsDir = mkdtempSync(join(tmpdir(), 'gigi-model-faults-'));
-      chmodSync(faultsDir, 0o777); // the simulator runs as gigi and keeps `times` counters here
-      const faultsFile = join(faultsDir, 'faults.json');
-      writeFileSync(faultsFile, JSON.stringify(FAULTS[step]!(kind)), { mode: 0o644 });
-      const databaseUrl = await createTestDatabase(testServerUrl(), 'modelproc');
-      const env = await bootEnv({
-        databaseUrl,
-        extra: {
-          GITEA_SIM_FAULTS: faultsFile,
-          GIGI_BOOT_STEP_ATTEMPTS: '2',
-          CHROME_CDP_URL: 'http://chrome.example:9222',
-        },
-      });
-      const result = await runCli(['run', '--no-handoff'], env);
-      const printed = result.stdout + result.stderr;
-      const rows = await journal(databaseUrl);
-      const ofStep = rows.filter((r) => r.step === step);
-
-      if (finalStatus === 'failed') {
-        expect(result.code, printed).toBe(EXIT.failed);
-        expect(printed).toContain(`boot failed at ${step}`);
-        expect(ofStep.map((r) => r.outcome)).toEqual(['error']); // permanent: no retry
-        // Nothing ran after the failed step.
-        const failedAt = rows.findIndex((r) => r.step === step && r.outcome === 'error');
-        expect(rows.slice(failedAt + 1).filter((r) => r.step !== 'buildRunnerWorker')).toEqual([]);
-      } else {
-        expect(result.code, printed).toBe(EXIT.ok);
-        expect(ofStep.map((r) => r.outcome)).toEqual(['error', 'ok']); // retried once, then done
-        const outcome = await readBootOutcome(env, databaseUrl);
-        for (const key of REQUIRED_CONFIG_KEYS) expect(outcome.config[key], key).toMatch(/\S/);
-        // No duplicates: one of each user, token name, org membership and webhook.
-        expect(Object.values(outcome.state.users)).toEqual([true, true]);
-        expect(outcome.state.gigiTokenNames).toEqual([...new Set(outcome.state.gigiTokenNames)]);
-        expect(outcome.state.org).toBe(true);
-        expect(outcome.state.gigiInOwners).toBe(true);
-        expect(outcome.state.hooks.filter((h) => h.url === DEFAULT_WEBHOOK)).toHaveLength(1);
-        // No secret the boot made or was given appears in what it printed.
-        for (const [key, value] of Object.entries(outcome.config))
-          if (/password|token|secret/.test(key) && value.length >= 8)
-            expect(printed, key).not.toContain(value);
-      }
-    },
-    240_000,
+const journal = (databaseUrl: string) =>
+  query<JournalRow>(
+    databaseUrl,
+    'select step, attempt, outcome, error, detail from gigi_boot_journal order by id',
   );
-});
+
+/** Errors per step so far: the failpoint attempts already used. */
+function failedSoFar(rows: readonly JournalRow[]): Partial<Record<BootStep, number>> {
+  const out: Partial<Record<BootStep, number>> = {};
+  for (const row of rows)
+    if (row.outcome === 'error' && isBootStep(row.step)) out[row.step] = (out[row.step] ?? 0) + 1;
+  return out;
+}
+
+/** `gigi-boot run --no-handoff`; Docker absent: in a mount namespace where the default socket is /dev/null. */
+function runBoot(env: Record<string, string>, hideDockerSocket: boolean): Promise<CliResult> {
+  const node = [process.execPath, CLI, 'run', '--no-handoff'];
+  const [file, args] =
+    hideDockerSocket && existsSync(DOCKER_SOCKET)
+      ? [
+          'unshare',
+          [
+            '--mount',
+            '--propagation',
+            'private',
+            '--',
+            'sh',
+            '-c',
+            `mount --bind /dev/null ${DOCKER_SOCKET} && exec "$@"`,
+            'sh',
+            ...node,
+          ],
+        ]
+      : [node[0]!, node.slice(1)];
+  const child = spawn(file, args, { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+}
+
+/** Processes whose command line names this directory (a Gitea, a gitea CLI, gigi-boot itself). */
+function processesUsing(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(dir)) found.push(`${pid}: ${cmd}`);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return found;
+}
+
+async function expectNoOrphans(dir: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (processesUsing(dir).length > 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  expect(processesUsing(dir), `processes left on ${dir}`).toEqual([]);
+}
+
+/** The journal as machine events: what the processes' steps really did, in commit order. */
+function eventsFromJournal(rows: readonly JournalRow[]): ModelEvent[] {
+  const events: ModelEvent[] = [];
+  const backoff = new Set<string>();
+  rows.forEach((row, index) => {
+    if (row.outcome === 'interrupted' || row.outcome === 'reset') return;
+    if (backoff.delete(row.step)) events.push({ type: `xstate.done.actor.${row.step}.backoff` });
+    if (row.outcome === 'error') {
+      const retried = rows.slice(index + 1).some((r) => r.step === row.step);
+      if (retried) backoff.add(row.step);
+      events.push({
+        type: `xstate.error.actor.${row.step}`,
+        error: { transient: retried, message: row.error ?? '' },
+      });
+      return;
+    }
+    const outcome = row.detail?.outcome ?? '';
+    events.push({
+      type: `xstate.done.actor.${row.step}`,
+      output: row.step === 'detectModes' ? { modes: parseModes(outcome) } : { outcome },
+    });
+  });
+  return events;
+}
+
+/** detectModes' journal outcome, e.g. "gitea:internal chrome:external docker:no". */
+function parseModes(outcome: string): Modes {
+  const m = /^gitea:(internal|external) chrome:(internal|external) docker:(yes|no)$/.exec(outcome);
+  if (!m)
+    throw new Error(`detectModes journaled an outcome the test cannot read: ${JSON.stringify(outcome)}`);
+  return { gitea: m[1] as Modes['gitea'], chrome: m[2] as Modes['chrome'], docker: m[3] === 'yes' };
+}
+
+/** Each step's attempts as the journal shows them (interrupted attempts are re-run, not counted). */
+function journalAttempts(rows: readonly JournalRow[]): Partial<Record<string, JournalAttempt[]>> {
+  const out: Partial<Record<string, JournalAttempt[]>> = {};
+  rows.forEach((row, index) => {
+    if (row.outcome === 'interrupted' || row.outcome === 'reset') return;
+    const attempt: JournalAttempt =
+      row.outcome !== 'error'
+        ? 'ok'
+        : rows.slice(index + 1).some((r) => r.step === row.step)
+          ? 'retry'
+          : 'final';
+    (out[row.step] ??= []).push(attempt);
+  });
+  return out;
+}
+
+/** Start an external Gitea (the operator's) with an admin, and `gigi` unless the path says not. */
+async function startExternalGitea(
+  plan: FaultPlan,
+): Promise<{ sim: RunningSimulator; adminPassword: string }> {
+  const sim = await startSimulator({
+    dir: mkdtempSync(join(tmpdir(), 'gigi-model-external-')),
+    port: await freePort(),
+    faults: plan.sim,
+  });
+  const create = async (args: string[]) => {
+    const result = await runGiteaCli(
+      [
+        'admin',
+        'user',
+        'create',
+        ...args,
+        '--random-password',
+        '--random-password-length',
+        '24',
+        '--must-change-password=false',
+      ],
+      { configPath: sim.configPath },
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    return /generated random password is '(.*)'/.exec(result.stdout)![1]!;
+  };
+  const adminPassword = await create(['--username', EXTERNAL_ADMIN, '--email', 'ops@example.com', '--admin']);
+  if (!plan.world.noGigiAccount) await create(['--username', 'gigi', '--email', 'gigi@example.com']);
+  return { sim, adminPassword };
+}
+
+/** Duplicates the simulator's database holds: users/orgs, token names, memberships, webhooks. */
+function duplicatesIn(db: DbState): string[] {
+  const dup = (label: string, keys: string[]) =>
+    keys.filter((k, i) => keys.indexOf(k) !== i).map((k) => `${label} ${k}`);
+  return [
+    ...dup(
+      'user/org',
+      db.users.map((u) => u.lowerName),
+    ),
+    ...dup(
+      'token',
+      db.tokens.map((t) => `${t.uid}/${t.name}`),
+    ),
+    ...dup(
+      'team member',
+      db.teamMembers.map((m) => `${m.teamId}/${m.uid}`),
+    ),
+    ...dup(
+      'org member',
+      db.orgMembers.map((m) => `${m.orgId}/${m.uid}`),
+    ),
+    ...dup(
+      'webhook',
+      db.hooks.map((h) => `${h.isSystemWebhook ? 'system' : 'default'} ${h.url}`),
+    ),
+  ];
+}
+
+function readSimDb(path: string | undefined): DbState | undefined {
+  if (!path || !existsSync(path) || readFileSync(path, 'utf8').trim() === '') return undefined;
+  return JSON.parse(readFileSync(path, 'utf8')) as DbState;
+}
+
+/** Internal Gitea: its database is where the boot's app.ini says. */
+function internalSimDbPath(dataDir: string): string | undefined {
+  const appIni = join(dataDir, 'gitea', 'custom', 'conf', 'app.ini');
+  if (!existsSync(appIni)) return undefined;
+  const text = readFileSync(appIni, 'utf8');
+  return /^PATH\s*=\s*(.+)$/m.exec(text.slice(text.indexOf('[database]')))?.[1]?.trim();
+}
+
+function name(path: ProcessPath, index: number): string {
+  const crashes = path.crashes.length > 0 ? ` [crash+resume at ${path.crashes.join(', ')}]` : '';
+  return `#${index} ${describeModes(path.modes)} ⇒ ${path.finalStatus}${crashes}: ${path.description}`;
+}
+
+describe.concurrent(
+  `the process path set (${set.paths.length} generated paths, each as gigi-boot processes)`,
+  () => {
+    it.each(set.paths.map((path, index) => ({ path, name: name(path, index) })))(
+      '$name',
+      async ({ path }) => {
+        const plan = planFaults(path);
+        const databaseUrl = await createTestDatabase(testServerUrl(), 'procpath');
+        const env = await bootEnv({
+          databaseUrl,
+          extra: { GIGI_BOOT_STEP_ATTEMPTS: String(MODEL_RETRY.maxAttempts) },
+        });
+        const dataDir = env.GIGI_DATA_DIR!;
+        const secrets: string[] = [];
+        if (path.modes.chrome === 'external') env.CHROME_CDP_URL = 'http://chrome.example:9222';
+        delete env.GIGI_BOOT_DOCKER_SOCKET;
+        delete env.GIGI_BOOT_DOCKER_SOCKET_WAIT;
+        if (path.modes.docker) {
+          const context = makeContext();
+          Object.assign(env, {
+            GIGI_BOOT_DOCKER_SOCKET: DOCKER_SOCKET,
+            GIGI_BOOT_RUNNER_CONTEXT: context.dir,
+            GIGI_BOOT_RUNNER_IMAGE: context.image,
+          });
+        }
+        let external: { sim: RunningSimulator; adminPassword: string } | undefined;
+        if (path.modes.gitea === 'external') {
+          external = await startExternalGitea(plan);
+          secrets.push(external.adminPassword);
+          const password = plan.world.wrongAdminPassword
+            ? 'not-the-admin-password-42'
+            : external.adminPassword;
+          secrets.push(password);
+          Object.assign(env, {
+            GITEA_URL: external.sim.url,
+            ADMIN_USER: EXTERNAL_ADMIN,
+            ADMIN_PASSWORD: password,
+          });
+          delete env.GITEA_HTTP_PORT;
+        } else {
+          const faultsDir = mkdtempSync(join(tmpdir(), 'gigi-model-faults-'));
+          chmodSync(faultsDir, 0o777); // the simulator runs as gigi and keeps its `times` counters here
+          env.GITEA_SIM_FAULTS = join(faultsDir, 'faults.json');
+          writeFileSync(env.GITEA_SIM_FAULTS, JSON.stringify(plan.sim), { mode: 0o644 });
+          if (plan.world.slowGiteaStart) env.GIGI_BOOT_GITEA_READY_TIMEOUT = '1500ms';
+        }
+
+        try {
+          // Run, and after each crash run again, until a process ends by itself.
+          const results: CliResult[] = [];
+          const pending = [...path.crashes];
+          for (;;) {
+            const failpoints = failpointsFor(path, plan, pending, failedSoFar(await journal(databaseUrl)));
+            if (failpoints) env.GIGI_BOOT_FAILPOINTS = failpoints;
+            else delete env.GIGI_BOOT_FAILPOINTS;
+            const result = await runBoot(env, !path.modes.docker);
+            results.push(result);
+            await expectNoOrphans(dataDir);
+            if (result.signal !== 'SIGKILL') break;
+            const crashed = /failpoint (\w+)=crash/.exec(result.stderr)?.[1] as BootStep | undefined;
+            expect(
+              crashed && pending.includes(crashed),
+              `an armed crash killed the process: ${result.stderr}`,
+            ).toBe(true);
+            pending.splice(pending.indexOf(crashed!), 1);
+            expect(results.length, 'more processes than crashes').toBeLessThanOrEqual(
+              path.crashes.length + 1,
+            );
+          }
+          const last = results.at(-1)!;
+          const printed = results.map((r) => r.stdout + r.stderr).join('\n');
+          expect(pending, 'crashes that never happened').toEqual([]);
+          expect(last.code, printed.slice(-3000)).toBe(path.finalStatus === 'failed' ? EXIT.failed : EXIT.ok);
+
+          // The journal: one run, ending as predicted, each step's attempts as the path scripts them.
+          const runs = await query<{ status: string }>(databaseUrl, 'select status from gigi_boot_runs');
+          expect(runs.map((r) => r.status)).toEqual([path.finalStatus]);
+          const rows = await journal(databaseUrl);
+          const expected = journalOf(path.attempts);
+          const actual = journalAttempts(rows);
+          if (path.finalStatus === 'failed') {
+            // The failure cancels the runner-worker build wherever it was: not the path's to script.
+            delete expected.buildRunnerWorker;
+            delete actual.buildRunnerWorker;
+          }
+          expect(actual).toEqual(expected);
+          for (const step of path.crashes)
+            expect(
+              rows.some((r) => r.step === step && r.outcome === 'interrupted'),
+              `${step} journaled as interrupted`,
+            ).toBe(true);
+
+          // What the processes covered: their journal, replayed through the machine.
+          const covered = await coverageOfEvents(eventsFromJournal(rows), MODEL_RETRY);
+          expect(covered.output.status).toBe(path.finalStatus);
+          expect(covered.afterEnd.map((e) => e.type).filter((t) => !t.includes('buildRunnerWorker'))).toEqual(
+            [],
+          );
+          const detected = rows.find((r) => r.step === 'detectModes' && r.outcome === 'ok');
+          if (detected) expect(parseModes(detected.detail?.outcome ?? '')).toEqual(path.modes);
+
+          // Gitea: nothing twice; on a completed boot, everything once.
+          const config = await readConfigTable(databaseUrl).catch((): Record<string, string> => ({}));
+          const db = readSimDb(external ? external.sim.statePath : internalSimDbPath(dataDir));
+          if (db) expect(duplicatesIn(db)).toEqual([]);
+          if (path.finalStatus !== 'failed') {
+            for (const key of REQUIRED_CONFIG_KEYS) expect(config[key], `config ${key}`).toMatch(/\S/);
+            expect(db, 'the Gitea database').toBeDefined();
+            const gigi = db!.users.find((u) => u.lowerName === 'gigi')!;
+            expect(db!.tokens.filter((t) => t.uid === gigi.id).map((t) => t.name)).toEqual(['gigi-app']);
+            expect(db!.tokens.find((t) => t.uid === gigi.id)!.tokenLastEight).toBe(
+              config.gitea_token!.slice(-8),
+            );
+            const org = db!.users.find((u) => u.lowerName === 'gigi-org')!;
+            const owners = db!.teams.find((t) => t.orgId === org.id && t.lowerName === 'owners')!;
+            expect(db!.teamMembers).toContainEqual({ teamId: owners.id, uid: gigi.id });
+            expect(db!.hooks.filter((h) => h.isSystemWebhook && h.url === WEBHOOK)).toHaveLength(1);
+          }
+
+          // No secret the boot made or was given in anything it printed.
+          for (const [key, value] of Object.entries(config))
+            if (/password|token|secret/.test(key) && value.length >= 8) secrets.push(value);
+          for (const secret of secrets) expect(printed.includes(secret), 'a secret was printed').toBe(false);
+
+          for (const s of covered.states) seenStates.add(s);
+          for (const t of covered.transitions) seenTransitions.add(t);
+          for (const step of path.crashes) crashedAndResumed.add(step);
+          pathsRun++;
+        } finally {
+          await external?.sim.stop();
+        }
+      },
+      300_000,
+    );
+  },
+);

@@ -29,7 +29,7 @@ interface Pending {
 }
 
 /** Promise actors the test settles by hand, keyed by invoke id (a step, or `<step>.backoff`). */
-class ScriptedActors {
+export class ScriptedActors {
   readonly pending = new Map<string, Pending>();
   started: string[] = [];
 

@@ -1,0 +1,148 @@
+// How a real process is made to follow a path's attempts. Gitea-side faults come from the Gitea
+// simulator (GITEA_SIM_FAULTS: its HTTP rules and CLI faults, a Gitea still migrating past the
+// ready deadline) or from the external Gitea's real state (a wrong admin password, a `gigi`
+// account the operator never created); every other fault, and every crash, from the product's
+// own failpoints (GIGI_BOOT_FAILPOINTS), re-armed before each process from what the journal
+// shows was already used.
+import type { BootStep, Modes } from '../../machines/boot.ts';
+import type { CliFault, FaultRule, FaultsConfig } from '../gitea-sim/faults.ts';
+import type { Attempt, ProcessPath } from './process-set.ts';
+
+/** The API call each Gitea-side step makes once per attempt, where the simulator answers it. */
+const API_CALL: Partial<Record<BootStep, { method: string; path: string }>> = {
+  checkExternalGitea: { method: 'GET', path: '/api/v1/user' },
+  createTokens: { method: 'POST', path: '/api/v1/users/gigi/tokens' },
+  createOrg: { method: 'POST', path: '/api/v1/orgs' },
+  addOwner: { method: 'PUT', path: '/api/v1/teams/*' },
+  registerWebhook: { method: 'POST', path: '/api/v1/admin/hooks' },
+};
+
+/** Real faults other than a simulator rule, for a step's final, permanent attempt. */
+export interface WorldFaults {
+  /** Internal Gitea: `gitea web` takes longer than the ready deadline (awaitApi gives up). */
+  slowGiteaStart: boolean;
+  /** External Gitea: ADMIN_PASSWORD is not the admin's (checkExternalGitea: 401). */
+  wrongAdminPassword: boolean;
+  /** External Gitea: the operator never created the `gigi` account (createUsers: 404). */
+  noGigiAccount: boolean;
+}
+
+export interface FaultPlan {
+  sim: FaultsConfig;
+  world: WorldFaults;
+  /** Per step, per attempt: true where a failpoint (not the world) makes that attempt fail. */
+  failpointAttempts: Partial<Record<BootStep, boolean[]>>;
+}
+
+function runs(list: readonly Attempt[]): Array<{ kind: Attempt; times: number }> {
+  const out: Array<{ kind: Attempt; times: number }> = [];
+  for (const kind of list) {
+    const last = out.at(-1);
+    if (last?.kind === kind) last.times++;
+    else out.push({ kind, times: 1 });
+  }
+  return out;
+}
+
+/** Which mechanism fails each faulted attempt of the path, in its mode. */
+export function planFaults(path: ProcessPath): FaultPlan {
+  const { modes } = path;
+  const rules: FaultRule[] = [];
+  const cliFaults: CliFault[] = [];
+  const world: WorldFaults = { slowGiteaStart: false, wrongAdminPassword: false, noGigiAccount: false };
+  const failpointAttempts: Partial<Record<BootStep, boolean[]>> = {};
+
+  for (const [step, list] of Object.entries(path.attempts) as Array<[BootStep, Attempt[]]>) {
+    const faults = list.filter((a) => a !== 'ok');
+    if (faults.length === 0) continue;
+    const api =
+      API_CALL[step] ??
+      (step === 'createUsers' && modes.gitea === 'external'
+        ? { method: 'GET', path: '/api/v1/users/gigi' }
+        : undefined);
+    if (api) {
+      for (const [i, run] of runs(faults).entries()) {
+        const id = `${step}-${i}`;
+        if (run.kind === 'transient')
+          rules.push({
+            id,
+            ...api,
+            action: 'status',
+            status: 503,
+            message: 'Service Unavailable',
+            times: run.times,
+          });
+        // A permanent fault ends the path: it answers from here on.
+        else if (step === 'checkExternalGitea') world.wrongAdminPassword = true;
+        else if (step === 'createUsers') world.noGigiAccount = true;
+        else
+          rules.push({
+            id,
+            ...api,
+            action: 'status',
+            status: 422,
+            message: `${step}: invalid request (model test fault)`,
+          });
+      }
+      continue;
+    }
+    if (step === 'createUsers') {
+      // Internal Gitea: the users are made by `gitea admin user create`.
+      for (const [i, run] of runs(faults).entries())
+        cliFaults.push({
+          id: `${step}-${i}`,
+          command: 'admin user create',
+          message:
+            run.kind === 'transient'
+              ? 'CreateUser: database is locked'
+              : 'CreateUser: name is reserved [name: gigi]',
+          ...(run.kind === 'transient' ? { times: run.times } : {}),
+        });
+      continue;
+    }
+    // awaitApi gives up for real when Gitea never answers within the deadline; its transient
+    // faults (none reachable: waitForApi absorbs them) and every other step's come from failpoints.
+    const permanentIsReal = step === 'awaitApi' && list.at(-1) === 'permanent';
+    if (permanentIsReal) world.slowGiteaStart = true;
+    failpointAttempts[step] = list.map((a, i) => a !== 'ok' && !(permanentIsReal && i === list.length - 1));
+  }
+  return {
+    sim: { rules, cliFaults, ...(world.slowGiteaStart ? { startupDelayMs: 30_000 } : {}) },
+    world,
+    failpointAttempts,
+  };
+}
+
+/**
+ * GIGI_BOOT_FAILPOINTS for the next process: each step's attempts from the first one the journal
+ * has not seen fail (`failedSoFar`), and a crash on the successful last attempt of each step
+ * whose crash has not happened yet.
+ */
+export function failpointsFor(
+  path: ProcessPath,
+  plan: FaultPlan,
+  pendingCrashes: readonly BootStep[],
+  failedSoFar: Partial<Record<BootStep, number>>,
+): string {
+  const entries: string[] = [];
+  const steps = new Set([...(Object.keys(plan.failpointAttempts) as BootStep[]), ...pendingCrashes]);
+  for (const step of steps) {
+    const list = path.attempts[step] ?? [];
+    const actions: string[] = list.map((attempt, i) => {
+      if (plan.failpointAttempts[step]?.[i]) return attempt;
+      if (attempt === 'ok' && i === list.length - 1 && pendingCrashes.includes(step)) return 'crash';
+      return 'off';
+    });
+    const remaining = actions.slice(failedSoFar[step] ?? 0);
+    while (remaining.at(-1) === 'off') remaining.pop();
+    if (remaining.length === 0) continue;
+    const terms = runs(remaining as Attempt[]).map((r) => `${r.kind}*${r.times}`);
+    entries.push(`${step}=${terms.join('->')}`);
+  }
+  return entries.join(',');
+}
+
+/** The env a mode needs beyond the suite's defaults (Docker is set up by the caller). */
+export function describeModes(modes: Modes): string {
+  return `gitea ${modes.gitea}, chrome ${modes.chrome}, docker ${modes.docker ? 'present' : 'absent'}`;
+}
