@@ -1,8 +1,7 @@
 // The composition root: the real implementation of every boot step, built from the validated
 // config, the store and the gitea module. Each step is check-then-create, because a resumed
 // boot runs the step that was in flight again.
-import { join } from 'node:path';
-import type { BootStep, Modes, StepInput, StepOutput } from '../../machines/boot.ts';
+import type { BootStep, StepInput, StepOutput } from '../../machines/boot.ts';
 import type { BootConfig } from '../config/types.ts';
 import { ensureAppIni, generateSecretKey } from '../gitea/app-ini.ts';
 import { startTemporaryGitea, stopTemporaryGitea, temporaryGiteaLiveness } from '../gitea/process.ts';
@@ -12,6 +11,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redactor.ts';
 import type { Store } from '../store/types.ts';
 import { CONFIG_KEYS } from './config-keys.ts';
+import { bootPaths, giteaUrlFor } from './paths.ts';
 import type { StepImplementations } from './run-boot.ts';
 import { buildRunnerWorker } from './runner-step.ts';
 import { detectModes } from './detect-modes.ts';
@@ -19,19 +19,6 @@ import { generateSecret } from './secrets.ts';
 import { giteaSteps } from './gitea-steps.ts';
 import { renderHandOff } from './hand-off-step.ts';
 import { withFailpoints } from './failpoints.ts';
-
-/** Where a volume's files live. */
-export function bootPaths(config: Pick<BootConfig, 'dataDir'>) {
-  const giteaWorkDir = join(config.dataDir, 'gitea');
-  const bootDir = join(config.dataDir, 'gigi-boot');
-  return {
-    giteaWorkDir,
-    appIni: join(giteaWorkDir, 'custom', 'conf', 'app.ini'),
-    bootDir,
-    giteaPidFile: join(bootDir, 'temporary-gitea.pid'),
-    giteaLogFile: join(bootDir, 'temporary-gitea.log'),
-  };
-}
 
 export interface ComposeOptions {
   config: BootConfig;
@@ -180,10 +167,4 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
   const steps = { ...local, ...giteaSteps(ctx) } satisfies Record<BootStep, unknown>;
   // Tests and ops drills: GIGI_BOOT_FAILPOINTS makes chosen steps fail, or crash the process.
   return withFailpoints(steps, { failpoints: config.failpoints, dataDir: config.dataDir, store, logger });
-}
-
-/** The Gitea URL the app uses: the internal one on loopback, or GITEA_URL. */
-export function giteaUrlFor(config: BootConfig, modes: Modes | null): string {
-  if (modes?.gitea === 'external' && config.giteaUrl) return config.giteaUrl;
-  return `http://localhost:${config.giteaHttpPort}`;
 }

@@ -2,7 +2,7 @@
 // records it for the boot, and every start's hand-off renders supervisord.conf from it again.
 import type { Modes } from '../../machines/boot.ts';
 import type { BootConfig } from '../config/types.ts';
-import { dockerConfigured } from './runner-step.ts';
+import { dockerConfigured } from './runner-context.ts';
 
 /** Why: one definition of the deployment modes, shared by the boot and the warm start. */
 export async function detectModes(config: BootConfig): Promise<Modes> {

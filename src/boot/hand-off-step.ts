@@ -15,7 +15,7 @@ import { APP_DIR } from '../supervisor/hand-off.ts';
 import { aioDir, supervisorPaths } from '../supervisor/paths.ts';
 import { renderSupervisordConf } from '../supervisor/render.ts';
 import type { StepContext } from './compose.ts';
-import { bootPaths, giteaUrlFor } from './compose.ts';
+import { bootPaths, giteaUrlFor } from './paths.ts';
 import { detectModes } from './detect-modes.ts';
 
 const NOVNC_DIR = '/usr/share/novnc';

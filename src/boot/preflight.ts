@@ -6,7 +6,7 @@ import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BootConfig } from '../config/types.ts';
 import { ConfigError } from '../errors.ts';
-import { bootPaths } from './compose.ts';
+import { bootPaths } from './paths.ts';
 
 async function exists(path: string): Promise<boolean> {
   try {

@@ -27,7 +27,11 @@ export interface RunBootOptions {
   volumeId: string;
   input: BootInput;
   configDigest: string;
-  steps: StepImplementations;
+  /**
+   * The step implementations, or a loader for them: a warm start never runs a step, so the CLI
+   * passes a loader and does not pay for the Gitea client and Docker at start-up.
+   */
+  steps: StepImplementations | (() => Promise<StepImplementations>);
   logger: Logger;
   redactor: Redactor;
   /** Aborted on SIGTERM/SIGINT: the boot stops, checkpointed as interrupted. */
@@ -86,10 +90,11 @@ export async function runBoot(options: RunBootOptions): Promise<BootResult> {
     run = await startRun(options);
   }
 
+  const steps = typeof options.steps === 'function' ? await options.steps() : options.steps;
   const recorder = new JournalRecorder(() => run.runId, options.redactor, logger);
   if (restored) journalInterrupted(run, restored, recorder);
   const actors = Object.fromEntries(
-    BOOT_STEPS.map((step) => [step, recorder.instrument(step, options.steps[step])]),
+    BOOT_STEPS.map((step) => [step, recorder.instrument(step, steps[step])]),
   ) as Record<BootStep, AnyActorLogic>;
   const machine = bootMachine.provide({ actors });
   const actor: BootActor = createActor(

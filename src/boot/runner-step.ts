@@ -1,40 +1,11 @@
 // The buildRunnerWorker step: make sure the CI runner's image exists and matches its build
 // context, through the Docker API. Non-fatal by design: no Docker → skipped with the reason;
 // anything else wrong → the boot completes as degraded and the next boot tries again.
-import { stat } from 'node:fs/promises';
 import type { StepInput, StepOutput } from '../../machines/boot.ts';
 import type { BootConfig } from '../config/types.ts';
-import {
-  connectDocker,
-  DEFAULT_DOCKER_SOCKET,
-  ensureRunnerImage,
-  readBuildContext,
-} from '../docker/index.ts';
+import { connectDocker, DEFAULT_DOCKER_SOCKET, ensureRunnerImage } from '../docker/index.ts';
 import { isBootError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
-
-/** Is a Docker engine configured (DOCKER_HOST, GIGI_BOOT_DOCKER_SOCKET) or its default socket present? */
-export async function dockerConfigured(config: BootConfig): Promise<boolean> {
-  if (config.docker.socketPath || config.docker.dockerHost) return true;
-  try {
-    return (await stat(DEFAULT_DOCKER_SOCKET)).isSocket();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The runner-worker build context's hash, part of what a completed boot was done for: a changed
- * Dockerfile makes the next boot run again (and rebuild) instead of taking the warm path.
- */
-export async function runnerContextHash(config: BootConfig): Promise<string> {
-  try {
-    return (await readBuildContext(config.docker.runnerContextDir, { buildArgs: config.docker.buildArgs }))
-      .hash;
-  } catch {
-    return 'unreadable'; // no context here (a lean image): the step will say so if Docker is present
-  }
-}
 
 /** Build (or find up to date) the runner-worker image; journal detail says which and how long. */
 export async function buildRunnerWorker(

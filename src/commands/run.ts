@@ -3,11 +3,11 @@
 import { EXIT } from '../cli/exit-codes.ts';
 import { InternalError } from '../errors.ts';
 import { configDigest } from '../boot/config-digest.ts';
-import { composeSteps, bootPaths } from '../boot/compose.ts';
+import { bootPaths } from '../boot/paths.ts';
 import { renderForWarmStart } from '../boot/hand-off-step.ts';
 import { preflight } from '../boot/preflight.ts';
 import { runBoot, type BootResult } from '../boot/run-boot.ts';
-import { runnerContextHash } from '../boot/runner-step.ts';
+import { runnerContextHash } from '../boot/runner-context.ts';
 import { registerStoredSecrets } from '../boot/secrets.ts';
 import { loadConfig, secretValuesOf, type BootConfig } from '../config/index.ts';
 import { stopTemporaryGitea } from '../gitea/process.ts';
@@ -99,7 +99,14 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
         volumeId,
         input: { retry: config.retry },
         configDigest: configDigest(config, await runnerContextHash(config)),
-        steps: composeSteps({ config, store, redactor: processRedactor, logger }),
+        // Loaded only when a step will run (fresh or resumed boot), not on a warm start.
+        steps: async () =>
+          (await import('../boot/compose.ts')).composeSteps({
+            config,
+            store,
+            redactor: processRedactor,
+            logger,
+          }),
         logger,
         redactor: processRedactor,
         // Losing the lock stops the boot like a signal does: at the next checkpoint.

@@ -4,7 +4,9 @@
 import Docker from 'dockerode';
 import { type BootError, ConfigError, DockerError, isBootError } from '../errors.ts';
 
-export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+import { DEFAULT_DOCKER_SOCKET } from './defaults.ts';
+
+export { DEFAULT_DOCKER_SOCKET };
 
 export type DockerEndpoint =
   { kind: 'unix'; socketPath: string } | { kind: 'tcp'; host: string; port: number };

@@ -3,7 +3,6 @@
 // child die with gigi-boot (even on SIGKILL), so no Gitea is left orphaned. The environment is
 // built from scratch: HOME of the run user (Gitea needs it, §G.3), GITEA_WORK_DIR, PATH (git),
 // plus GITEA_SIM_* test faults; gigi-boot's secrets never reach the child, nor its argv.
-import { execa } from 'execa';
 import { ConfigError } from '../errors.ts';
 
 export interface RunAs {
@@ -40,6 +39,8 @@ export function isSecretEnvName(name: string): boolean {
 /** Why: the uid/gid/home of the Gitea user, via NSS (getent) so LDAP/extra users work too. */
 export async function resolveRunAs(user: string, signal?: AbortSignal): Promise<RunAs> {
   const currentUid = process.getuid?.() ?? -1;
+  // Loaded here, not at start-up: a warm start that finds no temporary Gitea never needs it.
+  const { execa } = await import('execa');
   const result = await execa('getent', ['passwd', user], {
     reject: false,
     ...(signal ? { cancelSignal: signal } : {}),

@@ -14,8 +14,6 @@
 //                                redacted error, small JSON detail).
 // Every checkpoint commits the run row and its journal rows together, then notifies the
 // `gigi_boot_progress` channel with the run id.
-import { openPgliteBackend } from './pglite.ts';
-import { openPostgresBackend } from './postgres.ts';
 import { SqlStore } from './sql-store.ts';
 import type { LockHolder, Store } from './types.ts';
 
@@ -37,9 +35,10 @@ export interface OpenStoreOptions {
 
 /** Why: the single entry point that picks the backend; throws StoreError/LockTimeoutError with operator hints. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  // Only the backend in use is loaded: a Postgres start does not pay for PGlite's module.
   const backend =
     options.databaseUrl !== undefined
-      ? await openPostgresBackend(options.databaseUrl)
-      : await openPgliteBackend(options);
+      ? await (await import('./postgres.ts')).openPostgresBackend(options.databaseUrl)
+      : await (await import('./pglite.ts')).openPgliteBackend(options);
   return new SqlStore(backend);
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { activeSteps } from '../../machines/boot.ts';
 import { configDigest } from '../../src/boot/config-digest.ts';
 import { BOOT_FINGERPRINT } from '../../src/boot/run-boot.ts';
-import { runnerContextHash } from '../../src/boot/runner-step.ts';
+import { runnerContextHash } from '../../src/boot/runner-context.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { openStore } from '../../src/store/index.ts';
