@@ -32,6 +32,8 @@ export interface FaultPlan {
   world: WorldFaults;
   /** Per step, per attempt: true where a failpoint (not the world) makes that attempt fail. */
   failpointAttempts: Partial<Record<BootStep, boolean[]>>;
+  /** What the run's error must say when a step gives up: the fault that made it, not another. */
+  ending: RegExp | undefined;
 }
 
 function runs(list: readonly Attempt[]): Array<{ kind: Attempt; times: number }> {
@@ -51,6 +53,7 @@ export function planFaults(path: ProcessPath): FaultPlan {
   const cliFaults: CliFault[] = [];
   const world: WorldFaults = { slowGiteaStart: false, wrongAdminPassword: false, noGigiAccount: false };
   const failpointAttempts: Partial<Record<BootStep, boolean[]>> = {};
+  let ending: RegExp | undefined;
 
   for (const [step, list] of Object.entries(path.attempts) as Array<[BootStep, Attempt[]]>) {
     const faults = list.filter((a) => a !== 'ok');
@@ -84,6 +87,15 @@ export function planFaults(path: ProcessPath): FaultPlan {
             message: `${step}: invalid request (model test fault)`,
           });
       }
+      const last = list.at(-1);
+      if (last === 'transient') ending = new RegExp(`^${step}: .*answered 503: Service Unavailable`);
+      else if (last === 'permanent')
+        ending =
+          step === 'checkExternalGitea'
+            ? /^checkExternalGitea: .*answered 401/
+            : step === 'createUsers'
+              ? /^createUsers: user "gigi" does not exist in the external Gitea/
+              : new RegExp(`^${step}: .*answered 422: ${step}: invalid request \\(model test fault\\)`);
       continue;
     }
     if (step === 'createUsers') {
@@ -98,6 +110,9 @@ export function planFaults(path: ProcessPath): FaultPlan {
               : 'CreateUser: name is reserved [name: gigi]',
           ...(run.kind === 'transient' ? { times: run.times } : {}),
         });
+      const last = list.at(-1);
+      if (last === 'transient') ending = /^createUsers: .*the sqlite database was locked/;
+      else if (last === 'permanent') ending = /^createUsers: .*name is reserved \[name: gigi\]/;
       continue;
     }
     // awaitApi gives up for real when Gitea never answers within the deadline; its transient
@@ -105,11 +120,16 @@ export function planFaults(path: ProcessPath): FaultPlan {
     const permanentIsReal = step === 'awaitApi' && list.at(-1) === 'permanent';
     if (permanentIsReal) world.slowGiteaStart = true;
     failpointAttempts[step] = list.map((a, i) => a !== 'ok' && !(permanentIsReal && i === list.length - 1));
+    const last = list.at(-1);
+    if (permanentIsReal) ending = /^awaitApi: .*did not answer GET \/api\/v1\/version within 1500 ms/;
+    else if (last !== 'ok')
+      ending = new RegExp(`^${step}: failpoint ${step}=${last} \\(GIGI_BOOT_FAILPOINTS\\)`);
   }
   return {
     sim: { rules, cliFaults, ...(world.slowGiteaStart ? { startupDelayMs: 30_000 } : {}) },
     world,
     failpointAttempts,
+    ending,
   };
 }
 

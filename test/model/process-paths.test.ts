@@ -345,8 +345,14 @@ describe.concurrent(
           expect(last.code, printed.slice(-3000)).toBe(path.finalStatus === 'failed' ? EXIT.failed : EXIT.ok);
 
           // The journal: one run, ending as predicted, each step's attempts as the path scripts them.
-          const runs = await query<{ status: string }>(databaseUrl, 'select status from gigi_boot_runs');
+          const runs = await query<{ status: string; error: string | null }>(
+            databaseUrl,
+            'select status, error from gigi_boot_runs',
+          );
           expect(runs.map((r) => r.status)).toEqual([path.finalStatus]);
+          // …and it ended because of the path's fault, made the way the plan says.
+          if (plan.ending) expect(runs[0]!.error).toMatch(plan.ending);
+          else expect(runs[0]!.error).toBeNull();
           const rows = await journal(databaseUrl);
           const expected = journalOf(path.attempts);
           const actual = journalAttempts(rows);

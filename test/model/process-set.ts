@@ -103,17 +103,23 @@ function modesOf(events: readonly ModelEvent[]): Modes {
 }
 
 /**
- * A crash can go on a path's step when its last attempt succeeds, and (for the runner-worker
- * build, which runs beside the Gitea steps) when no Gitea-region step of the path is faulted:
- * the other region's progress at the kill is up to timing, and the simulator's fault counters,
- * unlike failpoints, cannot be re-armed from the journal.
+ * A crash can go on a path's step when its last attempt succeeds. The runner-worker build runs
+ * beside the Gitea steps, so its crash lands wherever the Gitea region then is: only on a path
+ * with Docker absent (the step is done at once, so the crash comes while the Gitea region is at
+ * writeAppIni, long before the simulator's faults or createUsers) and no Gitea-region failure
+ * (which would cancel the build first). A kill inside createUsers, between `gitea admin user
+ * create` and saving the generated password, is not recoverable without an operator: see the
+ * hint of that error in src/boot/gitea-steps.ts.
  */
 function canCrash(path: ProcessPath, step: BootStep): boolean {
   if (path.attempts[step]?.at(-1) !== 'ok') return false;
-  if (step === 'buildRunnerWorker') {
-    // …and the Gitea region does not fail either: that would cancel the build at any moment.
-    return GITEA_REGION_STEPS.every((s) => (path.attempts[s] ?? []).every((a) => a === 'ok'));
-  }
+  if (step === 'buildRunnerWorker')
+    return (
+      !path.modes.docker &&
+      GITEA_REGION_STEPS.every(
+        (s) => path.attempts[s]?.at(-1) !== 'permanent' && path.attempts[s]?.at(-1) !== 'transient',
+      )
+    );
   return true;
 }
 

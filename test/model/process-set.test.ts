@@ -1,0 +1,115 @@
+// The process path set and its fault plans, without running anything: the set is a deterministic
+// cover of the machine, crashes every step once, and each fault is armed where the plan says —
+// failpoints re-armed from what the journal shows was already used.
+import { describe, expect, it } from 'vitest';
+import { BOOT_STEPS, bootMachine, type Modes } from '../../machines/boot.ts';
+import { allStateNodeIds, allTransitionKeys } from './coverage.ts';
+import { failpointsFor, planFaults } from './process-faults.ts';
+import { generateProcessPaths, isRealizable, journalOf, type ProcessPath } from './process-set.ts';
+
+const INTERNAL: Modes = { gitea: 'internal', chrome: 'external', docker: false };
+const EXTERNAL: Modes = { gitea: 'external', chrome: 'internal', docker: false };
+
+function path(modes: Modes, attempts: ProcessPath['attempts'], crashes: ProcessPath['crashes'] = []) {
+  return { modes, attempts, crashes } as ProcessPath;
+}
+
+describe('the process path set', () => {
+  it('covers every state node and transition, crashes every step once, and is the same every time', async () => {
+    const first = await generateProcessPaths();
+    const again = await generateProcessPaths();
+    expect(again.paths.map((p) => p.graphIndex)).toEqual(first.paths.map((p) => p.graphIndex));
+    const states = new Set(first.paths.flatMap((p) => [...p.states]));
+    const transitions = new Set(first.paths.flatMap((p) => [...p.transitions]));
+    expect(allStateNodeIds(bootMachine).filter((s) => !states.has(s))).toEqual([]);
+    expect(allTransitionKeys(bootMachine).filter((t) => !transitions.has(t))).toEqual([]);
+    expect(first.paths.flatMap((p) => p.crashes).sort()).toEqual([...BOOT_STEPS].sort());
+    for (const p of first.paths) expect(isRealizable(p.attempts, p.finalStatus)).toBe(true);
+    expect(new Set(first.paths.map((p) => JSON.stringify(p.modes))).size).toBe(4);
+  });
+
+  it('keeps only paths a real box can follow', () => {
+    expect(isRealizable({ createOrg: ['transient', 'ok'], persistConfig: ['permanent'] }, 'failed')).toBe(
+      true,
+    );
+    expect(isRealizable({ createOrg: ['permanent'], handOff: ['permanent'] }, 'failed')).toBe(false);
+    expect(isRealizable({ buildRunnerWorker: ['transient', 'ok'], createOrg: ['permanent'] }, 'failed')).toBe(
+      false,
+    );
+    expect(isRealizable({ buildRunnerWorker: ['transient', 'transient'] }, 'degraded')).toBe(true);
+  });
+
+  it('reads what the journal must show from the attempts', () => {
+    expect(journalOf({ createOrg: ['transient', 'ok'], addOwner: ['transient', 'transient'] })).toEqual({
+      createOrg: ['retry', 'ok'],
+      addOwner: ['retry', 'final'],
+    });
+  });
+});
+
+describe('fault plans', () => {
+  it('internal Gitea: simulator rules and CLI faults for the Gitea side, failpoints for the rest', () => {
+    const p = path(INTERNAL, {
+      createUsers: ['transient', 'ok'],
+      createOrg: ['transient', 'permanent'],
+      persistConfig: ['transient', 'ok'],
+    });
+    const plan = planFaults(p);
+    expect(plan.sim.cliFaults).toEqual([
+      {
+        id: 'createUsers-0',
+        command: 'admin user create',
+        message: 'CreateUser: database is locked',
+        times: 1,
+      },
+    ]);
+    expect(plan.sim.rules).toEqual([
+      expect.objectContaining({ method: 'POST', path: '/api/v1/orgs', status: 503, times: 1 }),
+      expect.objectContaining({ method: 'POST', path: '/api/v1/orgs', status: 422 }),
+    ]);
+    expect(plan.sim.rules![1]).not.toHaveProperty('times');
+    expect(plan.failpointAttempts).toEqual({ persistConfig: [true, false] });
+    expect(
+      'createOrg: POST http://127.0.0.1:1/api/v1/orgs answered 422: createOrg: invalid request (model test fault)',
+    ).toMatch(plan.ending!);
+  });
+
+  it('awaitApi gives up for real: a Gitea slower than the ready deadline', () => {
+    const plan = planFaults(path(INTERNAL, { awaitApi: ['transient', 'permanent'] }));
+    expect(plan.world.slowGiteaStart).toBe(true);
+    expect(plan.sim.startupDelayMs).toBeGreaterThan(1500);
+    expect(plan.failpointAttempts).toEqual({ awaitApi: [true, false] });
+  });
+
+  it('external Gitea: a wrong admin password, a missing gigi account', () => {
+    const plan = planFaults(path(EXTERNAL, { checkExternalGitea: ['transient', 'permanent'] }));
+    expect(plan.world).toEqual({ slowGiteaStart: false, wrongAdminPassword: true, noGigiAccount: false });
+    expect(plan.sim.rules).toEqual([
+      expect.objectContaining({ path: '/api/v1/user', status: 503, times: 1 }),
+    ]);
+    expect(planFaults(path(EXTERNAL, { createUsers: ['permanent'] })).world.noGigiAccount).toBe(true);
+  });
+
+  it('arms failpoints and crashes for the next process from the errors the journal already shows', () => {
+    const p = path(
+      INTERNAL,
+      {
+        createOrg: ['transient', 'ok'],
+        persistConfig: ['transient', 'ok'],
+        handOff: ['transient', 'permanent'],
+      },
+      ['createOrg', 'persistConfig'],
+    );
+    const plan = planFaults(p);
+    expect(failpointsFor(p, plan, p.crashes, {})).toBe(
+      'persistConfig=transient*1->crash*1,handOff=transient*1->permanent*1,createOrg=off*1->crash*1',
+    );
+    // createOrg crashed after its simulator fault; persistConfig's failpoint fault is used up.
+    expect(failpointsFor(p, plan, ['persistConfig'], { createOrg: 1, persistConfig: 1 })).toBe(
+      'persistConfig=crash*1,handOff=transient*1->permanent*1',
+    );
+    expect(failpointsFor(p, plan, [], { createOrg: 1, persistConfig: 1, handOff: 1 })).toBe(
+      'handOff=permanent*1',
+    );
+  });
+});
