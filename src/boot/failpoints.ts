@@ -65,7 +65,9 @@ const CHECKPOINT_WAIT_MS = 5_000;
 /** Is `step` running (not waiting to retry) in this persisted state value? */
 function isRunning(value: unknown, step: BootStep): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  return Object.entries(value).some(([key, child]) => (key === step ? child === 'run' : isRunning(child, step)));
+  return Object.entries(value).some(([key, child]) =>
+    key === step ? child === 'run' : isRunning(child, step),
+  );
 }
 
 /** A crash "during" a step: once the store shows the step running, as a kill -9 would find it. */
