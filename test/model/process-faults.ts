@@ -17,10 +17,26 @@ const API_CALL: Partial<Record<BootStep, { method: string; path: string }>> = {
   registerWebhook: { method: 'POST', path: '/api/v1/admin/hooks' },
 };
 
+/** Permanent faults the world produces for steps without a simulator call to fault. */
+const REAL_PERMANENT: Partial<
+  Record<BootStep, { fault: 'slowGiteaStart' | 'appIniIsDirectory'; ending: RegExp }>
+> = {
+  awaitApi: {
+    fault: 'slowGiteaStart',
+    ending: /^awaitApi: .*did not answer GET \/api\/v1\/version within 1500 ms/,
+  },
+  writeAppIni: {
+    fault: 'appIniIsDirectory',
+    ending: /^writeAppIni: Invalid configuration:\n {2}- cannot read Gitea config \S*app\.ini: EISDIR/,
+  },
+};
+
 /** Real faults other than a simulator rule, for a step's final, permanent attempt. */
 export interface WorldFaults {
   /** Internal Gitea: `gitea web` takes longer than the ready deadline (awaitApi gives up). */
   slowGiteaStart: boolean;
+  /** Internal Gitea: app.ini is a directory on the volume (writeAppIni cannot read it). */
+  appIniIsDirectory: boolean;
   /** External Gitea: ADMIN_PASSWORD is not the admin's (checkExternalGitea: 401). */
   wrongAdminPassword: boolean;
   /** External Gitea: the operator never created the `gigi` account (createUsers: 404). */
@@ -51,7 +67,12 @@ export function planFaults(path: ProcessPath): FaultPlan {
   const { modes } = path;
   const rules: FaultRule[] = [];
   const cliFaults: CliFault[] = [];
-  const world: WorldFaults = { slowGiteaStart: false, wrongAdminPassword: false, noGigiAccount: false };
+  const world: WorldFaults = {
+    slowGiteaStart: false,
+    appIniIsDirectory: false,
+    wrongAdminPassword: false,
+    noGigiAccount: false,
+  };
   const failpointAttempts: Partial<Record<BootStep, boolean[]>> = {};
   let ending: RegExp | undefined;
 
@@ -115,14 +136,17 @@ export function planFaults(path: ProcessPath): FaultPlan {
       else if (last === 'permanent') ending = /^createUsers: .*name is reserved \[name: gigi\]/;
       continue;
     }
-    // awaitApi gives up for real when Gitea never answers within the deadline; its transient
-    // faults (none reachable: waitForApi absorbs them) and every other step's come from failpoints.
-    const permanentIsReal = step === 'awaitApi' && list.at(-1) === 'permanent';
-    if (permanentIsReal) world.slowGiteaStart = true;
-    failpointAttempts[step] = list.map((a, i) => a !== 'ok' && !(permanentIsReal && i === list.length - 1));
+    // Where a step's permanent fault is reachable for real, the world makes it; transient faults
+    // of these steps (none reachable: waitForApi absorbs them, a file error is not retried) and
+    // every other step's come from failpoints.
+    const real = list.at(-1) === 'permanent' ? REAL_PERMANENT[step] : undefined;
+    if (real) {
+      world[real.fault] = true;
+      ending = real.ending;
+    }
+    failpointAttempts[step] = list.map((a, i) => a !== 'ok' && !(real && i === list.length - 1));
     const last = list.at(-1);
-    if (permanentIsReal) ending = /^awaitApi: .*did not answer GET \/api\/v1\/version within 1500 ms/;
-    else if (last !== 'ok')
+    if (!real && last !== 'ok')
       ending = new RegExp(`^${step}: failpoint ${step}=${last} \\(GIGI_BOOT_FAILPOINTS\\)`);
   }
   return {

@@ -74,6 +74,12 @@ describe('fault plans', () => {
     ).toMatch(plan.ending!);
   });
 
+  it('writeAppIni fails for real: app.ini is a directory', () => {
+    const plan = planFaults(path(INTERNAL, { writeAppIni: ['permanent'] }));
+    expect(plan.world.appIniIsDirectory).toBe(true);
+    expect(plan.failpointAttempts).toEqual({ writeAppIni: [false] });
+  });
+
   it('awaitApi gives up for real: a Gitea slower than the ready deadline', () => {
     const plan = planFaults(path(INTERNAL, { awaitApi: ['transient', 'permanent'] }));
     expect(plan.world.slowGiteaStart).toBe(true);
@@ -83,7 +89,12 @@ describe('fault plans', () => {
 
   it('external Gitea: a wrong admin password, a missing gigi account', () => {
     const plan = planFaults(path(EXTERNAL, { checkExternalGitea: ['transient', 'permanent'] }));
-    expect(plan.world).toEqual({ slowGiteaStart: false, wrongAdminPassword: true, noGigiAccount: false });
+    expect(plan.world).toEqual({
+      slowGiteaStart: false,
+      appIniIsDirectory: false,
+      wrongAdminPassword: true,
+      noGigiAccount: false,
+    });
     expect(plan.sim.rules).toEqual([
       expect.objectContaining({ path: '/api/v1/user', status: 503, times: 1 }),
     ]);
