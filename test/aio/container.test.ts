@@ -3,15 +3,20 @@
 // override for the stand-ins), then checked from outside the container: the boot completes,
 // supervisord runs every program, the app sees the config, noVNC answers, a CDP client opens a
 // page through the relay; a restart is a warm boot; `docker kill` mid-boot resumes; `docker stop`
-// is clean and quick; the No Chrome mode starts only what it should.
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+// is clean and quick (and the restart renders supervisord.conf again); the No Chrome and App
+// only modes start only what they should.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGiteaCli, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
 import { REPO_ROOT } from '../support/boot-process.ts';
-import { waitForHttp } from '../support/aio-processes.ts';
+import { stopProcessGroup, waitForHttp } from '../support/aio-processes.ts';
+import { testServerUrl } from '../support/env.ts';
+import { createTestDatabase, freePort } from '../support/postgres.ts';
 
 const IMAGE = 'gigi-aio-test/aio:latest';
 const PROJECT = 'gigiaiotest';
@@ -225,11 +230,18 @@ describe('docker-compose.aio.yml with the AIO image', () => {
     expect(code.trim()).toBe('0');
     expect(elapsed).toBeLessThan(10_000);
 
+    // A supervisord.conf edited on the volume (or left by an older image) does not survive a
+    // start: the warm boot renders it again, so `stale` is not started and every program is.
+    const stale = join(work, 'stale-supervisord.conf');
+    writeFileSync(stale, '[supervisord]\nnodaemon=true\n[program:stale]\ncommand=/bin/sleep infinity\n');
+    await docker('cp', stale, `${gigi}:${CONF}`);
+
     const before = (await logsOf(gigi)).length;
     await docker('start', gigi);
     await allRunning(gigi, ALL_PROGRAMS);
     const restartLogs = (await logsOf(gigi)).slice(before);
     expect(restartLogs).toContain('already initialised');
+    expect(restartLogs).toContain(`rendered ${CONF} from the current configuration`);
     expect(restartLogs).toContain('handing off to supervisord');
     await waitForHttp('http://127.0.0.1:3100/health', 60_000);
   });
@@ -293,4 +305,130 @@ describe('docker run of the AIO image alone (embedded PGlite)', () => {
     expect(logs).toMatch(/resum/i);
     expect(logs).toContain('handing off to supervisord');
   });
+});
+
+describe('App only (GITEA_URL and CHROME_CDP_URL set): the Gitea and Chromium of the host', () => {
+  let dir: string;
+  let gitea: RunningSimulator | undefined;
+  let browser: ChildProcess | undefined;
+  let container: string | undefined;
+
+  afterAll(async () => {
+    if (container) await docker('rm', '-f', '-v', container).catch(() => undefined);
+    if (browser) await stopProcessGroup(browser, 5_000);
+    await gitea?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** An account in the operator's Gitea, made with its own CLI; returns the generated password. */
+  async function giteaUser(args: string[]): Promise<string> {
+    const result = await runGiteaCli(
+      ['admin', 'user', 'create', ...args, '--random-password', '--must-change-password=false'],
+      { configPath: gitea!.configPath },
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    return /generated random password is '(.*)'/.exec(result.stdout)![1]!;
+  }
+
+  it('only the app runs; the boot sets up the external Gitea and the app sees the config', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gigi-aio-app-only-'));
+    chmodSync(dir, 0o755); // the simulator runs as the unprivileged Gitea user
+    gitea = await startSimulator({ dir: join(dir, 'gitea'), port: await freePort() });
+    const adminPassword = await giteaUser([
+      '--username',
+      'ops-admin',
+      '--email',
+      'ops@example.com',
+      '--admin',
+    ]);
+    await giteaUser(['--username', 'gigi', '--email', 'gigi@example.com']);
+
+    const cdpPort = await freePort();
+    const out = openSync(join(dir, 'chromium.log'), 'a');
+    browser = spawn(
+      'chromium',
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--remote-debugging-port=${cdpPort}`,
+        `--user-data-dir=${join(dir, 'profile')}`,
+      ],
+      { stdio: ['ignore', out, out], detached: true },
+    );
+    closeSync(out);
+    const cdpUrl = `http://127.0.0.1:${cdpPort}`;
+    await waitForHttp(`${cdpUrl}/json/version`, 30_000, () =>
+      readFileSync(join(dir, 'chromium.log'), 'utf8'),
+    );
+
+    // The host's network: the container reaches the host's Gitea, Chromium and Postgres on
+    // loopback, and the app listens on a free port of the host.
+    const appPort = await freePort();
+    const databaseUrl = await createTestDatabase(testServerUrl(), 'aioapp');
+    const { stdout } = await docker(
+      'run',
+      '-d',
+      '--network',
+      'host',
+      '-e',
+      `DATABASE_URL=${databaseUrl}`,
+      '-e',
+      `GITEA_URL=${gitea.url}`,
+      '-e',
+      'ADMIN_USER=ops-admin',
+      '-e',
+      `ADMIN_PASSWORD=${adminPassword}`,
+      '-e',
+      `CHROME_CDP_URL=${cdpUrl}`,
+      '-e',
+      `PORT=${appPort}`,
+      '-e',
+      `GIGI_HEALTH_PORT=${appPort}`,
+      '-e',
+      'GIGI_BOOT_DOCKER_SOCKET=/nonexistent/docker.sock',
+      '-e',
+      'GIGI_BOOT_DOCKER_SOCKET_WAIT=0',
+      IMAGE,
+    );
+    container = stdout.trim();
+    const id = container;
+
+    const health = await until(
+      'the app /health with the config table',
+      180_000,
+      async () => {
+        const body = (await (
+          await fetch(`http://127.0.0.1:${appPort}/health`, { signal: AbortSignal.timeout(20_000) })
+        ).json()) as Health;
+        return body.config.keys && body.gitea.status === 200 && body.chrome.status === 200 ? body : undefined;
+      },
+      () => logsOf(id),
+    );
+    expect(health.config.keys).toEqual(expect.arrayContaining(['admin_user', 'gitea_token', 'gitea_url']));
+    expect(health.config.keys).not.toContain('admin_password'); // the operator's, not ours to store
+    expect(health.config.giteaUrl).toBe(gitea.url);
+    expect(health.env).toMatchObject({
+      GITEA_URL: gitea.url,
+      CHROME_CDP_URL: `${cdpUrl}/`, // as gigi-boot normalises it
+      ADMIN_PASSWORD: 'absent',
+    });
+    expect(health.chrome.body?.Browser).toMatch(/Chrome/);
+
+    const states = await allRunning(id, ['fatal-listener', 'gigi']);
+    expect(Object.keys(states).sort()).toEqual(['fatal-listener', 'gigi']);
+    const logs = await logsOf(id);
+    expect(logs).toContain('Gitea external, Chrome external');
+    expect(logs).toMatch(/"step":"checkExternalGitea"/);
+    expect(logs).not.toMatch(/"step":"(writeAppIni|startGitea|stopGitea)"/);
+    expect(logs).toContain('boot completed');
+    expect(logs).toContain('handing off to supervisord');
+    expect(logs).not.toContain(adminPassword);
+    // The image's health check agrees (supervisorctl + the app on GIGI_HEALTH_PORT).
+    await docker('exec', id, '/opt/gigi-boot/aio/healthcheck.sh');
+  }, 300_000);
 });

@@ -17,8 +17,9 @@
 # which serves the ones the host's apt already downloaded from /var/cache/apt/archives (CI
 # installs Chromium, Xvfb, nginx, PostgreSQL… on the host first) and fetches the rest once. The
 # builds get it as Docker's predefined `http_proxy` build arg: Dockerfile.aio is unchanged, and
-# the arg is neither in the image's history nor in the layer cache key. GIGI_AIO_APT_PROXY names
-# a proxy of your own instead (an apt-cacher-ng, say).
+# its value is neither in the image's history nor in the layer cache key (a new port each run
+# still finds the layers cached). GIGI_AIO_APT_PROXY names a proxy of your own instead (an
+# apt-cacher-ng, say).
 #
 # Usage: test/support/aio-images.sh [--background | --stop] [--no-aio]
 #   (needs root, a Docker engine, debootstrap and this checkout's node_modules)

@@ -2,7 +2,8 @@
 // Started by supervisord as the seed starts the real one (`node --import tsx src/index.ts`),
 // it answers GET /health with what it sees: the keys of the `config` table gigi-boot wrote (read
 // with psql from DATABASE_URL; values are not shown), the env the hand-off gave it, its user,
-// and whether Gitea and Chrome answer at the URLs it was given.
+// and whether Gitea and Chrome answer at the URLs it was given. It listens on PORT (default
+// 3000; the app-only test runs the container on the host's network, where 3000 may be taken).
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { userInfo } from 'node:os';
@@ -56,8 +57,8 @@ createServer((req, res) => {
       },
       user: userInfo().username,
       gitea: await probe(process.env.GITEA_URL && `${process.env.GITEA_URL}/api/v1/version`),
-      chrome: await probe(cdp?.startsWith('http') ? `${cdp}/json/version` : undefined),
+      chrome: await probe(cdp?.startsWith('http') ? `${cdp.replace(/\/+$/, '')}/json/version` : undefined),
     };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   })();
-}).listen(3000, '0.0.0.0');
+}).listen(Number(process.env.PORT ?? 3000), '0.0.0.0');
