@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootEnv, runCli } from '../support/boot-process.ts';
 import { parseIni } from '../support/aio-ini.ts';
+import { testServerUrl } from '../support/env.ts';
+import { createTestDatabase } from '../support/postgres.ts';
 
 let env: Record<string, string>;
 let conf: string;
@@ -19,7 +21,7 @@ async function warmStart(): Promise<string> {
 }
 
 beforeAll(async () => {
-  env = await bootEnv();
+  env = await bootEnv({ databaseUrl: await createTestDatabase(testServerUrl(), 'warm') });
   conf = join(env.GIGI_DATA_DIR!, 'gigi-boot', 'supervisord.conf');
   const first = await runCli(['run', '--no-handoff'], env);
   expect(first.code, first.stdout + first.stderr).toBe(0);
