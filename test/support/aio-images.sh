@@ -72,7 +72,7 @@ else
   if [ $background = 1 ]; then
     # The detached build inherits fd 9, so the lock is held from now until it ends.
     log "building in the background; log: $WORK/build.log"
-    setsid bash "$0" --locked "$@" >"$WORK/build.log" 2>&1 </dev/null &
+    setsid bash "$REPO/test/support/aio-images.sh" --locked "$@" >"$WORK/build.log" 2>&1 </dev/null &
     exit 0
   fi
 fi
