@@ -8,14 +8,14 @@ import { LockTimeoutError, StoreError } from '../errors.ts';
 import { databaseName, describeServer, redactDatabaseUrl, scrubPassword } from './database-url.ts';
 import type { StoreBackend } from './sql-store.ts';
 import type { Queryable, SqlDatabase } from './sql.ts';
-import type { BootLock, LockHolder } from './types.ts';
+import type { BootLock, BootLockOptions, LockHolder } from './types.ts';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const LOCK_POLL_MS = 200;
 /** How often a held boot lock's session is checked (and kept from being idle). */
 const LOCK_HEARTBEAT_MS = 2_000;
 /** A heartbeat unanswered this long means the session is gone (a silent network, a hung proxy). */
-const LOCK_HEARTBEAT_TIMEOUT_MS = 10_000;
+const LOCK_HEARTBEAT_TIMEOUT_MS = 30_000;
 /** First int4 of every boot-lock key: 'gblk' in ASCII, so our locks are recognisable in pg_locks. */
 export const BOOT_LOCK_NAMESPACE = 0x67626c6b;
 
@@ -173,7 +173,7 @@ function describeHolder(holder: LockHolder | null): string {
 async function acquireAdvisoryBootLock(
   url: string,
   volumeId: string,
-  options: { timeoutMs: number; onWait?: (holder: LockHolder | null) => void },
+  options: BootLockOptions,
 ): Promise<BootLock> {
   const key = bootLockKey(volumeId);
   const client = await connectClient(url, `gigi-boot pid=${process.pid} host=${hostname()}`);
@@ -211,7 +211,12 @@ async function acquireAdvisoryBootLock(
     throw connectionError(url, error);
   }
   let released = false;
-  const watch = watchLockSession(client, volumeId, () => released);
+  const watch = watchLockSession(
+    client,
+    volumeId,
+    () => released,
+    options.heartbeatTimeoutMs ?? LOCK_HEARTBEAT_TIMEOUT_MS,
+  );
   return {
     lost: watch.lost,
     release: async () => {
@@ -240,6 +245,7 @@ function watchLockSession(
   client: pg.Client,
   volumeId: string,
   released: () => boolean,
+  heartbeatTimeoutMs: number,
 ): { lost: AbortSignal; stop: () => void } {
   const controller = new AbortController();
   const lose = (cause: unknown) => {
@@ -262,7 +268,7 @@ function watchLockSession(
   const heartbeat = setInterval(() => {
     if (beatStarted !== undefined) {
       const waited = Date.now() - beatStarted;
-      if (waited > LOCK_HEARTBEAT_TIMEOUT_MS)
+      if (waited > heartbeatTimeoutMs)
         lose(new Error(`its heartbeat query has had no answer for ${waited} ms`));
       return;
     }

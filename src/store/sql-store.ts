@@ -4,11 +4,11 @@ import { isBootError, StoreError } from '../errors.ts';
 import { applyMigrations } from './migrations.ts';
 import type { Queryable, SqlDatabase } from './sql.ts';
 import type {
+  BootLockOptions,
   BootLock,
   Checkpoint,
   ConfigRow,
   JournalEntry,
-  LockHolder,
   ResetMark,
   RunRecord,
   RunStatus,
@@ -23,10 +23,7 @@ const TERMINAL: ReadonlySet<RunStatus> = new Set(['completed', 'degraded', 'fail
 export interface StoreBackend {
   readonly kind: 'postgres' | 'pglite';
   readonly db: SqlDatabase;
-  acquireBootLock(
-    volumeId: string,
-    options: { timeoutMs: number; onWait?: (holder: LockHolder | null) => void },
-  ): Promise<BootLock>;
+  acquireBootLock(volumeId: string, options: BootLockOptions): Promise<BootLock>;
   listen(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;
   /** A one-line reason for a failed query (password scrubbed) and whether retrying may help. */
   describeFailure(error: unknown): { reason: string; transient: boolean };
@@ -156,10 +153,7 @@ export class SqlStore implements Store {
   }
 
   /** Why: two boots of one volume must never run their steps at the same time. */
-  acquireBootLock(
-    volumeId: string,
-    options: { timeoutMs: number; onWait?: (holder: LockHolder | null) => void },
-  ): Promise<BootLock> {
+  acquireBootLock(volumeId: string, options: BootLockOptions): Promise<BootLock> {
     return this.backend.acquireBootLock(volumeId, options);
   }
 

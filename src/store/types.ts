@@ -74,6 +74,16 @@ export interface LockHolder {
   backendStart: Date | null;
 }
 
+export interface BootLockOptions {
+  timeoutMs: number;
+  onWait?: (holder: LockHolder | null) => void;
+  /**
+   * Postgres: how long the held lock's heartbeat may go unanswered before the lock counts as
+   * lost (default 30 s: long enough for a loaded server, short against a silent network).
+   */
+  heartbeatTimeoutMs?: number;
+}
+
 export interface BootLock {
   /**
    * Aborts (reason: a StoreError) if the lock is lost while held — its Postgres session ended —
@@ -93,10 +103,7 @@ export interface Store {
    * until release()). Calls onWait once with the holder if it must wait; throws
    * LockTimeoutError after timeoutMs.
    */
-  acquireBootLock(
-    volumeId: string,
-    options: { timeoutMs: number; onWait?: (holder: LockHolder | null) => void },
-  ): Promise<BootLock>;
+  acquireBootLock(volumeId: string, options: BootLockOptions): Promise<BootLock>;
 
   startRun(run: {
     volumeId: string;

@@ -212,7 +212,8 @@ describe('boot lock lost (postgres)', () => {
     cleanup.push(() => store.close().catch(() => undefined));
     await store.migrate();
     const volumeId = randomUUID();
-    const lock = await store.acquireBootLock(volumeId, { timeoutMs: 1000 });
+    // A short heartbeat deadline for the test (30 s by default).
+    const lock = await store.acquireBootLock(volumeId, { timeoutMs: 1000, heartbeatTimeoutMs: 5000 });
     await new Promise((resolve) => setTimeout(resolve, 3000)); // heartbeats get answered
     expect(lock.lost.aborted).toBe(false);
     proxy.freeze();
