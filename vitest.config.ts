@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 import { ContainerSuiteLast } from './test/support/sequencer.ts';
 
 // Integration tests start real processes (Postgres, the Gitea simulator, gigi-boot itself),
-// so they get generous timeouts; files run in parallel on the machine's two cores.
+// so they get generous timeouts. Files run one at a time on a 2-core machine (vitest's default
+// is cores - 1 workers); inside a file, `describe.concurrent` suites run up to maxConcurrency.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

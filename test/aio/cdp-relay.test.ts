@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aioDir } from '../../src/supervisor/paths.ts';
 import { CDP_RELAY_PORT, CHROME_DEBUG_PORT } from '../../src/supervisor/programs.ts';
 import { stopProcessGroup, waitForHttp } from '../support/aio-processes.ts';
+import { HEADLESS_CHROMIUM_FLAGS } from '../support/chromium.ts';
 
 const RELAY = `http://127.0.0.1:${CDP_RELAY_PORT}`;
 let dir: string;
@@ -29,13 +30,7 @@ beforeAll(async () => {
   start(
     'chromium',
     [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
+      ...HEADLESS_CHROMIUM_FLAGS,
       `--remote-debugging-port=${CHROME_DEBUG_PORT}`,
       `--user-data-dir=${join(dir, 'profile')}`,
     ],

@@ -17,6 +17,7 @@ import { REPO_ROOT } from '../support/boot-process.ts';
 import { stopProcessGroup, waitForHttp } from '../support/aio-processes.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase, freePort } from '../support/postgres.ts';
+import { HEADLESS_CHROMIUM_FLAGS } from '../support/chromium.ts';
 
 const IMAGE = 'gigi-aio-test/aio:latest';
 const PROJECT = 'gigiaiotest';
@@ -348,13 +349,7 @@ describe('App only (GITEA_URL and CHROME_CDP_URL set): the Gitea and Chromium of
     browser = spawn(
       'chromium',
       [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
+        ...HEADLESS_CHROMIUM_FLAGS,
         `--remote-debugging-port=${cdpPort}`,
         `--user-data-dir=${join(dir, 'profile')}`,
       ],

@@ -15,6 +15,7 @@ import { extractGraph } from '../../src/visualize/graph.ts';
 import { bootEnv, REPO_ROOT, runCli, startCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
+import { HEADLESS_CHROMIUM_FLAGS } from '../support/chromium.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test-output', 'visualizer');
@@ -29,15 +30,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...HEADLESS_CHROMIUM_FLAGS],
   });
 });
 
