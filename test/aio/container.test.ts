@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGiteaCli, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
+import { createGiteaUser, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
 import { REPO_ROOT } from '../support/boot-process.ts';
 import { stopProcessGroup, waitForHttp } from '../support/aio-processes.ts';
 import { testServerUrl } from '../support/env.ts';
@@ -322,14 +322,7 @@ describe('App only (GITEA_URL and CHROME_CDP_URL set): the Gitea and Chromium of
   });
 
   /** An account in the operator's Gitea, made with its own CLI; returns the generated password. */
-  async function giteaUser(args: string[]): Promise<string> {
-    const result = await runGiteaCli(
-      ['admin', 'user', 'create', ...args, '--random-password', '--must-change-password=false'],
-      { configPath: gitea!.configPath },
-    );
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-    return /generated random password is '(.*)'/.exec(result.stdout)![1]!;
-  }
+  const giteaUser = (args: string[]) => createGiteaUser(gitea!.configPath, args);
 
   it('only the app runs; the boot sets up the external Gitea and the app sees the config', async () => {
     dir = mkdtempSync(join(tmpdir(), 'gigi-aio-app-only-'));

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGiteaCli, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
+import { createGiteaUser, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
 import { bootEnv, runCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { readConfigTable, readGiteaState } from '../support/gitea-state.ts';
@@ -15,24 +15,8 @@ import { createTestDatabase, freePort } from '../support/postgres.ts';
 let gitea: RunningSimulator;
 let adminPassword: string;
 
-async function createUser(args: string[]): Promise<string> {
-  const result = await runGiteaCli(
-    [
-      'admin',
-      'user',
-      'create',
-      ...args,
-      '--random-password',
-      '--random-password-length',
-      '24',
-      '--must-change-password=false',
-    ],
-    {
-      configPath: gitea.configPath,
-    },
-  );
-  expect(result.code, result.stdout + result.stderr).toBe(0);
-  return /generated random password is '(.*)'/.exec(result.stdout)![1]!;
+function createUser(args: string[]): Promise<string> {
+  return createGiteaUser(gitea.configPath, args);
 }
 
 beforeAll(async () => {

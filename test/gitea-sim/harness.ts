@@ -115,6 +115,33 @@ export function runGiteaCli(args: string[], opts: CliOptions = {}): Promise<CliR
   });
 }
 
+/**
+ * Make an account the way an operator does, with Gitea's own CLI (`admin user create`, a
+ * generated 24-character password, no forced change); returns that password. `args` names the
+ * account (`--username`, `--email`, maybe `--admin`). Throws with the CLI's output on failure.
+ */
+export async function createGiteaUser(configPath: string, args: string[]): Promise<string> {
+  const result = await runGiteaCli(
+    [
+      'admin',
+      'user',
+      'create',
+      ...args,
+      '--random-password',
+      '--random-password-length',
+      '24',
+      '--must-change-password=false',
+    ],
+    { configPath },
+  );
+  const password = /generated random password is '(.*)'/.exec(result.stdout)?.[1];
+  if (result.code !== 0 || !password)
+    throw new Error(
+      `gitea admin user create ${args.join(' ')} failed (${result.code}):\n${result.stdout}${result.stderr}`,
+    );
+  return password;
+}
+
 export interface SimulatorOptions {
   dir: string; // work dir; app.ini, data and faults live here
   port: number;

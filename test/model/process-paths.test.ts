@@ -29,7 +29,7 @@ import { bootMachine, isBootStep, type BootStep, type Modes } from '../../machin
 import { REQUIRED_CONFIG_KEYS } from '../../src/boot/config-keys.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { cleanupContexts, makeContext, requireEngine } from '../docker/helpers.ts';
-import { runGiteaCli, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
+import { createGiteaUser, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
 import type { DbState } from '../gitea-sim/state-store.ts';
 import { bootEnv, CLI, REPO_ROOT, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
@@ -211,23 +211,7 @@ async function startExternalGitea(
     port: await freePort(),
     faults: plan.sim,
   });
-  const create = async (args: string[]) => {
-    const result = await runGiteaCli(
-      [
-        'admin',
-        'user',
-        'create',
-        ...args,
-        '--random-password',
-        '--random-password-length',
-        '24',
-        '--must-change-password=false',
-      ],
-      { configPath: sim.configPath },
-    );
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-    return /generated random password is '(.*)'/.exec(result.stdout)![1]!;
-  };
+  const create = (args: string[]) => createGiteaUser(sim.configPath, args);
   const adminPassword = await create(['--username', EXTERNAL_ADMIN, '--email', 'ops@example.com', '--admin']);
   if (!plan.world.noGigiAccount) await create(['--username', 'gigi', '--email', 'gigi@example.com']);
   return { sim, adminPassword };
