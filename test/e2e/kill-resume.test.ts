@@ -2,30 +2,15 @@
 // run it again: it must resume, complete, and leave Gitea and the config table exactly as an
 // uninterrupted boot does (no duplicate user, token name, org or webhook), with no Gitea left
 // running behind it.
-import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activeSteps, BOOT_STEPS } from '../../machines/boot.ts';
-import { bootEnv, runCli, startCli, type CliResult } from '../support/boot-process.ts';
+import { bootEnv, processesUsing, runCli, startCli, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { readBootOutcome, type BootOutcome } from './verify.ts';
 
 const INTERNAL_STEPS = BOOT_STEPS.filter((s) => s !== 'checkExternalGitea');
-
-/** Processes whose command line mentions this data dir (a temporary Gitea left behind). */
-function processesUsing(dataDir: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(dataDir)) found.push(`${pid}: ${cmd}`);
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return found;
-}
 
 /** Start a boot and send `signal` as soon as a checkpoint shows it at (or past) `step`. */
 async function killAt(

@@ -16,7 +16,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   statSync,
   writeFileSync,
@@ -31,7 +30,7 @@ import { EXIT } from '../../src/cli/exit-codes.ts';
 import { cleanupContexts, makeContext, requireEngine } from '../docker/helpers.ts';
 import { createGiteaUser, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
 import type { DbState } from '../gitea-sim/state-store.ts';
-import { bootEnv, CLI, REPO_ROOT, type CliResult } from '../support/boot-process.ts';
+import { bootEnv, CLI, processesUsing, REPO_ROOT, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { readConfigTable } from '../support/gitea-state.ts';
 import { createTestDatabase, freePort } from '../support/postgres.ts';
@@ -130,20 +129,6 @@ function runBoot(env: Record<string, string>, hideDockerSocket: boolean): Promis
   return new Promise((resolve) =>
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
-}
-
-/** Processes whose command line names this directory (a Gitea, a gitea CLI, gigi-boot itself). */
-function processesUsing(dir: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(dir)) found.push(`${pid}: ${cmd}`);
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return found;
 }
 
 async function expectNoOrphans(dir: string): Promise<void> {

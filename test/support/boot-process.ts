@@ -1,7 +1,7 @@
 // Runs the real `gigi-boot` CLI as a child process, the way the container entrypoint does, so
 // tests can kill it for real and read what it printed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,4 +75,21 @@ export function startCli(
 /** Run the CLI to the end. */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return startCli(args, env).done;
+}
+
+/**
+ * Processes whose command line names this directory (a temporary Gitea, a gitea CLI, gigi-boot
+ * itself): after a boot ends, none may be left on its data dir.
+ */
+export function processesUsing(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(dir)) found.push(`${pid}: ${cmd}`);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return found;
 }
