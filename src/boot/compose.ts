@@ -5,7 +5,7 @@ import type { BootStep, StepInput, StepOutput } from '../../machines/boot.ts';
 import type { BootConfig } from '../config/types.ts';
 import { ensureAppIni, generateSecretKey } from '../gitea/app-ini.ts';
 import { startTemporaryGitea, stopTemporaryGitea, temporaryGiteaLiveness } from '../gitea/process.ts';
-import { resolveRunAs, type RunAs } from '../gitea/run-as.ts';
+import { lazyRunAs, type RunAs } from '../gitea/run-as.ts';
 import { ensureWorkDir } from '../gitea/work-dir.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redactor.ts';
@@ -41,8 +41,7 @@ export interface StepContext extends ComposeOptions {
 export function composeSteps(options: ComposeOptions): StepImplementations {
   const { config, store, redactor, logger } = options;
   const paths = bootPaths(config);
-  let runAsPromise: Promise<RunAs> | undefined;
-  const runAs = () => (runAsPromise ??= resolveRunAs(config.giteaRunUser));
+  const runAs = lazyRunAs(config.giteaRunUser);
   const storedSecret = async (key: string) => {
     const value = await store.getConfigValue(key);
     redactor.add(value);

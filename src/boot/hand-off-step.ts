@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import type { Modes } from '../../machines/boot.ts';
 import { InternalError } from '../errors.ts';
 import type { BootConfig } from '../config/types.ts';
-import { resolveRunAs, type RunAs } from '../gitea/run-as.ts';
+import { lazyRunAs, type RunAs } from '../gitea/run-as.ts';
 import { CDP_RELAY_PORT, NOVNC_PORT, programsFor } from '../supervisor/programs.ts';
 import { APP_DIR } from '../supervisor/hand-off.ts';
 import { aioDir, supervisorPaths } from '../supervisor/paths.ts';
@@ -77,11 +77,10 @@ export async function renderHandOff(ctx: HandOffContext, modes: Modes | null): P
 
 /** Why: a warm start skips the machine, so its handOff step; render from today's config instead. */
 export async function renderForWarmStart(config: BootConfig): Promise<string> {
-  let runAs: Promise<RunAs> | undefined;
   const ctx: HandOffContext = {
     config,
     paths: bootPaths(config),
-    runAs: () => (runAs ??= resolveRunAs(config.giteaRunUser)),
+    runAs: lazyRunAs(config.giteaRunUser),
   };
   return renderHandOff(ctx, await detectModes(config));
 }

@@ -36,6 +36,12 @@ export function isSecretEnvName(name: string): boolean {
   );
 }
 
+/** The run user, looked up once on first use and shared (a boot's steps, a warm start's render). */
+export function lazyRunAs(user: string): () => Promise<RunAs> {
+  let resolved: Promise<RunAs> | undefined;
+  return () => (resolved ??= resolveRunAs(user));
+}
+
 /** Why: the uid/gid/home of the Gitea user, via NSS (getent) so LDAP/extra users work too. */
 export async function resolveRunAs(user: string, signal?: AbortSignal): Promise<RunAs> {
   const currentUid = process.getuid?.() ?? -1;
