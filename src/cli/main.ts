@@ -12,7 +12,8 @@ interface Command {
   load: () => Promise<{ execute(flags: Record<string, string | boolean | undefined>): Promise<number> }>;
 }
 
-const COMMANDS: Record<string, Command> = {
+/** Exported for the test that every message names only commands and flags that exist. */
+export const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'Bootstrap this container (the entrypoint); resumes an interrupted boot',
     usage: 'gigi-boot run [--no-handoff]',

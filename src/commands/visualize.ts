@@ -1,8 +1,9 @@
 // `gigi-boot visualize [--out FILE.html|FILE.svg] [--serve] [--port N]`: the boot machine laid out
 // by Graphviz with this volume's latest run drawn on it. Without --out or --serve the HTML page
 // goes to stdout. Read-only: never takes the boot lock, never writes to the store.
-import { writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { constants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
 import { EXIT } from '../cli/exit-codes.ts';
 import { registerStoredSecrets } from '../boot/secrets.ts';
 import { loadConfig, secretValuesOf, type BootConfig } from '../config/index.ts';
@@ -50,6 +51,29 @@ export function parseVisualizeFlags(flags: Record<string, string | boolean | und
   return { out, serve, port };
 }
 
+/** Why: a --out that cannot be written is the operator's to fix (exit 2), found before the store is read. */
+export async function checkOutPath(path: string): Promise<void> {
+  const dir = dirname(resolve(path));
+  const problem = await stat(dir).then(
+    async (info) => {
+      if (!info.isDirectory()) return `${dir} is not a directory`;
+      if (
+        await access(dir, constants.W_OK).then(
+          () => false,
+          () => true,
+        )
+      )
+        return `the directory ${dir} is not writable`;
+      const target = await stat(path).catch(() => undefined);
+      return target?.isDirectory() ? `${path} is a directory` : undefined;
+    },
+    (error: NodeJS.ErrnoException) =>
+      error.code === 'ENOENT' ? `the directory ${dir} does not exist` : `cannot use ${dir} (${error.code})`,
+  );
+  if (problem)
+    throw new ConfigError([`--out ${path}: ${problem}; expected a file in an existing, writable directory`]);
+}
+
 async function open(config: BootConfig): Promise<Store> {
   return openStore({
     databaseUrl: config.databaseUrl,
@@ -71,6 +95,7 @@ async function readOnce(config: BootConfig): Promise<View> {
 
 export async function execute(flags: Record<string, string | boolean | undefined>): Promise<number> {
   const options = parseVisualizeFlags(flags);
+  if (options.out) await checkOutPath(options.out.path);
   const { config } = await loadConfig(process.env);
   processRedactor.add(...secretValuesOf(config));
 
@@ -78,7 +103,14 @@ export async function execute(flags: Record<string, string | boolean | undefined
     const view = await readOnce(config);
     const text = options.out?.format === 'svg' ? renderSvgFile(view) : renderHtml(view);
     if (options.out) {
-      await writeFile(options.out.path, text);
+      await writeFile(options.out.path, text).catch((error: NodeJS.ErrnoException) => {
+        throw new ConfigError(
+          [
+            `--out ${options.out!.path}: cannot write the file (${error.code ?? error.message}); expected a writable path`,
+          ],
+          { cause: error },
+        );
+      });
       process.stderr.write(`gigi-boot visualize: wrote ${options.out.path}\n`);
     } else {
       process.stdout.write(text);

@@ -98,7 +98,7 @@ export async function createUserWithCli(options: CreateUserWithCliOptions): Prom
     );
   let hint = `Run "${command}" by hand as the Gitea user with --config ${options.configPath} to see the full error.`;
   if (/e-mail already in use/i.test(stderr))
-    hint = `Another Gitea account already uses ${options.email}: set a different email for "${options.username}" (e.g. GITEA_ADMIN_EMAIL) or remove that account.`;
+    hint = `Another Gitea account already uses ${options.email}: change that account's email, or set ADMIN_EMAIL to another address (the admin's email; the gigi account's is derived from it).`;
   else if (/not supposed to be run as root/i.test(combined))
     hint = 'Gitea refuses root: set GIGI_BOOT_GITEA_USER to an unprivileged user.';
   else if (/no such table/i.test(combined))

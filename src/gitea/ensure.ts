@@ -168,7 +168,7 @@ export async function ensureOrg(options: {
       },
       {
         transient: false,
-        hint: 'Choose another organization name (GITEA_ORG_NAME) or rename that user.',
+        hint: 'Choose another organization name (ORG_NAME) or rename that user.',
         cause: error,
       },
     );

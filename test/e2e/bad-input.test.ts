@@ -264,6 +264,36 @@ describe.concurrent(
 );
 
 describe.concurrent(
+  'visualize --out that cannot be written → exit 2 naming --out, nothing written',
+  { timeout: SLOW_MACHINE_TIMEOUT },
+  () => {
+    it('a directory that does not exist, a file where the directory should be, a directory as the file', async () => {
+      const env = await configEnv({});
+      const scratch = mkdtempSync(join(tmpdir(), 'gigi-bad-out-'));
+      const aFile = join(scratch, 'plain-file');
+      writeFileSync(aFile, 'x');
+      mkdirSync(join(scratch, 'taken.html'));
+      const cases: Array<[out: string, what: string]> = [
+        ['/missing/dir/x.html', 'the directory /missing/dir does not exist'],
+        [join(aFile, 'x.html'), `${aFile} is not a directory`],
+        [join(scratch, 'taken.html'), `${join(scratch, 'taken.html')} is a directory`],
+      ];
+      for (const [out, what] of cases) {
+        const result = await runCli(['visualize', '--out', out], env);
+        expect(result.code, result.stderr).toBe(EXIT.config);
+        expect(issueLines(result.stderr)).toEqual([
+          `  - --out ${out}: ${what}; expected a file in an existing, writable directory`,
+        ]);
+        expect(result.stderr).not.toMatch(/\bat \S+:\d+:\d+/); // no stack: not an internal error
+      }
+      expect(existsSync('/missing')).toBe(false);
+      expect(readdirSync(scratch).sort()).toEqual(['plain-file', 'taken.html']);
+      await expectNothingWritten(env);
+    });
+  },
+);
+
+describe.concurrent(
   'a DATABASE_URL that does not lead to a database → store failure, exit 1, password never printed',
   { timeout: SLOW_MACHINE_TIMEOUT },
   () => {
