@@ -1,13 +1,13 @@
 // Reads gigi-boot's configuration from the environment (and NAME_FILE secrets) once, at
 // startup: every problem is collected into one ConfigError, and secrets never reach a message.
-import { readFile as fsReadFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.ts';
+import { decodeSecret, readSecretFileBytes, SecretFileProblem } from './read-secret-file.ts';
 import { bootConfigSchema, ENV_VAR_NAMES, SECRET_ENV_VARS } from './schema.ts';
 import type { BootConfig } from './types.ts';
 
 export interface LoadConfigOptions {
-  /** Reads a NAME_FILE secret as UTF-8; defaults to fs.readFile. */
-  readFile?: (path: string) => Promise<string>;
+  /** Reads a NAME_FILE secret; defaults to a bounded read of a regular file (read-secret-file.ts). */
+  readFile?: (path: string) => Promise<Buffer | string>;
 }
 
 export interface LoadedConfig {
@@ -58,37 +58,35 @@ function unknownBootVarWarning(name: string): string {
 // Docker/Kubernetes secret files; both set, or an unreadable file, is an operator mistake.
 async function resolveSecretFiles(
   env: Record<string, string | undefined>,
-  readFile: (path: string) => Promise<string>,
+  readFile: (path: string) => Promise<Buffer | string>,
   input: Record<string, string | undefined>,
   issues: string[],
 ): Promise<Set<string>> {
   const fromFile = new Set<string>();
-  await Promise.all(
-    SECRET_ENV_VARS.map(async (name) => {
+  // Read in parallel, report in the schema's order (the message does not depend on timing).
+  const problems = await Promise.all(
+    SECRET_ENV_VARS.map(async (name): Promise<string | undefined> => {
       const fileVar = `${name}_FILE`;
       const file = env[fileVar];
-      if (!present(file)) return;
-      if (present(env[name])) {
-        issues.push(`${name} and ${fileVar} are both set: set only one of them`);
-        return;
-      }
+      if (!present(file)) return undefined;
+      if (present(env[name])) return `${name} and ${fileVar} are both set: set only one of them`;
       let content: string;
       try {
-        content = await readFile(file);
+        content = decodeSecret(await readFile(file));
       } catch (error) {
+        if (error instanceof SecretFileProblem)
+          return `${fileVar}: the file ${JSON.stringify(file)} ${error.message}`;
         const code = (error as NodeJS.ErrnoException).code;
-        issues.push(`${fileVar}: cannot read the file ${JSON.stringify(file)}${code ? ` (${code})` : ''}`);
-        return;
+        return `${fileVar}: cannot read the file ${JSON.stringify(file)}${code ? ` (${code})` : ''}`;
       }
       const value = stripOneTrailingNewline(content);
-      if (value === '') {
-        issues.push(`${fileVar}: the file ${JSON.stringify(file)} is empty`);
-        return;
-      }
+      if (value === '') return `${fileVar}: the file ${JSON.stringify(file)} is empty`;
       input[name] = value;
       fromFile.add(name);
+      return undefined;
     }),
   );
+  issues.push(...problems.filter((p) => p !== undefined));
   return fromFile;
 }
 
@@ -114,7 +112,7 @@ export async function loadConfig(
   env: Record<string, string | undefined>,
   options: LoadConfigOptions = {},
 ): Promise<LoadedConfig> {
-  const readFile = options.readFile ?? ((p: string) => fsReadFile(p, 'utf8'));
+  const readFile = options.readFile ?? ((p: string) => readSecretFileBytes(p));
   const issues: string[] = [];
   const warnings: string[] = [];
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { MAX_TIMER_MS, parseDuration } from './duration.ts';
 import { FAILPOINTS_SYNTAX, parseFailpoints, type Failpoints } from './failpoints.ts';
 import { GIGI_GITEA_USERNAME, giteaNameProblem, sameGiteaName } from './gitea-names.ts';
+import { isLocalHost } from './local-host.ts';
 import type { BootConfig } from './types.ts';
 
 type Ctx = z.core.$RefinementCtx<unknown>;
@@ -82,6 +83,10 @@ function absolutePath(value: string, ctx: Ctx): string {
 function url(protocols: readonly string[], options: { baseOnly?: boolean } = {}) {
   const expected = `an ${protocols.map((p) => `${p}//`).join(' or ')} URL`;
   return (value: string, ctx: Ctx): string => {
+    // WHATWG URL silently drops tabs and newlines inside a URL: the hook would go elsewhere.
+    if (CONTROL_CHARS.test(value)) {
+      return fail(ctx, `expected ${expected} on one line, without control characters; got ${showUrl(value)}`);
+    }
     let parsed: URL;
     try {
       parsed = new URL(value);
@@ -106,6 +111,12 @@ function url(protocols: readonly string[], options: { baseOnly?: boolean } = {})
 
 function postgresUrl(value: string | undefined, ctx: Ctx): string | undefined {
   if (value === undefined) return undefined;
+  if (CONTROL_CHARS.test(value)) {
+    return fail(
+      ctx,
+      'must not contain control characters such as a newline (value not shown: it may contain a password)',
+    );
+  }
   let protocol: string | undefined;
   try {
     protocol = new URL(value).protocol;
@@ -436,8 +447,6 @@ export function envVarDefault(name: EnvVarName): string | undefined {
   return def.type === 'prefault' ? String(def.defaultValue) : undefined;
 }
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 function effectivePort(u: URL): number {
   if (u.port !== '') return Number(u.port);
   return u.protocol === 'https:' ? 443 : 80;
@@ -491,7 +500,7 @@ function crossFieldRules(v: EnvVars, ctx: z.core.$RefinementCtx<EnvVars>): void 
   }
   if (!given('GITEA_URL') && ok('GITEA_HTTP_PORT') && ok('WEBHOOK_URL')) {
     const webhook = new URL(v.WEBHOOK_URL);
-    if (LOCAL_HOSTS.has(webhook.hostname) && effectivePort(webhook) === v.GITEA_HTTP_PORT) {
+    if (isLocalHost(webhook.hostname) && effectivePort(webhook) === v.GITEA_HTTP_PORT) {
       issue(
         'GITEA_HTTP_PORT',
         `must differ from the port of the local WEBHOOK_URL receiver (${v.GITEA_HTTP_PORT})`,

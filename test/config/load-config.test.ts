@@ -1,8 +1,12 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
+import { MAX_SECRET_FILE_BYTES, readSecretFileBytes } from '../../src/config/read-secret-file.ts';
 import { ConfigError, isBootError } from '../../src/errors.ts';
 
 type Env = Record<string, string | undefined>;
@@ -291,6 +295,21 @@ describe('loadConfig rejects each invalid variable, naming it and what it expect
     ]);
   });
 
+  it('rejects a newline or tab inside a URL (WHATWG URL would drop it and the hook go elsewhere)', async () => {
+    expect(
+      await issuesFor({
+        WEBHOOK_URL: 'http://gigi\n.evil.example:3000/hook',
+        GITEA_URL: 'https://git.example.com/\tx',
+        ADMIN_PASSWORD: 'a-long-admin-secret',
+        DATABASE_URL: 'postgres://gigi:pw-secret-x@db/gi\ngi',
+      }),
+    ).toEqual([
+      'DATABASE_URL: must not contain control characters such as a newline (value not shown: it may contain a password)',
+      'GITEA_URL: expected an http:// or https:// URL on one line, without control characters; got "https://git.example.com/\\tx"',
+      'WEBHOOK_URL: expected an http:// or https:// URL on one line, without control characters; got "http://gigi\\n.evil.example:3000/hook"',
+    ]);
+  });
+
   it('rejects the reserved and injection-shaped names in ADMIN_USER and ORG_NAME', async () => {
     for (const name of [
       'api',
@@ -391,6 +410,31 @@ describe('loadConfig cross-field rules', () => {
     ).toBe(3000);
   });
 
+  it('treats every spelling of this host as local for the port clash (0.0.0.0, [::], 127/8, *.localhost, mapped IPv4)', async () => {
+    for (const host of [
+      '0.0.0.0',
+      '0',
+      '[::]',
+      '[::1]',
+      '127.0.0.2',
+      '2130706433',
+      'LOCALHOST',
+      'localhost.',
+      'app.localhost',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:0.0.0.0]',
+    ]) {
+      expect(
+        await issuesFor({ GITEA_HTTP_PORT: '3300', WEBHOOK_URL: `http://${host}:3300/hook` }),
+        host,
+      ).toEqual(['GITEA_HTTP_PORT: must differ from the port of the local WEBHOOK_URL receiver (3300)']);
+    }
+    for (const host of ['10.0.0.1', 'example.com', 'localhost.example.com', '[::2]', '128.0.0.1']) {
+      const { config } = await loadConfig({ GITEA_HTTP_PORT: '3300', WEBHOOK_URL: `http://${host}:3300/h` });
+      expect(config.giteaHttpPort, host).toBe(3300);
+    }
+  });
+
   it('still reports cross-field problems next to single-variable ones', async () => {
     const issues = await issuesFor({
       GITEA_HTTP_PORT: 'x',
@@ -454,6 +498,64 @@ describe('loadConfig NAME_FILE secrets', () => {
       'DATABASE_URL (from DATABASE_URL_FILE): expected a postgres:// or postgresql:// URL (value not shown: it may contain a password)',
     ]);
     expect(error.message).not.toContain('db-file-secret');
+  });
+
+  it('rejects a FIFO, a device and a socket without waiting for a writer', async () => {
+    const fifo = path.join(dir, 'a-fifo');
+    execFileSync('mkfifo', [fifo]);
+    const socketPath = path.join(dir, 'a-socket');
+    const server = net.createServer().listen(socketPath);
+    await once(server, 'listening');
+    try {
+      expect(
+        await issuesFor({
+          TELEGRAM_TOKEN_FILE: fifo,
+          CLAUDE_TOKEN_FILE: '/dev/zero',
+          DATABASE_URL_FILE: socketPath,
+        }),
+      ).toEqual([
+        `DATABASE_URL_FILE: cannot read the file ${JSON.stringify(socketPath)} (ENXIO)`,
+        `TELEGRAM_TOKEN_FILE: the file ${JSON.stringify(fifo)} is a FIFO (named pipe); expected a regular file holding the secret`,
+        `CLAUDE_TOKEN_FILE: the file "/dev/zero" is a character device; expected a regular file holding the secret`,
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('rejects a secret file over the limit without reading it, naming the limit', async () => {
+    const big = path.join(dir, 'big-token');
+    await writeFile(big, 'x');
+    await truncate(big, 133 * 1024 * 1024); // sparse: 133 MiB on paper
+    expect(await issuesFor({ CLAUDE_TOKEN_FILE: big })).toEqual([
+      `CLAUDE_TOKEN_FILE: the file ${JSON.stringify(big)} is larger than the ${MAX_SECRET_FILE_BYTES / 1024} KiB limit of a secret file (133 MiB); expected only the secret in it`,
+    ]);
+    const justFits = await secretFile('fits', 'y'.repeat(MAX_SECRET_FILE_BYTES));
+    expect((await loadConfig({ CLAUDE_TOKEN_FILE: justFits })).config.claudeToken).toHaveLength(
+      MAX_SECRET_FILE_BYTES,
+    );
+  });
+
+  it('stops reading at the limit when the size on disk says nothing (a /proc file reports 0)', async () => {
+    await expect(readSecretFileBytes('/proc/self/status', 100)).rejects.toThrow(
+      /^is larger than the 100 bytes limit of a secret file; expected only the secret in it$/,
+    );
+    expect((await readSecretFileBytes('/proc/self/status')).toString()).toMatch(/^Name:/);
+  });
+
+  it('rejects a NUL byte and bytes that are not UTF-8, without showing the content', async () => {
+    const nul = await secretFile('nul-token', 'tok-secret-part\0rest\n');
+    const latin1 = path.join(dir, 'latin1-token');
+    await writeFile(latin1, Buffer.from('caf\xe9-secret-part\n', 'latin1'));
+    const error = await configError({ TELEGRAM_TOKEN_FILE: nul, CLAUDE_TOKEN_FILE: latin1 });
+    expect(error.issues).toEqual([
+      `TELEGRAM_TOKEN_FILE: the file ${JSON.stringify(nul)} contains a NUL byte; expected the secret as text`,
+      `CLAUDE_TOKEN_FILE: the file ${JSON.stringify(latin1)} is not valid UTF-8; expected the secret as UTF-8 text`,
+    ]);
+    expect(error.message).not.toContain('secret-part');
+    // UTF-8 beyond ASCII is fine.
+    const utf8 = await secretFile('utf8-token', 'café-ключ-🔑\n');
+    expect((await loadConfig({ CLAUDE_TOKEN_FILE: utf8 })).config.claudeToken).toBe('café-ключ-🔑');
   });
 
   it('uses options.readFile to read secret files', async () => {

@@ -17,6 +17,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -169,6 +170,58 @@ describe.concurrent(
         ['CLAUDE_TOKEN_FILE', `cannot read the file ${JSON.stringify(missing)} (ENOENT)`],
         ['TELEGRAM_TOKEN_FILE', `cannot read the file ${JSON.stringify(dir)} (EISDIR)`],
       ]);
+    });
+
+    it('an X_FILE that is a FIFO (no hang) or 133 MiB (not stored)', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gigi-bad-secret-'));
+      const fifo = join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      const big = join(dir, 'big');
+      writeFileSync(big, 'x');
+      truncateSync(big, 133 * 1024 * 1024);
+      await expectConfigRejected(await configEnv({ TELEGRAM_TOKEN_FILE: fifo, CLAUDE_TOKEN_FILE: big }), [
+        [
+          'TELEGRAM_TOKEN_FILE',
+          `the file ${JSON.stringify(fifo)} is a FIFO (named pipe); expected a regular file`,
+        ],
+        ['CLAUDE_TOKEN_FILE', 'is larger than the 64 KiB limit of a secret file (133 MiB)'],
+      ]);
+    });
+
+    it('an X_FILE with a NUL byte or bytes that are not UTF-8, content never shown', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'gigi-bad-secret-'));
+      const nul = join(dir, 'nul');
+      writeFileSync(nul, 'nul-secret-part\0tail\n');
+      const latin1 = join(dir, 'latin1');
+      writeFileSync(latin1, Buffer.from('caf\xe9-latin-secret\n', 'latin1'));
+      const result = await expectConfigRejected(
+        await configEnv({ TELEGRAM_TOKEN_FILE: nul, CLAUDE_TOKEN_FILE: latin1 }),
+        [
+          ['TELEGRAM_TOKEN_FILE', 'contains a NUL byte; expected the secret as text'],
+          ['CLAUDE_TOKEN_FILE', 'is not valid UTF-8; expected the secret as UTF-8 text'],
+        ],
+      );
+      expect(result.stdout + result.stderr).not.toMatch(/secret-part|latin-secret/);
+    });
+
+    it('a WEBHOOK_URL with a newline inside (the URL parser would drop it)', async () => {
+      await expectConfigRejected(
+        await configEnv({ WEBHOOK_URL: 'http://gigi\n.attacker.example:3000/webhook/gitea' }),
+        [['WEBHOOK_URL', 'on one line, without control characters; got "http://gigi\\n.attacker']],
+      );
+    });
+
+    it('a WEBHOOK_URL on 0.0.0.0 or [::] at the internal Gitea port', async () => {
+      for (const host of ['0.0.0.0', '[::]']) {
+        const env = await configEnv({});
+        env.WEBHOOK_URL = `http://${host}:${env.GITEA_HTTP_PORT}/webhook/gitea`;
+        await expectConfigRejected(env, [
+          [
+            'GITEA_HTTP_PORT',
+            `must differ from the port of the local WEBHOOK_URL receiver (${env.GITEA_HTTP_PORT})`,
+          ],
+        ]);
+      }
     });
 
     it('a GIGI_BOOT_FAILPOINTS that is not STEP=TERM (an unknown step, an unknown term)', async () => {
