@@ -5,12 +5,12 @@
 // from the current configuration, so a deleted or edited file, or one an older image wrote,
 // neither breaks the start nor outlives it.
 import { chown, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Modes } from '../../machines/boot.ts';
 import { InternalError } from '../errors.ts';
 import type { BootConfig } from '../config/types.ts';
 import { lazyRunAs, type RunAs } from '../gitea/run-as.ts';
-import { CDP_RELAY_PORT, NOVNC_PORT, programsFor } from '../supervisor/programs.ts';
+import { CDP_RELAY_PORT, NOVNC_PORT, chromeProfileDir, programsFor } from '../supervisor/programs.ts';
 import { APP_DIR } from '../supervisor/hand-off.ts';
 import { aioDir, supervisorPaths } from '../supervisor/paths.ts';
 import { renderSupervisordConf } from '../supervisor/render.ts';
@@ -56,7 +56,7 @@ export async function renderHandOff(ctx: HandOffContext, modes: Modes | null): P
   });
   await mkdir(paths.logDir, { recursive: true });
   if (modes.chrome === 'internal') {
-    const profile = join(config.dataDir, 'chromium');
+    const profile = chromeProfileDir(config.dataDir);
     await mkdir(profile, { recursive: true });
     if (runAs?.switchUser) await chown(profile, runAs.uid, runAs.gid);
   }

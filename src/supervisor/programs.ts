@@ -49,7 +49,21 @@ export const NOVNC_PORT = 6080;
 export const VNC_PORT = 5900;
 export const DISPLAY = ':99';
 
-/** Chromium's flags in the container: a headed browser on Xvfb, CDP on loopback only. */
+/** Xvfb's screen, as the seed's supervisord template has it: the browser the agent drives and noVNC shows. */
+export const SCREEN = { width: 1920, height: 1080, depth: 24 };
+
+// Why: the seed keeps the browser's profile (logged-in sessions) at /data/chrome-profile; a volume
+// it booted must keep its sessions after the upgrade.
+export function chromeProfileDir(dataDir: string): string {
+  return `${dataDir}/chrome-profile`;
+}
+
+/**
+ * Chromium's flags in the container: the seed's (a maximised, dark, screen-sized window on Xvfb),
+ * with CDP on loopback only. The seed's `--remote-allow-origins=*` is left out on purpose: the
+ * CDP relay blanks the Origin of the clients it serves, and without the flag a page open in this
+ * browser cannot take it over through ws://127.0.0.1:9222.
+ */
 export function chromiumCommand(userDataDir: string): string {
   return [
     'chromium',
@@ -57,6 +71,10 @@ export function chromiumCommand(userDataDir: string): string {
     '--disable-gpu',
     '--disable-dev-shm-usage',
     '--no-first-run',
+    '--start-maximized',
+    '--force-dark-mode',
+    `--window-size=${SCREEN.width},${SCREEN.height}`,
+    '--window-position=0,0',
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
@@ -100,13 +118,13 @@ export function programsFor(modes: Modes, s: ProgramSettings): Program[] {
     programs.push(
       {
         name: 'xvfb',
-        command: `Xvfb ${DISPLAY} -screen 0 1280x800x24 -nolisten tcp`,
+        command: `Xvfb ${DISPLAY} -screen 0 ${SCREEN.width}x${SCREEN.height}x${SCREEN.depth} -nolisten tcp`,
         environment: {},
         priority: 20,
       },
       {
         name: 'chromium',
-        command: `env -u DATABASE_URL ${chromiumCommand(`${s.dataDir}/chromium`)}`,
+        command: `env -u DATABASE_URL ${chromiumCommand(chromeProfileDir(s.dataDir))}`,
         ...asUser,
         environment: { ...home, DISPLAY },
         priority: 30,
@@ -144,6 +162,8 @@ export function programsFor(modes: Modes, s: ProgramSettings): Program[] {
       BROWSER_VIEW_URL: s.browserViewUrl,
     },
     priority: 50,
+    // The seed's choice: the app's log is the container's (`docker logs`), not a file.
+    logToConsole: true,
   });
   return programs;
 }

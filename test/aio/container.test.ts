@@ -19,7 +19,8 @@ import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase, freePort } from '../support/postgres.ts';
 import { HEADLESS_CHROMIUM_FLAGS } from '../support/chromium.ts';
 
-const IMAGE = 'gigi-aio-test/aio:latest';
+// GIGI_AIO_TEST_IMAGE: as test/support/aio-images.sh, another tag for a branch's image.
+const IMAGE = process.env.GIGI_AIO_TEST_IMAGE ?? 'gigi-aio-test/aio:latest';
 const PROJECT = 'gigiaiotest';
 const CONF = '/data/gigi-boot/supervisord.conf';
 const ALL_PROGRAMS = [
@@ -70,9 +71,20 @@ async function logsOf(container: string): Promise<string> {
   return `${stdout}\n${stderr}`;
 }
 
-/** supervisorctl status inside the container, as {program: state}. */
+/** The container's address on its (first) network. */
+async function addressOf(container: string): Promise<string> {
+  const { stdout } = await docker(
+    'inspect',
+    '-f',
+    '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}',
+    container,
+  );
+  return stdout.trim().split(' ')[0]!;
+}
+
+/** `supervisorctl status` inside the container, typed as an operator would (no -c), as {program: state}. */
 async function programStates(container: string): Promise<Record<string, string>> {
-  const result = await docker('exec', container, 'supervisorctl', '-c', CONF, 'status').catch(
+  const result = await docker('exec', container, 'supervisorctl', 'status').catch(
     (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
   );
   return Object.fromEntries(
@@ -197,19 +209,71 @@ describe('docker-compose.aio.yml with the AIO image', () => {
     await docker('exec', gigi, '/opt/gigi-boot/aio/healthcheck.sh');
   });
 
+  it("the image as the seed's plan has it: curl, the Claude Code CLI, /data/workspace, app logs in docker logs", async () => {
+    // The prod stack's health check, as it is written there.
+    await docker('exec', gigi, 'curl', '-f', 'http://localhost:3000/health');
+    const { stdout: claude } = await docker('exec', '-u', 'gigi', gigi, 'claude', '--version');
+    expect(claude).toMatch(/\d+\.\d+\.\d+ \(Claude Code\)/);
+    const { stdout: dirs } = await docker(
+      'exec',
+      gigi,
+      'stat',
+      '-c',
+      '%n %U %F',
+      '/data/workspace',
+      '/data/chrome-profile',
+    );
+    expect(dirs.split('\n')).toEqual([
+      '/data/workspace gigi directory',
+      '/data/chrome-profile gigi directory',
+    ]);
+    // The app's own lines are the container's log, not a file under /var/log/gigi.
+    expect(await logsOf(gigi)).toMatch(/gigi-aio-test-app listening on :3000 as gigi/);
+    await expect(docker('exec', gigi, 'test', '-e', '/var/log/gigi/gigi.log')).rejects.toThrow();
+  });
+
+  it('`supervisorctl status` works as typed and shows every program RUNNING', async () => {
+    const { stdout, exitCode } = await docker('exec', gigi, 'supervisorctl', 'status');
+    expect(exitCode).toBe(0);
+    const rows = stdout.split('\n').map((l) => l.trim().split(/\s+/).slice(0, 2));
+    expect(rows.map(([name]) => name).sort()).toEqual([...ALL_PROGRAMS].sort());
+    expect(rows.every(([, state]) => state === 'RUNNING')).toBe(true);
+  });
+
+  it("Chromium keeps its profile at /data/chrome-profile and fills the seed's 1920x1080 Xvfb screen", async () => {
+    const { stdout: cmd } = await docker('exec', gigi, 'pgrep', '-a', '-o', '-x', 'chromium');
+    expect(cmd).toContain('--user-data-dir=/data/chrome-profile');
+    await until(
+      'Chromium to write its profile',
+      30_000,
+      async () =>
+        (await docker('exec', gigi, 'test', '-d', '/data/chrome-profile/Default').then(() => true)) ||
+        undefined,
+    );
+    const { stdout: xvfb } = await docker('exec', gigi, 'pgrep', '-a', '-x', 'Xvfb');
+    expect(xvfb).toContain('-screen 0 1920x1080x24');
+    const browser = await chromium.connectOverCDP(`http://${await addressOf(gigi)}:9223`, {
+      timeout: 30_000,
+    });
+    try {
+      const context = browser.contexts()[0] ?? (await browser.newContext());
+      const page = await context.newPage();
+      expect(await page.evaluate('[screen.width, screen.height, screen.colorDepth]')).toEqual([
+        1920, 1080, 24,
+      ]);
+      await page.close();
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('noVNC answers on :6080', async () => {
     const res = await waitForHttp('http://127.0.0.1:6080/vnc.html', 30_000);
     expect(await res.text()).toContain('noVNC');
   });
 
   it("a CDP client opens a page in the container's Chromium through the relay on :9223", async () => {
-    const { stdout: ip } = await docker(
-      'inspect',
-      '-f',
-      '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}',
-      gigi,
-    );
-    const address = ip.trim().split(' ')[0]!;
+    const address = await addressOf(gigi);
     const browser = await chromium.connectOverCDP(`http://${address}:9223`, { timeout: 30_000 });
     try {
       const context = browser.contexts()[0] ?? (await browser.newContext());

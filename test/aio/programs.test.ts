@@ -104,9 +104,29 @@ describe('the programs', () => {
   it('the Chrome stack: Xvfb display, CDP on loopback, noVNC on 6080, the nginx relay', () => {
     expect(ini['program:chromium']?.environment).toContain('DISPLAY=":99"');
     expect(ini['program:chromium']?.command).toContain('--remote-debugging-address=127.0.0.1');
-    expect(ini['program:chromium']?.command).toContain('--user-data-dir=/data/chromium');
+    expect(ini['program:chromium']?.command).toContain('--user-data-dir=/data/chrome-profile');
     expect(ini['program:websockify']?.command).toBe('websockify --web /usr/share/novnc 6080 localhost:5900');
     expect(ini['program:cdp-relay']?.command).toContain('nginx -c /opt/gigi-boot/aio/cdp-proxy.conf');
+  });
+
+  it("the seed's screen and browser window: Xvfb at 1920x1080x24, Chromium maximised, dark, screen-sized", () => {
+    expect(ini['program:xvfb']?.command).toBe('Xvfb :99 -screen 0 1920x1080x24 -nolisten tcp');
+    const flags = (ini['program:chromium']?.command ?? '').split(' ');
+    expect(flags).toEqual(
+      expect.arrayContaining([
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--no-first-run',
+        '--start-maximized',
+        '--force-dark-mode',
+        '--window-size=1920,1080',
+        '--window-position=0,0',
+        '--remote-debugging-port=9222',
+      ]),
+    );
+    // Left out on purpose: a page in this browser could drive it through CDP.
+    expect(flags.some((f) => f.startsWith('--remote-allow-origins'))).toBe(false);
   });
 
   it('starts in priority order: Gitea and Xvfb before Chromium before the relays before the app', () => {
@@ -117,10 +137,16 @@ describe('the programs', () => {
     expect(prio('cdp-relay')).toBeLessThan(prio('gigi'));
   });
 
-  it('logs every program under /var/log/gigi; the fatal listener to the container log', () => {
+  it('logs the app and the fatal listener to the container log (docker logs), the rest under /var/log/gigi', () => {
     expect(ini.supervisord?.logfile).toBe('/var/log/gigi/supervisord.log');
-    for (const name of ['gitea', 'xvfb', 'chromium', 'x11vnc', 'websockify', 'cdp-relay', 'gigi'])
+    for (const name of ['gitea', 'xvfb', 'chromium', 'x11vnc', 'websockify', 'cdp-relay'])
       expect(ini[`program:${name}`]?.stdout_logfile).toBe(`/var/log/gigi/${name}.log`);
+    // As the seed's template: stdout, no rotation (supervisord cannot rotate a pipe), stderr with it.
+    expect(ini['program:gigi']).toMatchObject({
+      stdout_logfile: '/dev/stdout',
+      stdout_logfile_maxbytes: '0',
+      redirect_stderr: 'true',
+    });
     expect(ini['eventlistener:fatal-listener']?.stderr_logfile).toBe('/dev/stderr');
     expect(ini['eventlistener:fatal-listener']?.environment).toBe(
       'GIGI_FATAL_FILE="/data/gigi-boot/fatal-programs"',

@@ -232,6 +232,36 @@ describe('supervisord after the hand-off', () => {
     expect(await check()).not.toBe(0);
   });
 
+  it("`supervisorctl status` as typed (the image's /etc/supervisor/supervisord.conf) finds the rendered one; a console program's lines reach the container log", async () => {
+    const id = unique();
+    const run = handOff([
+      {
+        name: `app-${id}`,
+        command: `sh -c 'echo app-line-${id}; echo app-error-${id} >&2; exec sleep 600'`,
+        environment: {},
+        priority: 10,
+        logToConsole: true,
+      },
+    ]);
+    // What `supervisorctl status` reads in the image when no -c is given (GIGI_DATA_DIR is the
+    // image's ENV, which `docker exec` inherits).
+    const typed = () =>
+      exec('supervisorctl', ['-c', join(aioDir(), 'supervisorctl.conf'), 'status'], {
+        env: { ...process.env, GIGI_DATA_DIR: run.dataDir },
+      }).then(({ stdout }) => stdout);
+    const out = await waitFor('RUNNING through the image config', async () =>
+      (await typed()).includes(`app-${id}`) && (await status(run.conf))[`app-${id}`] === 'RUNNING'
+        ? await typed()
+        : undefined,
+    );
+    expect(out).toMatch(new RegExp(`^app-${id}\\s+RUNNING`, 'm'));
+    expect(out).toMatch(/^fatal-listener\s+RUNNING/m);
+    await waitFor('the app lines in the container log', () =>
+      run.output().includes(`app-line-${id}`) && run.output().includes(`app-error-${id}`) ? true : undefined,
+    );
+    expect(existsSync(join(supervisorPaths(run).logDir, `app-${id}.log`))).toBe(false);
+  });
+
   it('SIGTERM to the hand-off stops supervisord and every program (process groups too) in time', async () => {
     const id = unique();
     const run = handOff([

@@ -11,7 +11,8 @@
 #   gigi-aio-test/gitea      GITEA_IMAGE   the project's Gitea simulator, bundled to /app/gitea/gitea
 #   gigi-aio-test/app        GIGI_IMAGE    the test app (test/support/aio-stand-ins/app) + tsx
 #   gigi-aio-test/postgres   postgres:16   Debian's PostgreSQL with the official image's env
-#   gigi-aio-test/aio        Dockerfile.aio built with all of the above
+#   gigi-aio-test/aio        Dockerfile.aio built with all of the above (GIGI_AIO_TEST_IMAGE names
+#                            another tag: a branch's image beside main's on a shared engine)
 #
 # Debian packages (debootstrap's and the builds' apt-get) go through test/support/apt-proxy.ts,
 # which serves the ones the host's apt already downloaded from /var/cache/apt/archives (CI
@@ -201,7 +202,7 @@ build "$P/postgres:latest" test/support/aio-stand-ins/postgres --build-arg "BASE
 
 # 7. The AIO image itself, from the real Dockerfile.aio.
 if [ "${1:-}" != --no-aio ]; then
-  build "$P/aio:latest" "$REPO" -f Dockerfile.aio \
+  build "${GIGI_AIO_TEST_IMAGE:-$P/aio:latest}" "$REPO" -f Dockerfile.aio \
     --build-arg "BASE_IMAGE=$P/bookworm:latest" \
     --build-arg "NODE_IMAGE=$P/node:latest" \
     --build-arg "DOCKER_CLI_IMAGE=$P/docker-cli:latest" \

@@ -61,4 +61,7 @@ createServer((req, res) => {
     };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   })();
-}).listen(Number(process.env.PORT ?? 3000), '0.0.0.0');
+}).listen(Number(process.env.PORT ?? 3000), '0.0.0.0', () => {
+  // The app's log: the container suite looks for this line in `docker logs`.
+  console.log(`gigi-aio-test-app listening on :${process.env.PORT ?? 3000} as ${userInfo().username}`);
+});
