@@ -87,6 +87,32 @@ export class GiteaProcessError extends BootError {
   }
 }
 
+/** Gitea's HTTP port is held by a process gigi-boot did not start: it must not get the admin's credentials. */
+export class GiteaPortInUseError extends GiteaProcessError {
+  readonly port: number;
+  readonly address: string;
+  constructor(
+    details: { port: number; address: string; holders: string; when: 'before-start' | 'after-start' },
+    options: BootErrorOptions = {},
+  ) {
+    super(
+      {
+        message:
+          details.when === 'before-start'
+            ? `Gitea's HTTP port ${details.address}:${details.port} is already taken: ${details.holders}`
+            : `the process answering on ${details.address}:${details.port} is not the temporary Gitea gigi-boot started: ${details.holders}`,
+      },
+      {
+        transient: false,
+        hint: 'Stop that process, or set GITEA_HTTP_PORT to a free port; gigi-boot sends the admin credentials only to the Gitea it started.',
+        ...options,
+      },
+    );
+    this.port = details.port;
+    this.address = details.address;
+  }
+}
+
 /** A bug in gigi-boot itself: printed with a stack and a request to report it. */
 export class InternalError extends BootError {
   constructor(message: string, options: BootErrorOptions = {}) {

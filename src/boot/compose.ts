@@ -4,7 +4,7 @@
 import type { BootStep, StepInput, StepOutput } from '../../machines/boot.ts';
 import type { BootConfig } from '../config/types.ts';
 import { ensureAppIni, generateSecretKey } from '../gitea/app-ini.ts';
-import { startTemporaryGitea, stopTemporaryGitea, temporaryGiteaLiveness } from '../gitea/process.ts';
+import { ensureTemporaryGitea, startTemporaryGitea, stopTemporaryGitea } from '../gitea/process.ts';
 import { lazyRunAs, type RunAs } from '../gitea/run-as.ts';
 import { ensureWorkDir } from '../gitea/work-dir.ts';
 import type { Logger } from '../log/logger.ts';
@@ -41,23 +41,28 @@ export interface StepContext extends ComposeOptions {
 export function composeSteps(options: ComposeOptions): StepImplementations {
   const { config, store, redactor, logger } = options;
   const paths = bootPaths(config);
-  const runAs = lazyRunAs(config.giteaRunUser);
+  const runAs = lazyRunAs(config.giteaRunUser, config.deadlines.commandMs);
   const storedSecret = async (key: string) => {
     const value = await store.getConfigValue(key);
     redactor.add(value);
     return value;
   };
 
-  const startGitea = async (signal: AbortSignal) =>
-    startTemporaryGitea({
-      bin: config.giteaBin,
-      configPath: paths.appIni,
-      workDir: paths.giteaWorkDir,
-      runAs: await runAs(),
-      pidFile: paths.giteaPidFile,
-      logFile: paths.giteaLogFile,
-      signal,
-    });
+  const giteaTarget = async (signal: AbortSignal) => ({
+    bin: config.giteaBin,
+    configPath: paths.appIni,
+    workDir: paths.giteaWorkDir,
+    runAs: await runAs(),
+    pidFile: paths.giteaPidFile,
+    logFile: paths.giteaLogFile,
+    // writeAppIni binds the temporary Gitea to loopback on this port.
+    port: config.giteaHttpPort,
+    address: '127.0.0.1',
+    readyTimeoutMs: config.deadlines.giteaReadyMs,
+    stopGraceMs: config.deadlines.giteaStopMs,
+    signal,
+  });
+  const startGitea = async (signal: AbortSignal) => startTemporaryGitea(await giteaTarget(signal));
 
   const ctx: StepContext = {
     ...options,
@@ -65,15 +70,13 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
     runAs,
     storedSecret,
     ensureGiteaRunning: async (signal) => {
-      try {
-        await temporaryGiteaLiveness(paths.giteaPidFile, paths.giteaLogFile)();
-      } catch {
+      // Also proves the Gitea on the port is ours before a step sends it credentials.
+      const { started, pid } = await ensureTemporaryGitea(await giteaTarget(signal));
+      if (started)
         logger.info(
-          { event: 'gitea.restart' },
-          'the temporary Gitea is not running (resumed boot): starting it',
+          { event: 'gitea.restart', pid },
+          'the temporary Gitea was not running (resumed boot): started it',
         );
-        await startGitea(signal);
-      }
     },
   };
 
@@ -138,6 +141,7 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
     stopGitea: async (_input, signal): Promise<StepOutput> => {
       const result = await stopTemporaryGitea({
         pidFile: paths.giteaPidFile,
+        configPath: paths.appIni,
         graceMs: config.deadlines.giteaStopMs,
         signal,
       });

@@ -122,6 +122,7 @@ export function giteaSteps(ctx: StepContext): Pick<StepImplementations, GiteaSte
       username,
       email,
       admin,
+      timeoutMs: config.deadlines.commandMs,
       signal,
     });
     if (result.action === 'created') {

@@ -104,9 +104,19 @@ export class JournalRecorder {
           error: safe.message,
           detail: errorDetail(error, safe, this.redactor),
         });
+        // The log's own words (Gitea's last lines) belong on the console, not just in a file.
+        const tail = outputTailOf(error, this.redactor);
         this.logger.warn(
-          { event: 'step.error', step, attempt, durationMs, transient: safe.transient, err: safe },
-          `${step}: ${safe.message}`,
+          {
+            event: 'step.error',
+            step,
+            attempt,
+            durationMs,
+            transient: safe.transient,
+            err: safe,
+            ...(tail ? { outputTail: tail } : {}),
+          },
+          `${step}: ${safe.message}${tail ? `\n  ${tail.join('\n  ')}` : ''}`,
         );
         throw safe;
       }
@@ -122,7 +132,19 @@ function errorDetail(
 ): Record<string, unknown> | null {
   const detail: Record<string, unknown> = {};
   if (safe.hint) detail.hint = safe.hint;
-  const tail = (error as { outputTail?: unknown }).outputTail;
-  if (Array.isArray(tail) && tail.length > 0) detail.outputTail = redactor.redactDeep(tail);
+  const tail = outputTailOf(error, redactor);
+  if (tail) detail.outputTail = tail;
   return Object.keys(detail).length > 0 ? detail : null;
+}
+
+/** An error's output tail as redacted lines: a build's (lines) or a Gitea process's (one string). */
+function outputTailOf(error: unknown, redactor: Redactor): string[] | undefined {
+  const tail = (error as { outputTail?: unknown } | null)?.outputTail;
+  const lines =
+    typeof tail === 'string'
+      ? tail.split('\n').filter((l) => l.trim() !== '')
+      : Array.isArray(tail)
+        ? tail
+        : [];
+  return lines.length > 0 ? (redactor.redactDeep(lines) as string[]) : undefined;
 }

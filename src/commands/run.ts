@@ -119,6 +119,7 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
       // Every exit path — done, failed, interrupted, crashed step — leaves no temporary Gitea.
       await stopTemporaryGitea({
         pidFile: bootPaths(config).giteaPidFile,
+        configPath: bootPaths(config).appIni,
         graceMs: config.deadlines.giteaStopMs,
       }).catch((error: unknown) =>
         logger.error({ event: 'gitea.stop_failed', err: error }, 'could not stop the temporary Gitea'),

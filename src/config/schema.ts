@@ -390,6 +390,12 @@ export const envVarsSchema = z.object({
     .prefault('10s')
     .transform(duration(1))
     .describe('Grace between TERM and KILL when stopping the temporary Gitea.'),
+  GIGI_BOOT_COMMAND_TIMEOUT: str()
+    .prefault('60s')
+    .transform(duration(1))
+    .describe(
+      'How long a command gigi-boot runs may take (`gitea admin user …`, `getent`) before it is stopped and the step fails.',
+    ),
   GIGI_BOOT_HTTP_TIMEOUT: str()
     .prefault('10s')
     .transform(duration(1))
@@ -534,6 +540,7 @@ function toBootConfig(v: EnvVars): BootConfig {
       databaseWaitMs: v.GIGI_BOOT_DATABASE_TIMEOUT,
       giteaStopMs: v.GIGI_BOOT_GITEA_STOP_TIMEOUT,
       httpRequestMs: v.GIGI_BOOT_HTTP_TIMEOUT,
+      commandMs: v.GIGI_BOOT_COMMAND_TIMEOUT,
       dockerSocketWaitMs: v.GIGI_BOOT_DOCKER_SOCKET_WAIT,
     },
     docker: {

@@ -13,6 +13,8 @@ export interface Deadlines {
   giteaStopMs: number;
   /** Per-request timeout for Gitea API calls (GIGI_BOOT_HTTP_TIMEOUT). */
   httpRequestMs: number;
+  /** Bound on each child command: `gitea admin user …`, getent (GIGI_BOOT_COMMAND_TIMEOUT). */
+  commandMs: number;
   /** How long to wait for a configured Docker socket to appear (GIGI_BOOT_DOCKER_SOCKET_WAIT). */
   dockerSocketWaitMs: number;
 }

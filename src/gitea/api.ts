@@ -249,7 +249,9 @@ export async function waitForApi(options: WaitForApiOptions): Promise<{ version:
     timeoutMs: Math.min(options.requestTimeoutMs ?? 5_000, Math.max(options.timeoutMs, 100)),
   });
   const deadline = Date.now() + options.timeoutMs;
-  let delay = 100;
+  // Short first polls: an internal Gitea is already listening (startGitea waited for its socket),
+  // so its API answers within one or two of them; an external one backs off to 500 ms.
+  let delay = 25;
   let last: unknown;
   for (;;) {
     options.signal?.throwIfAborted();

@@ -16,6 +16,8 @@ export interface CreateUserWithCliOptions {
   username: string;
   email: string;
   admin: boolean;
+  /** Bound on the command (GIGI_BOOT_COMMAND_TIMEOUT): a hanging CLI must not hang the boot. */
+  timeoutMs?: number;
   signal?: AbortSignal;
 }
 
@@ -30,6 +32,25 @@ export function parseGeneratedPassword(stdout: string): string | undefined {
     if (match && match[1]) return match[1];
   }
   return undefined;
+}
+
+/** execa options that end a command after `timeoutMs`: TERM first, KILL 2 s later. */
+export function boundedBy(timeoutMs: number | undefined): { timeout?: number; forceKillAfterDelay?: number } {
+  return timeoutMs === undefined ? {} : { timeout: timeoutMs, forceKillAfterDelay: 2_000 };
+}
+
+/** Why: a command that hung names itself and the setting that bounds it. */
+export function timedOut(command: string, timeoutMs: number, output: string): GiteaProcessError {
+  return new GiteaProcessError(
+    {
+      message: `"${command}" did not finish within ${timeoutMs} ms (GIGI_BOOT_COMMAND_TIMEOUT) and was stopped`,
+      outputTail: outputTail(redactGiteaOutput(output)),
+    },
+    {
+      transient: false,
+      hint: 'Something holds it up (a locked Gitea database, a hung file system): check that Gitea is healthy, or raise GIGI_BOOT_COMMAND_TIMEOUT if it is only slow.',
+    },
+  );
 }
 
 /** Why: create a Gitea user as the run user, mapping "already exists" to a no-op for idempotency. */
@@ -55,15 +76,17 @@ export async function createUserWithCli(options: CreateUserWithCliOptions): Prom
     extendEnv: false,
     reject: false,
     stdin: 'ignore',
+    ...boundedBy(options.timeoutMs),
     ...(options.signal ? { cancelSignal: options.signal } : {}),
   });
   if (result.isCanceled) throw options.signal?.reason ?? new Error('aborted');
+  const command = `gitea admin user create --username ${options.username}`;
+  if (result.timedOut) throw timedOut(command, options.timeoutMs!, `${result.stdout}\n${result.stderr}`);
 
   const stdout = result.stdout;
   const stderr = result.stderr;
   const password = parseGeneratedPassword(stdout);
   const combined = `${stdout}\n${stderr}`;
-  const command = `gitea admin user create --username ${options.username}`;
 
   if (result.exitCode === 0) {
     if (!password)

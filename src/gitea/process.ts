@@ -1,29 +1,49 @@
 // The temporary Gitea that boot configures through its API before supervisord takes over.
 // It must survive across boot steps (each step is checkpointed), so it is tracked by a pidfile
 // rather than a handle: a later step — or the next boot, after a crash — can find it, check it
-// is still alive, and stop it. `--pdeathsig=KILL` (run-as.ts) kills it if gigi-boot dies.
+// is still alive and really ours, and stop it gracefully. If gigi-boot dies, `--pdeathsig=TERM`
+// (run-as.ts) makes it shut down cleanly; the next boot waits for it to be gone.
+//
+// "Ready" is decided by the kernel, not by whoever answers HTTP: the port must be free before
+// the start, and the listening socket must belong to our child before any request is sent, so
+// the admin's credentials never go to another process that took GITEA_HTTP_PORT.
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GiteaProcessError } from '../errors.ts';
+import { GiteaPortInUseError, GiteaProcessError } from '../errors.ts';
 import { resolveGiteaBinary } from './binary.ts';
+import { describeListeners, listenersOn, socketInodesOf } from './listeners.ts';
+import { isAlive, isOurGiteaWeb, readPid, stopGracefully, type StopAction } from './proc.ts';
 import { outputTail, redactGiteaOutput } from './redact.ts';
 import { giteaCommand, type RunAs } from './run-as.ts';
 import { ensureWorkDir } from './work-dir.ts';
 
-export interface StartTemporaryGiteaOptions {
-  bin: string;
+export { isAlive, isOurGiteaWeb } from './proc.ts';
+
+/** How often the port and the child are looked at while Gitea starts: readiness seen within ~20 ms. */
+const POLL_MS = 20;
+
+export interface TemporaryGiteaTarget {
   configPath: string;
+  pidFile: string;
+  /** Gitea's HTTP_PORT / HTTP_ADDR as written in app.ini. */
+  port: number;
+  address?: string;
+  /** Where gitea's stdout/stderr go; its tail is in every error. */
+  logFile: string;
+}
+
+export interface StartTemporaryGiteaOptions extends Omit<TemporaryGiteaTarget, 'logFile'> {
+  bin: string;
   workDir: string;
   runAs: RunAs;
-  pidFile: string;
-  /** Where gitea's stdout/stderr go; default <workDir>/log/gigi-boot-temporary-gitea.log. */
+  /** Default <workDir>/log/gigi-boot-temporary-gitea.log. */
   logFile?: string;
-  /** How long to watch for an immediate exit (bad config, root refusal) before returning. */
-  settleMs?: number;
-  /** Grace for stopping a leftover gitea from a crashed boot. */
-  orphanGraceMs?: number;
+  /** How long Gitea may take to open its port (GIGI_BOOT_GITEA_READY_TIMEOUT). */
+  readyTimeoutMs?: number;
+  /** TERM → KILL grace, for a leftover Gitea and on abort (GIGI_BOOT_GITEA_STOP_TIMEOUT). */
+  stopGraceMs?: number;
   signal?: AbortSignal;
 }
 
@@ -36,73 +56,20 @@ export interface TemporaryGitea {
 
 export interface StopTemporaryGiteaOptions {
   pidFile: string;
+  /** Only a `gitea web --config <this>` is stopped: a stale pidfile never stops another Gitea. */
+  configPath: string;
   /** TERM → KILL grace (GIGI_BOOT_GITEA_STOP_TIMEOUT). */
   graceMs: number;
   signal?: AbortSignal;
 }
 
 export interface StopResult {
-  action: 'stopped' | 'killed' | 'not-running';
+  action: StopAction;
   pid: number | undefined;
 }
 
-async function readPid(pidFile: string): Promise<number | undefined> {
-  try {
-    const pid = Number.parseInt((await readFile(pidFile, 'utf8')).trim(), 10);
-    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new GiteaProcessError(
-      { message: `cannot read the temporary Gitea pidfile ${pidFile}: ${(error as Error).message}` },
-      { hint: `Check the permissions of ${dirname(pidFile)}, or remove ${pidFile} if no gitea is running.` },
-    );
-  }
-}
-
-/** A live (non-zombie) process, read from /proc. */
-async function isAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
-/** Why: only ever signal a process that really is a `gitea web` (pids are reused after a reboot). */
-export async function isGiteaWebProcess(pid: number): Promise<boolean> {
-  if (!(await isAlive(pid))) return false;
-  try {
-    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
-    return args.includes('web') && args.some((a) => basename(a).includes('gitea'));
-  } catch {
-    return false;
-  }
-}
-
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (await isAlive(pid)) {
-    if (Date.now() >= deadline) return false;
-    await sleep(50);
-  }
-  return true;
-}
-
-function kill(pid: number, signal: NodeJS.Signals): void {
-  // The process leads its own group (spawned detached): signal the group, so git children go too.
-  for (const target of [-pid, pid]) {
-    try {
-      process.kill(target, signal);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-    }
-  }
-}
-
-async function readLogTail(logFile: string): Promise<string> {
+/** Why: errors carry the end of Gitea's log (redacted): the reason is nearly always there. */
+export async function readLogTail(logFile: string): Promise<string> {
   try {
     return outputTail(redactGiteaOutput(await readFile(logFile, 'utf8')));
   } catch {
@@ -114,23 +81,9 @@ async function readLogTail(logFile: string): Promise<string> {
 export async function stopTemporaryGitea(options: StopTemporaryGiteaOptions): Promise<StopResult> {
   options.signal?.throwIfAborted();
   const pid = await readPid(options.pidFile);
-  let action: StopResult['action'] = 'not-running';
-  if (pid !== undefined && (await isGiteaWebProcess(pid))) {
-    kill(pid, 'SIGTERM');
-    action = 'stopped';
-    if (!(await waitForExit(pid, options.graceMs))) {
-      kill(pid, 'SIGKILL');
-      action = 'killed';
-      if (!(await waitForExit(pid, 5_000)))
-        throw new GiteaProcessError(
-          { message: `the temporary Gitea (pid ${pid}) did not exit after SIGKILL` },
-          {
-            transient: true,
-            hint: `Check "ps -o pid,stat,cmd -p ${pid}"; a process stuck in D state waits on I/O.`,
-          },
-        );
-    }
-  }
+  let action: StopAction = 'not-running';
+  if (pid !== undefined && (await isOurGiteaWeb(pid, options.configPath)))
+    action = await stopGracefully(pid, options.graceMs);
   await unlink(options.pidFile).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
   });
@@ -139,30 +92,126 @@ export async function stopTemporaryGitea(options: StopTemporaryGiteaOptions): Pr
 
 async function writePidFile(pidFile: string, pid: number): Promise<void> {
   const temp = `${pidFile}.${process.pid}.tmp`;
-  await writeFileAtomic(temp, `${pid}\n`);
-  await rename(temp, pidFile);
-}
-
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const handle = await open(path, 'w', 0o644);
+  const handle = await open(temp, 'w', 0o644);
   try {
-    await handle.writeFile(text);
+    await handle.writeFile(`${pid}\n`);
     await handle.sync();
   } finally {
     await handle.close();
   }
+  await rename(temp, pidFile);
+}
+
+/** Why: a port someone else holds is named at once, with its holder, instead of timing out later. */
+async function assertPortFree(port: number, address: string): Promise<void> {
+  const taken = await listenersOn(port, address);
+  if (taken.length === 0) return;
+  throw new GiteaPortInUseError({
+    port,
+    address,
+    holders: await describeListeners(taken),
+    when: 'before-start',
+  });
+}
+
+async function exitError(
+  target: TemporaryGiteaTarget,
+  outcome: { pid: number | undefined; code?: number | null; signal?: NodeJS.Signals | null },
+): Promise<GiteaProcessError> {
+  const tail = await readLogTail(target.logFile);
+  const how =
+    outcome.code !== undefined || outcome.signal
+      ? ` (exit code ${String(outcome.code ?? null)}${outcome.signal ? `, ${outcome.signal}` : ''})`
+      : '';
+  const who =
+    outcome.pid === undefined ? `has no pidfile (${target.pidFile})` : `(pid ${outcome.pid}) exited${how}`;
+  return new GiteaProcessError(
+    {
+      message: `the temporary Gitea ${who} before its API answered; log: ${target.logFile}`,
+      ...(typeof outcome.code === 'number' ? { exitCode: outcome.code } : {}),
+      outputTail: tail,
+    },
+    { hint: earlyExitHint(tail, target.configPath, target.logFile), transient: false },
+  );
 }
 
 /**
- * Why: start `gitea web` for the boot's API calls, after stopping a leftover one from a crashed
- * boot; fails fast with the log tail when it exits right away (bad config, root, port in use).
+ * Why: wait until `pid` — and nothing else — listens on Gitea's port. Fails at once when it
+ * exits (with its log tail) or when another process holds the port; never answers "ready" for a
+ * Gitea gigi-boot did not start. Polls the kernel's socket table every POLL_MS.
+ */
+async function awaitOwnListener(
+  target: TemporaryGiteaTarget,
+  pid: number,
+  options: {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    exited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  },
+): Promise<void> {
+  const address = target.address ?? '127.0.0.1';
+  const deadline = Date.now() + options.timeoutMs;
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  void options.exited?.then((e) => (exit = e));
+  for (;;) {
+    options.signal?.throwIfAborted();
+    if (exit || !(await isAlive(pid))) {
+      // A zombie is dead: its exit status follows as soon as Node reaps it.
+      exit ??= options.exited ? await options.exited : undefined;
+      throw await exitError(target, { pid, ...exit });
+    }
+    const listeners = await listenersOn(target.port, address);
+    if (listeners.length > 0) {
+      const ours = await socketInodesOf(pid);
+      if (!ours)
+        throw new GiteaProcessError(
+          {
+            message: `cannot read /proc/${pid}/fd to check that the temporary Gitea holds port ${target.port}`,
+          },
+          { hint: 'Run gigi-boot as root or as the Gitea run user, with /proc mounted without hidepid.' },
+        );
+      const foreign = listeners.filter((l) => !ours.has(l.inode));
+      if (foreign.length > 0)
+        throw new GiteaPortInUseError({
+          port: target.port,
+          address,
+          holders: await describeListeners(foreign),
+          when: 'after-start',
+        });
+      return;
+    }
+    if (Date.now() >= deadline) {
+      const tail = await readLogTail(target.logFile);
+      throw new GiteaProcessError(
+        {
+          message: `the temporary Gitea (pid ${pid}) did not open ${address}:${target.port} within ${options.timeoutMs} ms; log: ${target.logFile}`,
+          outputTail: tail,
+        },
+        {
+          transient: false,
+          hint: 'If Gitea is just slow to start (the first start migrates the database), raise GIGI_BOOT_GITEA_READY_TIMEOUT; otherwise the log tail says what it is doing.',
+        },
+      );
+    }
+    await sleep(POLL_MS, undefined, options.signal ? { signal: options.signal } : {}).catch(() => {
+      throw options.signal?.reason ?? new Error('aborted');
+    });
+  }
+}
+
+/**
+ * Why: start `gitea web` for the boot's API calls — after a leftover one from a crashed boot is
+ * gone and the port is known free — and return once its own socket listens on the port.
  */
 export async function startTemporaryGitea(options: StartTemporaryGiteaOptions): Promise<TemporaryGitea> {
   options.signal?.throwIfAborted();
   const bin = await resolveGiteaBinary(options.bin);
-  await stopTemporaryGitea({ pidFile: options.pidFile, graceMs: options.orphanGraceMs ?? 10_000 });
+  const graceMs = options.stopGraceMs ?? 10_000;
+  await stopTemporaryGitea({ pidFile: options.pidFile, configPath: options.configPath, graceMs });
+  await assertPortFree(options.port, options.address ?? '127.0.0.1');
 
   const logFile = options.logFile ?? join(options.workDir, 'log', 'gigi-boot-temporary-gitea.log');
+  const target: TemporaryGiteaTarget = { ...options, logFile };
   await ensureWorkDir({ workDir: options.workDir, runAs: options.runAs, subdirs: ['log'] });
   await mkdir(dirname(logFile), { recursive: true });
   await mkdir(dirname(options.pidFile), { recursive: true });
@@ -194,61 +243,64 @@ export async function startTemporaryGitea(options: StartTemporaryGiteaOptions): 
   }
   await writePidFile(options.pidFile, pid);
 
-  const abort = (): void => kill(pid, 'SIGKILL');
-  options.signal?.addEventListener('abort', abort, { once: true });
   try {
-    const settle = sleep(options.settleMs ?? 1_000, 'running' as const);
-    const outcome = await Promise.race([settle, exited]);
-    options.signal?.throwIfAborted();
-    if (outcome !== 'running') {
-      await unlink(options.pidFile).catch(() => undefined);
-      const tail = await readLogTail(logFile);
-      throw new GiteaProcessError(
-        {
-          message: `gitea web exited right after starting (exit code ${String(outcome.code)}${outcome.signal ? `, ${outcome.signal}` : ''}); log: ${logFile}`,
-          ...(outcome.code !== null ? { exitCode: outcome.code } : {}),
-          outputTail: tail,
-        },
-        { hint: earlyExitHint(tail, options.configPath), transient: false },
-      );
-    }
+    await awaitOwnListener(target, pid, {
+      timeoutMs: options.readyTimeoutMs ?? 60_000,
+      exited,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (error) {
-    if (options.signal?.aborted) {
-      await waitForExit(pid, 5_000);
-      await unlink(options.pidFile).catch(() => undefined);
-    }
+    // Aborted (SIGTERM to gigi-boot), exited, port taken, too slow: never leave it running, and
+    // stop it as gracefully as any other time.
+    if (await isAlive(pid)) await stopGracefully(pid, graceMs, exited).catch(() => undefined);
+    await unlink(options.pidFile).catch(() => undefined);
     throw error;
-  } finally {
-    options.signal?.removeEventListener('abort', abort);
   }
   return { pid, logFile, exited };
 }
 
-function earlyExitHint(tail: string, configPath: string): string {
+/**
+ * Why: every step that talks to the temporary Gitea first makes sure it is the one we started
+ * (pidfile → live `gitea web --config <ours>` → that process holds the port); starts it when
+ * it is not running (a resumed boot: it stopped with the previous process).
+ */
+export async function ensureTemporaryGitea(
+  options: StartTemporaryGiteaOptions & { logFile: string },
+): Promise<{ started: boolean; pid: number }> {
+  const pid = await readPid(options.pidFile);
+  if (pid !== undefined && (await isOurGiteaWeb(pid, options.configPath))) {
+    await awaitOwnListener(options, pid, {
+      timeoutMs: options.readyTimeoutMs ?? 60_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { started: false, pid };
+  }
+  const gitea = await startTemporaryGitea(options);
+  return { started: true, pid: gitea.pid };
+}
+
+function earlyExitHint(tail: string, configPath: string, logFile: string): string {
   if (/not supposed to be run as root/i.test(tail))
     return 'Gitea refuses root: set GIGI_BOOT_GITEA_USER to an unprivileged user.';
   if (/address already in use|Failed to start server/i.test(tail))
     return "Another process holds Gitea's HTTP port: stop it or set GITEA_HTTP_PORT to a free port.";
   if (/Expect user/i.test(tail)) return `RUN_USER in ${configPath} does not match GIGI_BOOT_GITEA_USER.`;
   if (/home directory/i.test(tail)) return 'The Gitea run user has no HOME directory: create it.';
-  return `Read the log above; check ${configPath} and that the Gitea work dir is owned by the run user.`;
+  return `The last lines of ${logFile} are shown with this error; check ${configPath} and that the Gitea work dir is owned by the run user.`;
 }
 
 /**
  * Why: while waiting for the API, notice that the temporary Gitea died (e.g. port in use after
  * migrations) instead of polling until the deadline; works from any boot step via the pidfile.
  */
-export function temporaryGiteaLiveness(pidFile: string, logFile: string): () => Promise<void> {
+export function temporaryGiteaLiveness(
+  pidFile: string,
+  logFile: string,
+  configPath = 'app.ini',
+): () => Promise<void> {
   return async () => {
     const pid = await readPid(pidFile);
     if (pid !== undefined && (await isAlive(pid))) return;
-    const tail = await readLogTail(logFile);
-    throw new GiteaProcessError(
-      {
-        message: `the temporary Gitea ${pid === undefined ? `has no pidfile (${pidFile})` : `(pid ${pid}) exited`} before its API answered; log: ${logFile}`,
-        outputTail: tail,
-      },
-      { hint: earlyExitHint(tail, 'app.ini'), transient: false },
-    );
+    throw await exitError({ pidFile, logFile, configPath, port: 0 }, { pid });
   };
 }

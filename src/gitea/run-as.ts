@@ -1,6 +1,7 @@
 // How a gitea command is run: Gitea refuses uid 0 (CONTRACT §G.4), so as root we drop to the
-// unprivileged run user with util-linux setpriv; in every case `--pdeathsig=KILL` makes the
-// child die with gigi-boot (even on SIGKILL), so no Gitea is left orphaned. The environment is
+// unprivileged run user with util-linux setpriv; in every case `--pdeathsig=TERM` makes the
+// child stop with gigi-boot (even on SIGKILL), so no Gitea is left orphaned — TERM, not KILL,
+// so a `gitea web` shuts down gracefully (queues and indexers flushed) instead of mid-write. The environment is
 // built from scratch: HOME of the run user (Gitea needs it, §G.3), GITEA_WORK_DIR, PATH (git),
 // plus GITEA_SIM_* test faults; gigi-boot's secrets never reach the child, nor its argv.
 import { ConfigError } from '../errors.ts';
@@ -37,21 +38,31 @@ export function isSecretEnvName(name: string): boolean {
 }
 
 /** The run user, looked up once on first use and shared (a boot's steps, a warm start's render). */
-export function lazyRunAs(user: string): () => Promise<RunAs> {
+export function lazyRunAs(user: string, timeoutMs?: number): () => Promise<RunAs> {
   let resolved: Promise<RunAs> | undefined;
-  return () => (resolved ??= resolveRunAs(user));
+  return () => (resolved ??= resolveRunAs(user, undefined, timeoutMs));
 }
 
 /** Why: the uid/gid/home of the Gitea user, via NSS (getent) so LDAP/extra users work too. */
-export async function resolveRunAs(user: string, signal?: AbortSignal): Promise<RunAs> {
+export async function resolveRunAs(user: string, signal?: AbortSignal, timeoutMs = 60_000): Promise<RunAs> {
   const currentUid = process.getuid?.() ?? -1;
   // Loaded here, not at start-up: a warm start that finds no temporary Gitea never needs it.
   const { execa } = await import('execa');
   const result = await execa('getent', ['passwd', user], {
     reject: false,
+    // NSS can be LDAP or sssd: a source that does not answer must not hang the boot.
+    timeout: timeoutMs,
+    forceKillAfterDelay: 2_000,
     ...(signal ? { cancelSignal: signal } : {}),
   });
   if (result.isCanceled) throw signal?.reason ?? new Error('aborted');
+  if (result.timedOut)
+    throw new ConfigError(
+      [
+        `GIGI_BOOT_GITEA_USER: "getent passwd ${user}" did not answer within ${timeoutMs} ms (GIGI_BOOT_COMMAND_TIMEOUT)`,
+      ],
+      { hint: 'A name service (LDAP, sssd) is not answering: check /etc/nsswitch.conf and that service.' },
+    );
   const fields = result.exitCode === 0 ? result.stdout.trim().split('\n')[0]!.split(':') : [];
   if (fields.length < 7) {
     throw new ConfigError([`GIGI_BOOT_GITEA_USER: OS user "${user}" does not exist`], {
@@ -108,7 +119,7 @@ export function giteaCommand(
   const identity = runAs.switchUser ? [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, `--init-groups`] : [];
   return {
     file: 'setpriv',
-    args: [...identity, '--pdeathsig=KILL', '--', bin, ...args],
+    args: [...identity, '--pdeathsig=TERM', '--', bin, ...args],
     env: giteaEnv(runAs, workDir),
   };
 }

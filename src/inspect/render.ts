@@ -73,9 +73,19 @@ function timeline(report: InspectReport): string[] {
   return ['', ...table(['STEP', 'ATTEMPTS', 'START (UTC)', 'DURATION', 'OUTCOME'], rows)];
 }
 
+/** The output tail journaled with the failed step's last attempt (Gitea's log, a build's output). */
+function failedStepTail(report: InspectReport): string[] {
+  const step = report.run?.failure?.step;
+  const row = [...report.journal].reverse().find((r) => r.outcome === 'error' && (!step || r.step === step));
+  const tail = row?.detail?.outputTail;
+  return Array.isArray(tail) ? tail.filter((l): l is string => typeof l === 'string') : [];
+}
+
 function errorLines(report: InspectReport): string[] {
   const out: string[] = [];
   if (report.lastError) out.push('', `Last error: ${report.lastError}`);
+  const tail = report.lastError ? failedStepTail(report) : [];
+  if (tail.length > 0) out.push('Output tail:', ...tail.map((l) => `  ${l}`));
   if (report.nextAction) out.push(`${report.lastError ? '' : '\n'}Next: ${report.nextAction}`);
   return out;
 }

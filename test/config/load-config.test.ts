@@ -78,6 +78,7 @@ describe('loadConfig defaults', () => {
         databaseWaitMs: 60_000,
         giteaStopMs: 10_000,
         httpRequestMs: 10_000,
+        commandMs: 60_000,
         dockerSocketWaitMs: 30_000,
       },
       docker: {

@@ -21,6 +21,8 @@ export interface CliFault {
   id?: string;
   command: string; // e.g. "admin user create"
   message: string; // printed as `Command error: <message>`
+  /** Instead of failing, the command hangs (blocks, never exits) until it is signalled. */
+  hang?: boolean;
   times?: number;
 }
 
@@ -88,7 +90,14 @@ export function matchCliFault(command: string): CliFault | undefined {
   const faults = readFaults().cliFaults ?? [];
   for (const [index, fault] of faults.entries()) {
     if (fault.command !== command) continue;
-    if (consume(fault.id ?? `cli:${index}`, fault.times)) return fault;
+    if (!consume(fault.id ?? `cli:${index}`, fault.times)) continue;
+    if (fault.hang) hangForever();
+    return fault;
   }
   return undefined;
+}
+
+/** A CLI stuck on a lock or a dead NFS mount: blocks the thread; only a signal ends the process. */
+function hangForever(): never {
+  for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }

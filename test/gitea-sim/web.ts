@@ -23,6 +23,7 @@ import {
   type Settings,
 } from './settings.ts';
 import { StateStore } from './state-store.ts';
+import { recordWebRun } from './web-runs.ts';
 
 function goTime(d = new Date()): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -226,6 +227,22 @@ export async function runWeb(globals: GlobalOptions, flags: FlagValues): Promise
     log('I', 'cmd/web.go:160:serveInstall()', 'Prepare to run install page');
   }
 
+  // Gitea's graceful manager handles TERM from the start: a stop during initialisation is clean.
+  recordWebRun(settings.dbPath, { pid, event: 'started' });
+  const stopEarly = (signal: string) => {
+    log(
+      'I',
+      'graceful/manager_unix.go:150:handleSignals()',
+      `PID ${pid}. Received ${signal}. Shutting down...`,
+    );
+    recordWebRun(settings.dbPath, { pid, event: 'stopped', signal });
+    process.exit(0);
+  };
+  const onEarlyTerm = () => stopEarly('SIGTERM');
+  const onEarlyInt = () => stopEarly('SIGINT');
+  process.once('SIGTERM', onEarlyTerm);
+  process.once('SIGINT', onEarlyInt);
+
   const delay = readFaults().startupDelayMs ?? 0;
   if (delay > 0) await new Promise((r) => setTimeout(r, delay));
 
@@ -258,6 +275,8 @@ export async function runWeb(globals: GlobalOptions, flags: FlagValues): Promise
     server.listen(Number(port), addr === '' ? undefined : addr, () => resolve());
   });
 
+  process.off('SIGTERM', onEarlyTerm);
+  process.off('SIGINT', onEarlyInt);
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string): void => {
       log(
@@ -267,6 +286,7 @@ export async function runWeb(globals: GlobalOptions, flags: FlagValues): Promise
       );
       server.close(() => {
         log('I', 'cmd/web.go:260:runWeb()', 'PID: ' + pid + ' Gitea Web Finished');
+        recordWebRun(settings.dbPath, { pid, event: 'stopped', signal });
         resolve(0);
       });
       for (const s of sockets) s.end();

@@ -66,7 +66,7 @@ export async function startTestGitea(): Promise<TestGitea> {
   const pidFile = join(root, 'temporary-gitea.pid');
   const logFile = join(root, 'gitea.log');
   const bin = giteaBin();
-  await startTemporaryGitea({ bin, configPath, workDir, runAs, pidFile, logFile });
+  await startTemporaryGitea({ bin, configPath, workDir, runAs, pidFile, logFile, port });
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitForApi({ baseUrl, timeoutMs: 60_000, checkAlive: temporaryGiteaLiveness(pidFile, logFile) });
   return {
@@ -85,7 +85,7 @@ export async function startTestGitea(): Promise<TestGitea> {
       chmodSync(faultsPath, 0o644);
     },
     async stop() {
-      await stopTemporaryGitea({ pidFile, graceMs: 5_000 });
+      await stopTemporaryGitea({ pidFile, configPath, graceMs: 5_000 });
       rmSync(root, { recursive: true, force: true });
     },
   };

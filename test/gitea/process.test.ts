@@ -1,22 +1,33 @@
-// The temporary Gitea's lifecycle with real processes: start, stop (idempotent), cleanup of a
-// leftover from a crashed boot, no orphan when gigi-boot is SIGKILLed, and early-exit errors.
+// The temporary Gitea's lifecycle with real processes: start (returning once its own socket
+// listens), graceful stop (idempotent, recorded by the simulator), cleanup of a leftover from a
+// crashed boot, no orphan when gigi-boot is SIGKILLed, a stale pidfile that names another
+// Gitea, a port someone else holds, and early-exit errors with the log tail.
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GiteaClient, waitForApi } from '../../src/gitea/api.ts';
 import { ensureAppIni } from '../../src/gitea/app-ini.ts';
+import { listenersOn, socketInodesOf } from '../../src/gitea/listeners.ts';
 import {
-  isGiteaWebProcess,
+  isOurGiteaWeb,
   startTemporaryGitea,
   stopTemporaryGitea,
   temporaryGiteaLiveness,
 } from '../../src/gitea/process.ts';
 import { VersionSchema } from '../../src/gitea/schemas.ts';
-import { isBootError, type BootError, type GiteaApiError, type GiteaProcessError } from '../../src/errors.ts';
+import {
+  isBootError,
+  type BootError,
+  type GiteaApiError,
+  type GiteaPortInUseError,
+  type GiteaProcessError,
+} from '../../src/errors.ts';
+import { startSimulator } from '../gitea-sim/harness.ts';
+import { readWebRuns } from '../gitea-sim/web-runs.ts';
 import { freePort } from '../support/postgres.ts';
 import { RUN_USER, startTestGitea, type TestGitea } from './helpers.ts';
 
@@ -61,15 +72,26 @@ function pidOf(pidFile: string): number {
   return Number(readFileSync(pidFile, 'utf8').trim());
 }
 
-async function restart(): Promise<number> {
-  await startTemporaryGitea({
+/** How each simulated `gitea web` of the test Gitea ended, by pid. */
+function stopOf(pid: number): string | null | undefined {
+  return readWebRuns(join(gitea.workDir, 'data', 'gitea.db')).find((r) => r.pid === pid)?.stoppedBy;
+}
+
+function startOptions(extra: Partial<Parameters<typeof startTemporaryGitea>[0]> = {}) {
+  return {
     bin: gitea.bin,
     configPath: gitea.configPath,
     workDir: gitea.workDir,
     runAs: gitea.runAs,
     pidFile: gitea.pidFile,
     logFile: gitea.logFile,
-  });
+    port: gitea.port,
+    ...extra,
+  };
+}
+
+async function restart(): Promise<number> {
+  await startTemporaryGitea(startOptions());
   await waitForApi({
     baseUrl: gitea.baseUrl,
     timeoutMs: 60_000,
@@ -78,47 +100,61 @@ async function restart(): Promise<number> {
   return pidOf(gitea.pidFile);
 }
 
+const stop = (graceMs = 10_000) =>
+  stopTemporaryGitea({ pidFile: gitea.pidFile, configPath: gitea.configPath, graceMs });
+
 describe('temporary gitea process', () => {
   it('runs gitea web as the run user, answering the API, tracked by its pidfile', async () => {
     const pid = pidOf(gitea.pidFile);
-    expect(await isGiteaWebProcess(pid)).toBe(true);
+    expect(await isOurGiteaWeb(pid, gitea.configPath)).toBe(true);
     const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     expect(Number(uid)).toBe(gitea.runAs.uid);
     const version = await new GiteaClient({ baseUrl: gitea.baseUrl }).get('/version', VersionSchema);
     expect(version.version).toMatch(/\d/);
   });
 
-  it('stops it (TERM) and removes the pidfile; stopping again is a no-op', async () => {
-    const pid = pidOf(gitea.pidFile);
-    expect(await stopTemporaryGitea({ pidFile: gitea.pidFile, graceMs: 10_000 })).toEqual({
-      action: 'stopped',
-      pid,
-    });
-    expect(alive(pid)).toBe(false);
-    expect(existsSync(gitea.pidFile)).toBe(false);
-    expect(await stopTemporaryGitea({ pidFile: gitea.pidFile, graceMs: 1_000 })).toEqual({
-      action: 'not-running',
-      pid: undefined,
-    });
+  it('returns only once its own socket listens on the port (no fixed settle, no answer from elsewhere)', async () => {
+    await stop();
+    // Gitea initialises for a while before it binds: the start must wait for the bind itself.
+    gitea.setFaults({ startupDelayMs: 1_500 });
+    try {
+      const started = await startTemporaryGitea(startOptions());
+      const listeners = await listenersOn(gitea.port, '127.0.0.1');
+      expect(listeners).toHaveLength(1);
+      const inodes = await socketInodesOf(started.pid);
+      expect(inodes?.has(listeners[0]!.inode)).toBe(true);
+      // The first request answers: nothing left to poll for.
+      const version = await new GiteaClient({ baseUrl: gitea.baseUrl }).get('/version', VersionSchema);
+      expect(version.version).toMatch(/\d/);
+    } finally {
+      gitea.setFaults({});
+    }
   });
 
-  it('stops a gitea left running by a crashed boot before starting a new one', async () => {
+  it('stops it gracefully (TERM, handled by Gitea) and removes the pidfile; stopping again is a no-op', async () => {
+    const pid = pidOf(gitea.pidFile);
+    expect(await stop()).toEqual({ action: 'stopped', pid });
+    expect(alive(pid)).toBe(false);
+    expect(stopOf(pid)).toBe('SIGTERM');
+    expect(existsSync(gitea.pidFile)).toBe(false);
+    expect(await stop(1_000)).toEqual({ action: 'not-running', pid: undefined });
+  });
+
+  it('stops a gitea left running by a crashed boot (gracefully) before starting a new one', async () => {
     const first = await restart();
     const second = await restart(); // same pidfile: the first one is the "leftover"
     expect(second).not.toBe(first);
     expect(await waitGone(first)).toBe(true);
-    expect(await isGiteaWebProcess(second)).toBe(true);
+    expect(stopOf(first)).toBe('SIGTERM');
+    expect(await isOurGiteaWeb(second, gitea.configPath)).toBe(true);
   });
 
   it('never signals an unrelated process a stale pidfile names', async () => {
-    await stopTemporaryGitea({ pidFile: gitea.pidFile, graceMs: 10_000 });
+    await stop();
     const bystander = spawn('sleep', ['60'], { stdio: 'ignore' });
     try {
       writeFileSync(gitea.pidFile, `${bystander.pid}\n`);
-      expect(await stopTemporaryGitea({ pidFile: gitea.pidFile, graceMs: 500 })).toEqual({
-        action: 'not-running',
-        pid: bystander.pid,
-      });
+      expect(await stop(500)).toEqual({ action: 'not-running', pid: bystander.pid });
       expect(alive(bystander.pid!)).toBe(true);
       expect(existsSync(gitea.pidFile)).toBe(false);
     } finally {
@@ -126,42 +162,92 @@ describe('temporary gitea process', () => {
     }
   });
 
-  it('dies with gigi-boot when gigi-boot is SIGKILLed (no orphan)', async () => {
+  it('never stops another `gitea web` (another app.ini) that a stale pidfile names', async () => {
+    await stop();
+    const other = await startSimulator({ dir: join(gitea.root, 'operators-gitea'), port: await freePort() });
+    try {
+      expect(await isOurGiteaWeb(other.pid, other.configPath)).toBe(true);
+      expect(await isOurGiteaWeb(other.pid, gitea.configPath)).toBe(false);
+      writeFileSync(gitea.pidFile, `${other.pid}\n`);
+      expect(await stop(500)).toEqual({ action: 'not-running', pid: other.pid });
+      expect(alive(other.pid)).toBe(true);
+      await other.waitReady();
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('refuses to start when another Gitea holds the port, naming it, and starts nothing', async () => {
+    await stop();
+    const other = await startSimulator({ dir: join(gitea.root, 'squatting-gitea'), port: gitea.port });
+    try {
+      const error = (await bootFailure(startTemporaryGitea(startOptions()))) as GiteaPortInUseError;
+      expect(error.name).toBe('GiteaPortInUseError');
+      expect(error.domain).toBe('gitea-process');
+      expect(error.transient).toBe(false);
+      expect(error.port).toBe(gitea.port);
+      expect(error.message).toContain(`127.0.0.1:${gitea.port}`);
+      expect(error.message).toContain(`pid ${other.pid}`);
+      expect(error.message).toContain(other.configPath);
+      expect(error.hint).toMatch(/GITEA_HTTP_PORT/);
+      expect(existsSync(gitea.pidFile)).toBe(false);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('names the process (not a timeout) when something else listens on the port', async () => {
+    const squatter: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(gitea.port, '127.0.0.1', resolve));
+    try {
+      const error = await bootFailure(startTemporaryGitea(startOptions({ readyTimeoutMs: 600_000 })));
+      expect(error.name).toBe('GiteaPortInUseError');
+      expect(error.message).toContain(`pid ${process.pid}`);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
+  it('stops with gigi-boot when gigi-boot is SIGKILLed: gracefully (parent-death TERM), no orphan', async () => {
     const script = join(import.meta.dirname, 'fixtures', 'start-and-wait.ts');
-    const child = execa(
-      'node',
-      [
-        '--import',
-        'tsx',
-        script,
-        JSON.stringify({
-          bin: gitea.bin,
-          configPath: gitea.configPath,
-          workDir: gitea.workDir,
-          runAs: gitea.runAs,
-          pidFile: gitea.pidFile,
-          logFile: gitea.logFile,
-        }),
-      ],
-      { reject: false, buffer: { stdout: false, stderr: true }, env: process.env },
-    );
+    const child = execa('node', ['--import', 'tsx', script, JSON.stringify(startOptions())], {
+      reject: false,
+      buffer: { stdout: false, stderr: true },
+      env: process.env,
+    });
     const pid = await new Promise<number>((resolve, reject) => {
       child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       void child.then((r) => reject(new Error(`fixture exited early: ${String(r.stderr)}`)));
     });
-    expect(await isGiteaWebProcess(pid)).toBe(true);
+    expect(await isOurGiteaWeb(pid, gitea.configPath)).toBe(true);
     child.kill('SIGKILL');
     await child;
     expect(await waitGone(pid)).toBe(true);
+    expect(stopOf(pid)).toBe('SIGTERM');
     // The pidfile is left behind; the next stop/start treats it as stale.
-    expect(await stopTemporaryGitea({ pidFile: gitea.pidFile, graceMs: 500 })).toEqual({
-      action: 'not-running',
-      pid,
-    });
+    expect(await stop(500)).toEqual({ action: 'not-running', pid });
   });
 
-  it('fails with the log tail and a hint when gitea exits right away (RUN_USER mismatch)', async () => {
+  it('an aborted start (SIGTERM to gigi-boot) stops the starting Gitea gracefully', async () => {
+    gitea.setFaults({ startupDelayMs: 60_000 });
+    const controller = new AbortController();
+    const starting = startTemporaryGitea(startOptions({ signal: controller.signal, stopGraceMs: 10_000 }));
+    try {
+      await expect.poll(() => existsSync(gitea.pidFile) && stopOf(pidOf(gitea.pidFile)) === null).toBe(true);
+      const pid = pidOf(gitea.pidFile);
+      controller.abort(new Error('received SIGTERM'));
+      await expect(starting).rejects.toThrow('received SIGTERM');
+      expect(alive(pid)).toBe(false);
+      expect(stopOf(pid)).toBe('SIGTERM');
+      expect(existsSync(gitea.pidFile)).toBe(false);
+    } finally {
+      gitea.setFaults({});
+    }
+  });
+
+  it('fails at once with the log tail and a hint when gitea exits right away (RUN_USER mismatch)', async () => {
     const dir = join(gitea.root, 'mismatch');
+    mkdirSync(dir, { recursive: true });
     const configPath = join(gitea.workDir, 'custom', 'conf', 'mismatch.ini');
     const port = await freePort();
     await ensureAppIni({
@@ -177,67 +263,28 @@ describe('temporary gitea process', () => {
     const pidFile = join(dir, 'mismatch.pid');
     const error = (await bootFailure(
       startTemporaryGitea({
-        bin: gitea.bin,
-        configPath,
-        workDir: gitea.workDir,
-        runAs: gitea.runAs,
-        pidFile,
-        logFile: join(dir, 'mismatch.log'),
-        settleMs: 15_000,
+        ...startOptions({ configPath, pidFile, logFile: join(dir, 'mismatch.log'), port }),
+        // Not a timeout: the exit itself is what ends the wait.
+        readyTimeoutMs: 600_000,
       }),
     )) as GiteaProcessError;
     expect(error.domain).toBe('gitea-process');
     expect(error.exitCode).toBe(1);
+    expect(error.message).toMatch(/exited \(exit code 1\)/);
     expect(error.outputTail).toMatch(/Expect user/);
     expect(error.hint).toMatch(/RUN_USER/);
     expect(existsSync(pidFile)).toBe(false);
   });
 
-  it('notices a gitea that dies while the API is awaited (port taken) instead of waiting out the deadline', async () => {
-    await stopTemporaryGitea({ pidFile: gitea.pidFile, graceMs: 10_000 });
-    // Something else holds Gitea's port and drops every connection.
-    const squatter: Server = createServer((socket) => socket.destroy());
-    await new Promise<void>((resolve) => squatter.listen(gitea.port, '127.0.0.1', resolve));
-    try {
-      const started = Date.now();
-      const error = await bootFailure(
-        (async () => {
-          await startTemporaryGitea({
-            bin: gitea.bin,
-            configPath: gitea.configPath,
-            workDir: gitea.workDir,
-            runAs: gitea.runAs,
-            pidFile: gitea.pidFile,
-            logFile: gitea.logFile,
-          });
-          await waitForApi({
-            baseUrl: gitea.baseUrl,
-            timeoutMs: 60_000,
-            checkAlive: temporaryGiteaLiveness(gitea.pidFile, gitea.logFile),
-          });
-        })(),
-      );
-      expect(error.domain).toBe('gitea-process');
-      expect(error.hint).toMatch(/port/);
-      expect(Date.now() - started).toBeLessThan(30_000);
-    } finally {
-      await new Promise((resolve) => squatter.close(resolve));
-    }
-    await restart();
-  });
-
   it('names GITEA_BIN when the binary is missing', async () => {
     const error = (await bootFailure(
-      startTemporaryGitea({
-        bin: join(gitea.root, 'no-gitea-here'),
-        configPath: gitea.configPath,
-        workDir: gitea.workDir,
-        runAs: gitea.runAs,
-        pidFile: join(gitea.root, 'x.pid'),
-      }),
+      startTemporaryGitea(
+        startOptions({ bin: join(gitea.root, 'no-gitea-here'), pidFile: join(gitea.root, 'x.pid') }),
+      ),
     )) as GiteaProcessError;
     expect(error.message).toContain(`GITEA_BIN=${join(gitea.root, 'no-gitea-here')}`);
     expect(error.transient).toBe(false);
+    await restart();
   });
 });
 

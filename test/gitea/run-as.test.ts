@@ -14,7 +14,7 @@ describe('run-as', () => {
     expect(runAs.switchUser).toBe(asRoot);
     const cmd = giteaCommand(runAs, '/bin/sh', ['-c', 'echo "$(id -u) $HOME $GITEA_WORK_DIR"'], '/tmp/work');
     expect(cmd.file).toBe('setpriv');
-    expect(cmd.args).toContain('--pdeathsig=KILL');
+    expect(cmd.args).toContain('--pdeathsig=TERM');
     const { stdout } = await execa(cmd.file, cmd.args, { env: cmd.env, extendEnv: false });
     expect(stdout).toBe(`${runAs.uid} ${runAs.home} /tmp/work`);
   });
