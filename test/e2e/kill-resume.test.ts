@@ -8,7 +8,7 @@ import { activeSteps, BOOT_STEPS } from '../../machines/boot.ts';
 import { bootEnv, processesUsing, runCli, startCli, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
-import { readBootOutcome, type BootOutcome } from './verify.ts';
+import { comparableOutcome, readBootOutcome } from './verify.ts';
 
 const INTERNAL_STEPS = BOOT_STEPS.filter((s) => s !== 'checkExternalGitea');
 
@@ -53,15 +53,7 @@ async function killAt(
   return { killedAt, result };
 }
 
-function comparable(outcome: BootOutcome) {
-  return {
-    ...outcome.state,
-    hooks: outcome.state.hooks.map(({ id: _id, ...rest }) => rest),
-    hookSecretMatches: outcome.hookSecrets
-      ? outcome.hookSecrets.map((s) => s === outcome.config.webhook_secret)
-      : null,
-  };
-}
+const comparable = comparableOutcome;
 
 let reference: ReturnType<typeof comparable>;
 

@@ -16,6 +16,15 @@ export interface BootOutcome {
   config: Record<string, string>;
   /** The webhook secret as the simulator stored it (null against a real Gitea, which never shows it). */
   hookSecrets: string[] | null;
+  /** GET /user with Basic auth and the saved password: 200 when it signs in (and needs no change). */
+  logins: { admin: number; gigi: number };
+  /** The simulator's whole database (null against a real Gitea). */
+  giteaDb: DbState | null;
+}
+
+async function loginStatus(baseUrl: string, user: string, password: string | undefined): Promise<number> {
+  const auth = `Basic ${Buffer.from(`${user}:${password ?? ''}`).toString('base64')}`;
+  return (await fetch(`${baseUrl}/api/v1/user`, { headers: { authorization: auth } })).status;
 }
 
 /** Read Gitea's and the config table's state after a boot of this data dir. */
@@ -45,14 +54,30 @@ export async function readBootOutcome(
       config,
     });
     let hookSecrets: string[] | null = null;
+    let giteaDb: DbState | null = null;
     if (!process.env.GITEA_BIN) {
       // The simulator keeps hooks' secrets in its JSON database at [database] PATH.
       const dbPath = /^PATH\s*=\s*(.+)$/m.exec(appIni.slice(appIni.indexOf('[database]')))![1]!.trim();
-      const db = JSON.parse(readFileSync(dbPath, 'utf8')) as DbState;
-      hookSecrets = db.hooks.filter((h) => h.url === DEFAULT_WEBHOOK).map((h) => h.secret);
+      giteaDb = JSON.parse(readFileSync(dbPath, 'utf8')) as DbState;
+      hookSecrets = giteaDb.hooks.filter((h) => h.url === DEFAULT_WEBHOOK).map((h) => h.secret);
     }
-    return { state, config, hookSecrets };
+    const logins = {
+      admin: await loginStatus(sim.url, config.admin_user ?? DEFAULT_ADMIN, config.admin_password),
+      gigi: await loginStatus(sim.url, 'gigi', config.gitea_password),
+    };
+    return { state, config, hookSecrets, logins, giteaDb };
   } finally {
     await sim.stop();
   }
+}
+
+/** What two boots of fresh volumes must agree on (hook ids and secrets differ by nature). */
+export function comparableOutcome(outcome: BootOutcome) {
+  return {
+    ...outcome.state,
+    hooks: outcome.state.hooks.map(({ id: _id, ...rest }) => rest),
+    hookSecretMatches: outcome.hookSecrets
+      ? outcome.hookSecrets.map((s) => s === outcome.config.webhook_secret)
+      : null,
+  };
 }

@@ -39,8 +39,11 @@ export interface WorldFaults {
   appIniIsDirectory: boolean;
   /** External Gitea: ADMIN_PASSWORD is not the admin's (checkExternalGitea: 401). */
   wrongAdminPassword: boolean;
-  /** External Gitea: the operator never created the `gigi` account (createUsers: 404). */
-  noGigiAccount: boolean;
+  /**
+   * External Gitea: no `gigi` account, and another account already uses gigi's e-mail, so
+   * creating it is refused (createUsers: POST /admin/users answers 422).
+   */
+  gigiEmailTaken: boolean;
 }
 
 export interface FaultPlan {
@@ -71,7 +74,7 @@ export function planFaults(path: ProcessPath): FaultPlan {
     slowGiteaStart: false,
     appIniIsDirectory: false,
     wrongAdminPassword: false,
-    noGigiAccount: false,
+    gigiEmailTaken: false,
   };
   const failpointAttempts: Partial<Record<BootStep, boolean[]>> = {};
   let ending: RegExp | undefined;
@@ -98,7 +101,7 @@ export function planFaults(path: ProcessPath): FaultPlan {
           });
         // A permanent fault ends the path: it answers from here on.
         else if (step === 'checkExternalGitea') world.wrongAdminPassword = true;
-        else if (step === 'createUsers') world.noGigiAccount = true;
+        else if (step === 'createUsers') world.gigiEmailTaken = true;
         else
           rules.push({
             id,
@@ -115,12 +118,12 @@ export function planFaults(path: ProcessPath): FaultPlan {
           step === 'checkExternalGitea'
             ? /^checkExternalGitea: .*answered 401/
             : step === 'createUsers'
-              ? /^createUsers: user "gigi" does not exist in the external Gitea/
+              ? /^createUsers: POST \S+\/admin\/users answered 422: e-mail already in use \[email: gigi@gigi\.local\]/
               : new RegExp(`^${step}: .*answered 422: ${step}: invalid request \\(model test fault\\)`);
       continue;
     }
     if (step === 'createUsers') {
-      // Internal Gitea: the users are made by `gitea admin user create`.
+      // Internal Gitea: the admin is made by `gitea admin user create` (gigi by the admin API).
       for (const [i, run] of runs(faults).entries())
         cliFaults.push({
           id: `${step}-${i}`,

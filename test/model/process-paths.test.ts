@@ -198,7 +198,9 @@ async function startExternalGitea(
   });
   const create = (args: string[]) => createGiteaUser(sim.configPath, args);
   const adminPassword = await create(['--username', EXTERNAL_ADMIN, '--email', 'ops@example.com', '--admin']);
-  if (!plan.world.noGigiAccount) await create(['--username', 'gigi', '--email', 'gigi@example.com']);
+  // The operator's own `gigi`, or (the permanent createUsers fault) none, with its e-mail taken.
+  if (plan.world.gigiEmailTaken) await create(['--username', 'someone', '--email', 'gigi@gigi.local']);
+  else await create(['--username', 'gigi', '--email', 'gigi@example.com']);
   return { sim, adminPassword };
 }
 

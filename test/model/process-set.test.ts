@@ -87,18 +87,22 @@ describe('fault plans', () => {
     expect(plan.failpointAttempts).toEqual({ awaitApi: [true, false] });
   });
 
-  it('external Gitea: a wrong admin password, a missing gigi account', () => {
+  it("external Gitea: a wrong admin password; gigi's e-mail taken, so it cannot be created", () => {
     const plan = planFaults(path(EXTERNAL, { checkExternalGitea: ['transient', 'permanent'] }));
     expect(plan.world).toEqual({
       slowGiteaStart: false,
       appIniIsDirectory: false,
       wrongAdminPassword: true,
-      noGigiAccount: false,
+      gigiEmailTaken: false,
     });
     expect(plan.sim.rules).toEqual([
       expect.objectContaining({ path: '/api/v1/user', status: 503, times: 1 }),
     ]);
-    expect(planFaults(path(EXTERNAL, { createUsers: ['permanent'] })).world.noGigiAccount).toBe(true);
+    const createUsers = planFaults(path(EXTERNAL, { createUsers: ['permanent'] }));
+    expect(createUsers.world.gigiEmailTaken).toBe(true);
+    expect(
+      'createUsers: POST http://127.0.0.1:1/api/v1/admin/users answered 422: e-mail already in use [email: gigi@gigi.local]',
+    ).toMatch(createUsers.ending!);
   });
 
   it('arms failpoints and crashes for the next process from the errors the journal already shows', () => {
