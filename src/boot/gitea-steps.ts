@@ -6,12 +6,12 @@ import { GIGI_GITEA_USERNAME } from '../config/gitea-names.ts';
 import { GITEA_SCOPE_CATEGORIES } from '../config/schema.ts';
 import { GiteaApiError, GiteaProcessError } from '../errors.ts';
 import { basic, GiteaClient, waitForApi } from '../gitea/api.ts';
+import { ensureAppAccount, ensureInternalAdmin, type SavedPassword } from '../gitea/accounts.ts';
 import {
   ensureExternalUserExists,
   ensureOrg,
   ensureOwner,
   ensureSystemWebhook,
-  ensureUserExists,
   recreateToken,
 } from '../gitea/ensure.ts';
 import { AccessTokenSchema, UserSchema } from '../gitea/schemas.ts';
@@ -92,7 +92,7 @@ export function giteaSteps(ctx: StepContext): Pick<StepImplementations, GiteaSte
           message: `the admin password of "${config.adminUser}" is not in the config table (${CONFIG_KEYS.adminPassword})`,
         },
         {
-          hint: 'the boot was interrupted between creating the admin and saving its password: reset it with `gitea admin user change-password`, store it as admin_password, and run again',
+          hint: 'createUsers saves it before creating the admin: run `gigi-boot reset --from createUsers`, then run again',
         },
       );
     }
@@ -106,40 +106,16 @@ export function giteaSteps(ctx: StepContext): Pick<StepImplementations, GiteaSte
       timeoutMs: config.deadlines.httpRequestMs,
     });
 
-  /** Create one user through the CLI and save its generated password before anything else. */
-  const createInternalUser = async (
-    username: string,
-    email: string,
-    admin: boolean,
-    passwordKey: string,
-    signal: AbortSignal,
-  ) => {
-    const result = await ensureUserExists({
-      bin: config.giteaBin,
-      configPath: ctx.paths.appIni,
-      workDir: ctx.paths.giteaWorkDir,
-      runAs: await ctx.runAs(),
-      username,
-      email,
-      admin,
-      timeoutMs: config.deadlines.commandMs,
-      signal,
-    });
-    if (result.action === 'created') {
-      redactor.add(result.password);
-      await store.writeConfig({ [passwordKey]: result.password });
-      return 'created';
-    }
-    if (!(await ctx.storedSecret(passwordKey))) {
-      throw new GiteaProcessError(
-        { message: `user "${username}" exists in Gitea but its password was never saved (${passwordKey})` },
-        {
-          hint: `an earlier boot was interrupted right after creating "${username}": reset its password with \`gitea admin user change-password --username ${username}\`, insert it into the config table as ${passwordKey}, then run again`,
-        },
-      );
-    }
-    return 'existed';
-  };
+  /** A password slot of the config table; saving registers the value for redaction first. */
+  const savedPassword = (key: string): SavedPassword => ({
+    key,
+    read: () => ctx.storedSecret(key),
+    save: async (value) => {
+      redactor.add(value);
+      await store.writeConfig({ [key]: value });
+    },
+  });
+  const onSecret = (value: string) => redactor.add(value);
 
   return {
     awaitApi: async (input, signal): Promise<StepOutput> => {
@@ -176,27 +152,37 @@ export function giteaSteps(ctx: StepContext): Pick<StepImplementations, GiteaSte
 
     createUsers: async (input, signal): Promise<StepOutput> => {
       await ready(input, signal);
+      const gigiAccount = async (external: boolean) =>
+        ensureAppAccount({
+          api: await adminApi(input),
+          username: GIGI_GITEA_USERNAME,
+          email: gigiEmail(config.adminEmail),
+          password: savedPassword(CONFIG_KEYS.giteaPassword),
+          external,
+          onSecret,
+          signal,
+        });
       if (!isInternal(input)) {
         const api = await adminApi(input);
         await ensureExternalUserExists({ api, username: config.adminUser, signal });
-        await ensureExternalUserExists({ api, username: GIGI_GITEA_USERNAME, signal });
-        return { outcome: 'existed' };
+        return { outcome: `admin existed, gigi ${await gigiAccount(true)}` };
       }
-      const admin = await createInternalUser(
-        config.adminUser,
-        config.adminEmail,
-        true,
-        CONFIG_KEYS.adminPassword,
+      const admin = await ensureInternalAdmin({
+        api: new GiteaClient({ baseUrl: internalBaseUrl, timeoutMs: config.deadlines.httpRequestMs }),
+        cli: {
+          bin: config.giteaBin,
+          configPath: ctx.paths.appIni,
+          workDir: ctx.paths.giteaWorkDir,
+          runAs: await ctx.runAs(),
+          timeoutMs: config.deadlines.commandMs,
+        },
+        username: config.adminUser,
+        email: config.adminEmail,
+        password: savedPassword(CONFIG_KEYS.adminPassword),
+        onSecret,
         signal,
-      );
-      const gigi = await createInternalUser(
-        GIGI_GITEA_USERNAME,
-        gigiEmail(config.adminEmail),
-        false,
-        CONFIG_KEYS.giteaPassword,
-        signal,
-      );
-      return { outcome: `admin ${admin}, gigi ${gigi}` };
+      });
+      return { outcome: `admin ${admin}, gigi ${await gigiAccount(false)}` };
     },
 
     createTokens: async (input, signal): Promise<StepOutput> => {

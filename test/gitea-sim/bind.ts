@@ -3,7 +3,7 @@
 // 422 `[Fields]: message`.
 import type { IncomingMessage } from 'node:http';
 
-export type FieldKind = 'string' | 'bool' | 'stringArray' | 'stringMap';
+export type FieldKind = 'string' | 'bool' | 'int' | 'stringArray' | 'stringMap';
 
 export interface FieldSpec {
   json: string; // JSON key
@@ -43,6 +43,7 @@ function jsonType(v: unknown): string {
 const GO_TYPES: Record<FieldKind, string> = {
   string: 'string',
   bool: 'bool',
+  int: 'int64',
   stringArray: '[]string',
   stringMap: 'map[string]string',
 };
@@ -60,6 +61,8 @@ function decodeField(struct: string, spec: FieldSpec, v: unknown): unknown {
       return typeof v === 'string' ? v : fail(v, 'string');
     case 'bool':
       return typeof v === 'boolean' ? v : fail(v, 'bool');
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v) ? v : fail(v, 'int64');
     case 'stringArray':
       if (!Array.isArray(v)) return fail(v, GO_TYPES.stringArray);
       return v.map((item) => (item === null ? '' : typeof item === 'string' ? item : fail(item, 'string')));
@@ -128,6 +131,7 @@ function formValues(body: string, fields: FieldSpec[]): Record<string, unknown> 
   for (const spec of fields) {
     if (spec.kind === 'string' && params.has(spec.json)) out[spec.json] = params.get(spec.json);
     if (spec.kind === 'bool' && params.has(spec.json)) out[spec.json] = params.get(spec.json) === 'true';
+    if (spec.kind === 'int' && params.has(spec.json)) out[spec.json] = Number(params.get(spec.json)) || 0;
     if (spec.kind === 'stringArray' && params.has(spec.json)) out[spec.json] = params.getAll(spec.json);
   }
   return out;

@@ -1,7 +1,7 @@
 // Test-only fault injection, driven by the JSON file named in GITEA_SIM_FAULTS. The file is
 // re-read on every use so a test can change faults live; `times` counters live next to it
 // (`<file>.counters.json`) so they survive a restart of the simulator.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 
 export type FaultRule =
   | {
@@ -26,10 +26,24 @@ export interface CliFault {
   times?: number;
 }
 
+/**
+ * Stop right after a user was stored, before anyone is told: the CLI before it prints its
+ * output, the API after the handler committed and before the answer is sent. The process
+ * writes its pid to `file` and waits until the test deletes it (kill the caller meanwhile).
+ */
+export interface HoldPoint {
+  id?: string;
+  /** `admin user create`, or `<METHOD> <path>` of an API route, e.g. `POST /api/v1/admin/users`. */
+  at: string;
+  file: string;
+  times?: number;
+}
+
 export interface FaultsConfig {
   startupDelayMs?: number;
   rules?: FaultRule[];
   cliFaults?: CliFault[];
+  holds?: HoldPoint[];
 }
 
 function faultsPath(): string | undefined {
@@ -100,4 +114,44 @@ export function matchCliFault(command: string): CliFault | undefined {
 /** A CLI stuck on a lock or a dead NFS mount: blocks the thread; only a signal ends the process. */
 function hangForever(): never {
   for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
+
+/** The hold armed for this point, if any (and use it up). */
+function matchHold(at: string): HoldPoint | undefined {
+  const holds = readFaults().holds ?? [];
+  for (const [index, hold] of holds.entries()) {
+    if (hold.at !== at) continue;
+    if (consume(hold.id ?? `hold:${index}`, hold.times)) return hold;
+  }
+  return undefined;
+}
+
+function announce(hold: HoldPoint): void {
+  writeFileSync(hold.file, `${process.pid}\n`);
+}
+
+/** Why: the CLI is synchronous; block this process (not a busy loop) until the file is gone. */
+export function holdSync(at: string): void {
+  const hold = matchHold(at);
+  if (!hold) return;
+  announce(hold);
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  while (existsSync(hold.file)) Atomics.wait(cell, 0, 0, 20);
+}
+
+/** The web server's hold: other requests keep being served meanwhile. */
+export async function holdAsync(at: string): Promise<void> {
+  const hold = matchHold(at);
+  if (!hold) return;
+  announce(hold);
+  while (existsSync(hold.file)) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Release a hold by hand (tests): the same as deleting its file. */
+export function releaseHold(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    /* already released */
+  }
 }

@@ -1,5 +1,14 @@
 // Entry point of the simulated `gitea` binary: urfave/cli-like command dispatch and exit codes.
+import { appendFileSync } from 'node:fs';
 import { runUserCreate, USER_CREATE_FLAGS } from './cli/admin-user-create.ts';
+import {
+  CHANGE_PASSWORD_FLAGS,
+  LIST_FLAGS,
+  MUST_CHANGE_PASSWORD_FLAGS,
+  runChangePassword,
+  runList,
+  runMustChangePassword,
+} from './cli/admin-user-manage.ts';
 import { FlagValues, GLOBAL_FLAGS, parseFlags, UsageError, type FlagSpec } from './cli/args.ts';
 import { CommandError } from './cli/context.ts';
 import { GENERATE_TOKEN_FLAGS, runGenerateAccessToken } from './cli/generate-access-token.ts';
@@ -85,13 +94,39 @@ async function dispatch(argv: string[]): Promise<number> {
       runGenerateAccessToken(globalsOf(values), new FlagValues(values, GENERATE_TOKEN_FLAGS));
       return 0;
     }
+    if (action === 'change-password') {
+      next(CHANGE_PASSWORD_FLAGS);
+      runChangePassword(globalsOf(values), new FlagValues(values, CHANGE_PASSWORD_FLAGS));
+      return 0;
+    }
+    if (action === 'must-change-password') {
+      next(MUST_CHANGE_PASSWORD_FLAGS);
+      runMustChangePassword(
+        globalsOf(values),
+        new FlagValues(values, MUST_CHANGE_PASSWORD_FLAGS),
+        positional,
+      );
+      return 0;
+    }
+    if (action === 'list') {
+      next(LIST_FLAGS);
+      runList(globalsOf(values), new FlagValues(values, LIST_FLAGS));
+      return 0;
+    }
     throw new UsageError(action ? `No help topic for '${action}'` : 'a subcommand is required');
   }
   throw new UsageError(`No help topic for '${cmd}'`);
 }
 
+/** Tests check that no secret reaches a command line: each run appends its argv to GITEA_SIM_ARGV_LOG. */
+function recordArgv(argv: string[]): void {
+  const log = process.env.GITEA_SIM_ARGV_LOG;
+  if (log) appendFileSync(log, `${JSON.stringify({ pid: process.pid, argv })}\n`);
+}
+
 /** Run with argv (without node and script); resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  recordArgv(argv);
   try {
     return await dispatch(argv);
   } catch (error) {

@@ -1,4 +1,5 @@
 // The /api/v1 route table and Gitea's request-path normalisation (modules/web/router.go).
+import { adminCreateUser, adminDeleteUser, adminEditUser, adminListUsers } from './routes/admin-users.ts';
 import type { Handler } from './routes/context.ts';
 import { createHook, deleteHook, editHook, getHook, listHooks } from './routes/hooks.ts';
 import { createOrg, getOrg, listTeams } from './routes/orgs.ts';
@@ -29,6 +30,10 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: '/admin/hooks/{id}', handler: getHook },
   { method: 'PATCH', pattern: '/admin/hooks/{id}', handler: editHook },
   { method: 'DELETE', pattern: '/admin/hooks/{id}', handler: deleteHook },
+  { method: 'GET', pattern: '/admin/users', handler: adminListUsers },
+  { method: 'POST', pattern: '/admin/users', handler: adminCreateUser },
+  { method: 'PATCH', pattern: '/admin/users/{username}', handler: adminEditUser },
+  { method: 'DELETE', pattern: '/admin/users/{username}', handler: adminDeleteUser },
 ];
 
 /** normalizeRequestPath: collapse repeated slashes, strip the trailing one, no redirect. */

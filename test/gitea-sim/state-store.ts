@@ -37,6 +37,8 @@ export interface UserRow {
   repoAdminChangeTeamAccess: boolean;
   createdUnix: number;
   lastLoginUnix: number;
+  /** Set by the admin API (§L.2, §L.3); absent for users the CLI created. */
+  loginName?: string;
 }
 
 export interface TokenRow {

@@ -6,7 +6,7 @@ import { delimiter, join } from 'node:path';
 import type { Socket } from 'node:net';
 import { authenticate, checkSignedInUser } from './auth.ts';
 import type { FlagValues } from './cli/args.ts';
-import { matchRule, readFaults } from './faults.ts';
+import { holdAsync, matchRule, readFaults } from './faults.ts';
 import { iniGet } from './ini.ts';
 import { fatal, log } from './log.ts';
 import { apiError, apiNotFound, HttpReply, writeReply, type ErrorUrls } from './respond.ts';
@@ -102,7 +102,9 @@ async function handleApi(
   if (match.kind === 'method-not-allowed') return new HttpReply(405, undefined);
   const ctx: ApiContext = { req, settings, store, state, auth, urls, params: match.params, query };
   try {
-    return await match.handler(ctx);
+    const reply = await match.handler(ctx);
+    if (reply.status < 300) await holdAsync(`${req.method ?? 'GET'} ${path}`);
+    return reply;
   } catch (error) {
     if (error instanceof HttpReply) return error;
     const message = auth.doer?.isAdmin ? String(error instanceof Error ? error.message : error) : '';

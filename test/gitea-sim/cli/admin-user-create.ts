@@ -1,6 +1,6 @@
 // `gitea admin user create` (cmd/admin_user_create.go): flags, validation order, output.
 import { AccountError, createToken, createUser } from '../accounts.ts';
-import { matchCliFault } from '../faults.ts';
+import { holdSync, matchCliFault } from '../faults.ts';
 import { randomAlnum } from '../secrets.ts';
 import { settingString, type GlobalOptions } from '../settings.ts';
 import { DbError } from '../state-store.ts';
@@ -126,6 +126,7 @@ export function runUserCreate(globals: GlobalOptions, f: FlagValues): void {
     if (error instanceof AccountError) throw new CommandError(`CreateUser: ${error.message}`);
     dbFailure('CreateUser', error);
   }
+  holdSync('admin user create');
   process.stdout.write(`New user '${username}' has been successfully created!\n`);
 
   if (tokenScope !== '') {

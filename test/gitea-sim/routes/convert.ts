@@ -28,7 +28,7 @@ export function toUser(
   return {
     id: u.id,
     login: u.name,
-    login_name: full ? u.name : '',
+    login_name: full ? (u.loginName ?? u.name) : '',
     source_id: 0,
     full_name: u.fullName,
     email,
