@@ -3,7 +3,6 @@
 // boot runs the step that was in flight again.
 import type { BootStep, StepInput, StepOutput } from '../../machines/boot.ts';
 import type { BootConfig } from '../config/types.ts';
-import { ensureAppIni, generateSecretKey } from '../gitea/app-ini.ts';
 import { ensureTemporaryGitea, startTemporaryGitea, stopTemporaryGitea } from '../gitea/process.ts';
 import { lazyRunAs, type RunAs } from '../gitea/run-as.ts';
 import { ensureWorkDir } from '../gitea/work-dir.ts';
@@ -11,6 +10,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redactor.ts';
 import type { Store } from '../store/types.ts';
 import { CONFIG_KEYS } from './config-keys.ts';
+import { writeGiteaAppIni } from './gitea-app-ini.ts';
 import { bootPaths, giteaUrlFor } from './paths.ts';
 import type { StepImplementations } from './run-boot.ts';
 import { buildRunnerWorker } from './runner-step.ts';
@@ -118,18 +118,9 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
         runAs: await runAs(),
         subdirs: ['custom/conf', 'data', 'log'],
       });
-      const result = await ensureAppIni({
-        path: paths.appIni,
-        httpPort: config.giteaHttpPort,
-        dataDir: paths.giteaWorkDir,
-        runUser: (await runAs()).user,
-        // Loopback only: in the AIO image the app reaches Gitea on localhost, and the temporary
-        // Gitea must not be reachable from outside while its admin is being created.
-        httpAddr: '127.0.0.1',
-        rootUrl: `http://localhost:${config.giteaHttpPort}/`,
-        secretKeyGenerator: generateSecretKey,
-        signal,
-      });
+      // Loopback: the temporary Gitea must not be reachable from outside while its admin is
+      // created; the hand-off switches to GITEA_HTTP_ADDR for the supervised Gitea.
+      const result = await writeGiteaAppIni(ctx, 'boot', signal);
       return { outcome: result.action };
     },
 

@@ -24,6 +24,9 @@ export function configDigest(config: BootConfig, runnerContextHash: string): str
     adminPassword: hashOf(config.adminPassword),
     telegramToken: hashOf(config.telegramToken),
     claudeToken: hashOf(config.claudeToken),
+    // Gitea's own settings from GITEA__ variables (an e-mail domain list or ROOT_URL changes
+    // what the boot does); secret values only as a hash.
+    giteaIni: config.giteaIni.map((s) => [s.section, s.key, s.secret ? hashOf(s.value) : s.value]),
   };
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex');
 }

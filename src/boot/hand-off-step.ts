@@ -9,12 +9,14 @@ import { dirname } from 'node:path';
 import type { Modes } from '../../machines/boot.ts';
 import { InternalError } from '../errors.ts';
 import type { BootConfig } from '../config/types.ts';
+import { INTERNAL_CHROME_BROWSER_MODE, INTERNAL_CHROME_BROWSER_VIEW_URL } from '../config/schema.ts';
 import { lazyRunAs, type RunAs } from '../gitea/run-as.ts';
-import { CDP_RELAY_PORT, NOVNC_PORT, chromeProfileDir, programsFor } from '../supervisor/programs.ts';
+import { CDP_RELAY_PORT, chromeProfileDir, programsFor } from '../supervisor/programs.ts';
 import { APP_DIR } from '../supervisor/hand-off.ts';
 import { aioDir, supervisorPaths } from '../supervisor/paths.ts';
 import { renderSupervisordConf } from '../supervisor/render.ts';
 import type { StepContext } from './compose.ts';
+import { writeGiteaAppIni } from './gitea-app-ini.ts';
 import { bootPaths, giteaUrlFor } from './paths.ts';
 import { detectModes } from './detect-modes.ts';
 
@@ -46,14 +48,18 @@ export async function renderHandOff(ctx: HandOffContext, modes: Modes | null): P
     runUserHome: runAs?.home ?? process.env.HOME ?? '/',
     giteaUrl: giteaUrlFor(config, modes),
     chromeCdpUrl: config.chromeCdpUrl ?? `http://localhost:${CDP_RELAY_PORT}`,
-    browserMode: config.browserMode ?? (modes.chrome === 'internal' ? 'cdp' : ''),
+    // Unset: the bash entrypoint's defaults with the internal Chrome, nothing with an external one.
+    browserMode: config.browserMode ?? (modes.chrome === 'internal' ? INTERNAL_CHROME_BROWSER_MODE : ''),
     browserViewUrl:
-      config.browserViewUrl ?? (modes.chrome === 'internal' ? `http://localhost:${NOVNC_PORT}/vnc.html` : ''),
+      config.browserViewUrl ?? (modes.chrome === 'internal' ? INTERNAL_CHROME_BROWSER_VIEW_URL : ''),
     appDir: APP_DIR,
     aioDir: aioDir(),
     novncDir: NOVNC_DIR,
     fatalFile: paths.fatalFile,
   });
+  // The supervised Gitea listens on GITEA_HTTP_ADDR (the boot's temporary one was on loopback),
+  // and GITEA__ settings are applied on every start, as Gitea's own images do.
+  if (modes.gitea === 'internal') await writeGiteaAppIni(ctx, 'supervised');
   await mkdir(paths.logDir, { recursive: true });
   if (modes.chrome === 'internal') {
     const profile = chromeProfileDir(config.dataDir);

@@ -1,6 +1,7 @@
 // Reads gigi-boot's configuration from the environment (and NAME_FILE secrets) once, at
 // startup: every problem is collected into one ConfigError, and secrets never reach a message.
 import { ConfigError } from '../errors.ts';
+import { collectGiteaEnv } from './gitea-env.ts';
 import { decodeSecret, readSecretFileBytes, SecretFileProblem } from './read-secret-file.ts';
 import { bootConfigSchema, ENV_VAR_NAMES, SECRET_ENV_VARS } from './schema.ts';
 import type { BootConfig } from './types.ts';
@@ -121,6 +122,8 @@ export async function loadConfig(
   for (const name of ENV_VAR_NAMES) input[name] = present(env[name]) ? env[name] : undefined;
   const fromFile = await resolveSecretFiles(env, readFile, input, issues);
 
+  const giteaIni = await collectGiteaEnv(env, readFile, issues);
+
   const result = bootConfigSchema.safeParse(input);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -133,12 +136,13 @@ export async function loadConfig(
     const secrets = [...secretNames].flatMap((n) => (input[n] === undefined ? [] : [input[n]]));
     const dbPassword = urlPassword(input.DATABASE_URL);
     if (dbPassword) secrets.push(dbPassword);
+    for (const setting of giteaIni) if (setting.secret) secrets.push(setting.value);
     throw new ConfigError(
       issues.map((i) => scrub(i, secrets)),
       { hint: 'Fix the environment variables listed above; README.md#configuration lists every setting.' },
     );
   }
-  const config = result.data;
+  const config: BootConfig = { ...result.data, giteaIni: result.data.giteaUrl === undefined ? giteaIni : [] };
 
   if (config.databaseUrl === undefined) {
     warnings.push(
@@ -146,10 +150,18 @@ export async function loadConfig(
     );
   }
   if (config.giteaUrl !== undefined) {
-    const ignored = (['GITEA_BIN', 'GITEA_HTTP_PORT'] as const).filter((n) => present(env[n]));
+    const ignored = (['GITEA_BIN', 'GITEA_HTTP_PORT', 'GITEA_HTTP_ADDR'] as const).filter((n) =>
+      present(env[n]),
+    );
     if (ignored.length > 0)
-      warnings.push(`${ignored.join(' and ')} ignored: GITEA_URL selects an external Gitea`);
+      warnings.push(
+        `${ignored.join(', ').replace(/, ([^,]*)$/, ' and $1')} ignored: GITEA_URL selects an external Gitea`,
+      );
   }
+  if (config.giteaUrl !== undefined && giteaIni.length > 0)
+    warnings.push(
+      `${giteaIni.map((s) => s.variable).join(', ')} ignored: GITEA_URL selects an external Gitea, whose app.ini gigi-boot does not write`,
+    );
   if (config.tokenScopes.some((s) => s === 'all' || s === 'write:admin' || s === 'read:admin')) {
     warnings.push(
       "GITEA_TOKEN_SCOPES grants gigi's token site-admin scopes (all or *:admin); the default leaves admin out",

@@ -3,10 +3,12 @@
 // README's configuration table is generated from it (reference.ts), so it is the single
 // source of truth for what gigi-boot accepts.
 import { isImageRepository } from '../docker/image-name.ts';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { MAX_TIMER_MS, parseDuration } from './duration.ts';
 import { FAILPOINTS_SYNTAX, parseFailpoints, type Failpoints } from './failpoints.ts';
+import { giteaEmailProblem } from './gitea-email.ts';
 import { GIGI_GITEA_USERNAME, giteaNameProblem, sameGiteaName } from './gitea-names.ts';
 import { isLocalHost } from './local-host.ts';
 import type { BootConfig } from './types.ts';
@@ -48,6 +50,10 @@ export const DEFAULT_TOKEN_SCOPES = [
 /** Passwords too well known to protect a Gitea admin account (compared case-insensitively). */
 export const INSECURE_PASSWORDS: readonly string[] = ['admin', 'gigi-local-dev', 'password'];
 export const MIN_PASSWORD_LENGTH = 12;
+
+/** The app's browser settings with the internal Chrome: the bash entrypoint's defaults ("same env vars, same defaults"). */
+export const INTERNAL_CHROME_BROWSER_MODE = 'chrome';
+export const INTERNAL_CHROME_BROWSER_VIEW_URL = '/browser/';
 
 const MAX_SHOWN = 80;
 
@@ -132,6 +138,12 @@ function postgresUrl(value: string | undefined, ctx: Ctx): string | undefined {
   return value;
 }
 
+function ipAddress(value: string, ctx: Ctx): string {
+  return isIP(value) === 0
+    ? fail(ctx, `expected an IPv4 or IPv6 address such as 0.0.0.0 or 127.0.0.1, got ${showValue(value)}`)
+    : value;
+}
+
 function integer(min: number, max: number, what: string) {
   return (value: string, ctx: Ctx): number => {
     const n = Number(value);
@@ -173,14 +185,43 @@ function osUser(value: string, ctx: Ctx): string {
       );
 }
 
-// A subset of what Gitea's ValidateEmail accepts: plain local part, dotted DNS domain.
-const EMAIL =
-  /^(?![-.])(?!.*\.\.)[A-Za-z0-9_'+.-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+// Exactly what `gitea admin user create --email` accepts (the internal admin is made with it).
 function email(value: string | undefined, ctx: Ctx): string | undefined {
   if (value === undefined) return undefined;
-  return EMAIL.test(value)
+  const problem = giteaEmailProblem(value);
+  return problem === undefined
     ? value
-    : fail(ctx, `expected an email address like admin@example.com, got ${showValue(value)}`);
+    : fail(
+        ctx,
+        `expected an e-mail address Gitea accepts, like admin@example.com or mauro@localhost: ${problem}; got ${showValue(value)}`,
+      );
+}
+
+// The app shows the browser view at this address: an absolute http(s) URL, or a path on the
+// app's own origin behind the reverse proxy (the bash entrypoint's default `/browser/`).
+function browserViewUrl(value: string, ctx: Ctx): string {
+  const expected = "expected a path on the app's origin like /browser/, or an http:// or https:// URL";
+  if (value.startsWith('/') && !value.startsWith('//')) {
+    // eslint-disable-next-line no-control-regex
+    if (/[\s\u0000-\u001f\u007f]/.test(value)) return fail(ctx, `${expected}, got ${showValue(value)}`);
+    return value;
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !parsed ||
+    !['http:', 'https:'].includes(parsed.protocol) ||
+    parsed.hostname === '' ||
+    value !== value.trim()
+  )
+    return fail(ctx, `${expected}, got ${showUrl(value)}`);
+  if (parsed.username !== '' || parsed.password !== '')
+    return fail(ctx, `must not contain credentials (user:password@); got ${showUrl(value)}`);
+  return parsed.href;
 }
 
 function adminPassword(value: string | undefined, ctx: Ctx): string | undefined {
@@ -290,15 +331,27 @@ export const envVarsSchema = z.object({
     .prefault('3300')
     .transform(integer(1, 65535, 'an integer port'))
     .describe('TCP port the internal Gitea listens on. Ignored with GITEA_URL.'),
+  GITEA_HTTP_ADDR: str()
+    .prefault('0.0.0.0')
+    .transform(ipAddress)
+    .describe(
+      "IP address the supervised internal Gitea listens on (app.ini `[server] HTTP_ADDR`): `0.0.0.0` so the prod Caddyfile's `/v2/*` → gigi:3300 (the container registry) and the act_runner reach it; `127.0.0.1` keeps it inside the container. The temporary Gitea of a boot always listens on 127.0.0.1. Ignored with GITEA_URL.",
+    ),
   CHROME_CDP_URL: optional()
     .transform(optionalOf(url(['http:', 'https:', 'ws:', 'wss:'])))
     .describe("Chrome DevTools Protocol endpoint (http(s):// or ws(s)://) for the Gigi app's browser."),
   BROWSER_MODE: optional()
     .transform(freeText)
-    .describe('Browser mode passed through to the Gigi app (free text, trimmed).'),
+    .describe(
+      'Browser mode passed through to the Gigi app (free text, trimmed). Unset: `chrome` with the internal Chrome (as the bash entrypoint), else not passed.',
+    )
+    .meta({ defaultText: INTERNAL_CHROME_BROWSER_MODE } satisfies EnvVarMeta),
   BROWSER_VIEW_URL: optional()
-    .transform(optionalOf(url(['http:', 'https:'])))
-    .describe('http(s) URL where the browser view is shown to users.'),
+    .transform(optionalOf(browserViewUrl))
+    .describe(
+      "Where users see the browser: a path on the app's origin (the reverse proxy routes it to noVNC on :6080, as the prod Caddyfile's `/browser/*`) or an http(s) URL. Unset: `/browser/` with the internal Chrome (as the bash entrypoint), else not passed.",
+    )
+    .meta({ defaultText: INTERNAL_CHROME_BROWSER_VIEW_URL } satisfies EnvVarMeta),
   ADMIN_USER: str()
     .prefault('gigi-admin')
     .transform(giteaName)
@@ -470,7 +523,7 @@ function crossFieldRules(v: EnvVars, ctx: z.core.$RefinementCtx<EnvVars>): void 
   if (given('ADMIN_PASSWORD') && !given('GITEA_URL')) {
     issue(
       'ADMIN_PASSWORD',
-      'is only used with an external Gitea (GITEA_URL); the internal Gitea gets a generated admin password that gigi-boot stores. Unset ADMIN_PASSWORD, or set GITEA_URL',
+      "is only used with an external Gitea (GITEA_URL); the internal Gitea gets a generated admin password that gigi-boot stores (config key admin_password): the bash entrypoint's fixed admin/gigi-local-dev passwords were known to anyone who read it. Unset ADMIN_PASSWORD, or set GITEA_URL",
     );
   }
   if (given('GITEA_URL') && !given('ADMIN_PASSWORD')) {
@@ -488,7 +541,7 @@ function crossFieldRules(v: EnvVars, ctx: z.core.$RefinementCtx<EnvVars>): void 
   if (ok('ORG_NAME') && sameGiteaName(v.ORG_NAME, GIGI_GITEA_USERNAME)) {
     issue(
       'ORG_NAME',
-      `must differ from "${GIGI_GITEA_USERNAME}" (users and orgs share one namespace in Gitea)`,
+      `must differ from "${GIGI_GITEA_USERNAME}" (users and orgs share one namespace in Gitea, and gigi-boot creates the user "${GIGI_GITEA_USERNAME}"; the bash entrypoint's ORG_NAME=${GIGI_GITEA_USERNAME} never made an org for that reason), e.g. ORG_NAME=gigi-org`,
     );
   }
   if (ok('ORG_NAME') && ok('ADMIN_USER') && sameGiteaName(v.ORG_NAME, v.ADMIN_USER)) {
@@ -522,6 +575,7 @@ function toBootConfig(v: EnvVars): BootConfig {
     giteaBin: v.GITEA_BIN,
     giteaUrl: v.GITEA_URL,
     giteaHttpPort: v.GITEA_HTTP_PORT,
+    giteaHttpAddr: v.GITEA_HTTP_ADDR,
     chromeCdpUrl: v.CHROME_CDP_URL,
     browserMode: v.BROWSER_MODE,
     browserViewUrl: v.BROWSER_VIEW_URL,
@@ -552,6 +606,8 @@ function toBootConfig(v: EnvVars): BootConfig {
       networkMode: v.GIGI_BOOT_RUNNER_NETWORK,
     },
     failpoints: v.GIGI_BOOT_FAILPOINTS,
+    // Filled by loadConfig: the GITEA__ family is open-ended, not one schema entry each.
+    giteaIni: [],
     retry: {
       maxAttempts: v.GIGI_BOOT_STEP_ATTEMPTS,
       baseDelayMs: v.GIGI_BOOT_RETRY_BASE_DELAY,

@@ -1,6 +1,7 @@
 // The validated, immutable configuration gigi-boot runs with. Produced once by
 // loadConfig(env) from the environment (and NAME_FILE secrets); never mutated.
 import type { Failpoints } from './failpoints.ts';
+import type { GiteaIniSetting } from './gitea-env.ts';
 
 export interface Deadlines {
   /** How long to wait for the temporary Gitea's API to answer (GIGI_BOOT_GITEA_READY_TIMEOUT). */
@@ -46,6 +47,8 @@ export interface BootConfig {
   /** Set → external Gitea mode: no internal Gitea is written, started or supervised. */
   giteaUrl: string | undefined;
   giteaHttpPort: number;
+  /** Where the supervised internal Gitea listens (GITEA_HTTP_ADDR); the temporary one uses 127.0.0.1. */
+  giteaHttpAddr: string;
   chromeCdpUrl: string | undefined;
   browserMode: string | undefined;
   browserViewUrl: string | undefined;
@@ -66,11 +69,14 @@ export interface BootConfig {
   retry: RetryPolicy;
   /** GIGI_BOOT_FAILPOINTS: steps made to fail on purpose (tests, ops drills); empty in production. */
   failpoints: Failpoints;
+  /** GITEA__section__KEY[__FILE] variables: app.ini settings applied on every boot (internal Gitea only). */
+  giteaIni: GiteaIniSetting[];
 }
 
 /** Values that must never appear in logs, errors, the journal or inspect output. */
 export function secretValuesOf(config: BootConfig): string[] {
   const values = [config.adminPassword, config.telegramToken, config.claudeToken];
+  for (const setting of config.giteaIni) if (setting.secret) values.push(setting.value);
   if (config.databaseUrl) {
     try {
       const url = new URL(config.databaseUrl);

@@ -3,10 +3,11 @@
 // generated once and never changed afterwards (changing it breaks encrypted data, §G.1).
 //
 // Decision on the listen address: the temporary Gitea and the supervised one share this file,
-// and we start the temporary one WITHOUT `--port` (§G.1: `--port` makes Gitea write
-// LOCAL_ROOT_URL into app.ini, so the two runs would disagree about the file). HTTP_ADDR is
-// therefore the address the supervised Gitea uses (default 0.0.0.0, configurable); during boot
-// the admin password is random and never printed, so the short window on 0.0.0.0 is harmless.
+// and `gitea web` has no flag for the address (only `--port`, which makes Gitea write
+// LOCAL_ROOT_URL into app.ini, §G.1) nor reads GITEA__ variables (§G.1). So HTTP_ADDR is written
+// per phase: 127.0.0.1 by the boot's writeAppIni for the temporary Gitea (nothing outside the
+// container reaches it while its admin is created), then GITEA_HTTP_ADDR (default 0.0.0.0) by
+// the hand-off, and by every warm start, before supervisord starts the supervised Gitea.
 //
 // START_SSH_SERVER (§J.1): the bash config relied on START_SSH_SERVER=true to skip Gitea's
 // RUN_USER check. We set RUN_USER to the real run user instead, so the check passes either way
@@ -15,7 +16,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { chmod, chown, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { getIniValue, parseIni, serialiseIni, setIniValue } from './ini.ts';
+import type { GiteaIniSetting } from '../config/gitea-env.ts';
+import { getIniValue, parseIni, serialiseIni, setIniValue, type IniDocument } from './ini.ts';
 import { resolveRunAs } from './run-as.ts';
 
 export interface AppIniOwner {
@@ -40,6 +42,8 @@ export interface EnsureAppIniOptions {
   secretKeyGenerator: () => string | Promise<string>;
   /** `[webhook] ALLOWED_HOST_LIST` items that must be allowed (default loopback: the hook goes to localhost). */
   webhookAllowedHosts?: readonly string[];
+  /** The operator's GITEA__section__KEY settings: applied over the file's values (as Gitea's environment-to-ini). */
+  giteaSettings?: readonly GiteaIniSetting[];
   signal?: AbortSignal;
 }
 
@@ -73,6 +77,54 @@ export function ownedSettings(options: EnsureAppIniOptions): [string, string, st
     ['server', 'APP_DATA_PATH', appData],
     ['server', 'LFS_START_SERVER', 'false'],
   ];
+}
+
+/**
+ * The bash entrypoint's app.ini (aio-plan.md Task 3), added where a key is missing and never
+ * over an operator's value: the built-in SSH server on 2222, no self-registration, sign-in by
+ * the reverse proxy's X-WEBAUTH-USER header (Gitea trusts it only from REVERSE_PROXY_TRUSTED_PROXIES,
+ * default loopback), the dark theme, and webhooks allowed to any host. Its other keys
+ * (HTTP_PORT, the database, INSTALL_LOCK, ROOT_URL) are gigi-boot's own, in ownedSettings().
+ * An operator changes any of these with GITEA__section__KEY, e.g. GITEA__webhook__ALLOWED_HOST_LIST=loopback.
+ */
+export const SEED_APP_INI_DEFAULTS: ReadonlyArray<readonly [string, string, string]> = [
+  ['server', 'SSH_DOMAIN', 'localhost'],
+  ['server', 'SSH_PORT', '2222'],
+  ['server', 'SSH_LISTEN_PORT', '2222'],
+  ['server', 'START_SSH_SERVER', 'true'],
+  ['server', 'BUILTIN_SSH_SERVER_USER', 'git'],
+  ['service', 'DISABLE_REGISTRATION', 'true'],
+  ['service', 'ENABLE_REVERSE_PROXY_AUTHENTICATION', 'true'],
+  ['service', 'ENABLE_REVERSE_PROXY_AUTO_REGISTRATION', 'false'],
+  ['ui', 'DEFAULT_THEME', 'gitea-dark'],
+  ['webhook', 'ALLOWED_HOST_LIST', '*'],
+];
+
+/**
+ * Why: every key this boot sets, once each, in the order a later source wins: the seed's
+ * defaults where the file has no value, then gigi-boot's own keys, then the operator's
+ * GITEA__ settings (which may replace ROOT_URL, not the keys gigi-boot cannot run without;
+ * loadConfig refuses those).
+ */
+export function desiredSettings(doc: IniDocument, options: EnsureAppIniOptions): [string, string, string][] {
+  const out = new Map<string, [string, string, string]>();
+  const put = (section: string, key: string, value: string) =>
+    out.set(`${section}\u0000${key}`, [section, key, value]);
+  for (const [section, key, value] of SEED_APP_INI_DEFAULTS)
+    if (getIniValue(doc, section, key) === undefined) put(section, key, value);
+  for (const [section, key, value] of ownedSettings(options)) put(section, key, value);
+  for (const s of options.giteaSettings ?? []) put(s.section, s.key, s.value);
+  return [...out.values()];
+}
+
+/**
+ * The ALLOWED_HOST_LIST item that lets the system webhook reach `webhookUrl` (§F.8): `loopback`
+ * for this container, the address itself for an IP, else the host name (a host pattern).
+ */
+export function webhookAllowedHostFor(webhookUrl: string): string {
+  const host = new URL(webhookUrl).hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1' || /^127\./.test(host)) return 'loopback';
+  return host.toLowerCase();
 }
 
 /** Merge the items we need into an operator's ALLOWED_HOST_LIST (`*` already allows all). */
@@ -178,7 +230,7 @@ export async function ensureAppIni(options: EnsureAppIniOptions): Promise<Ensure
     }
   };
 
-  for (const [section, key, value] of ownedSettings(options)) set(section, key, value);
+  for (const [section, key, value] of desiredSettings(doc, options)) set(section, key, value);
   const hosts = options.webhookAllowedHosts ?? ['loopback'];
   set(
     'webhook',

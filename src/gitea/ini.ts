@@ -1,11 +1,15 @@
 // A line-preserving INI model for Gitea's app.ini: the operator's comments, key order and
 // layout survive a rewrite, and only the keys we set change (Gitea itself rewrites the file
-// the same way, see CONTRACT §G.1). Parsing follows go-ini as Gitea configures it: `#`/`;`
-// comments, `=` delimiter, no inline comments, values optionally wrapped in "..." or `...`.
+// the same way, see CONTRACT §G.1). Values are read as Gitea reads them (go-ini v1.67 with
+// Gitea's options, CONTRACT §M.2): `=` or `:` ends the key; an unquoted value ends at the first
+// `#` or `;` and is trimmed, then loses one pair of surrounding `"` or `'`; a value opened by a
+// backtick or `"""` runs to the last such quote (over several lines when the line has none);
+// no line continuation. Values are written so that this reading gives them back exactly.
 
 export type IniLine =
   | { kind: 'blank'; raw: string }
   | { kind: 'comment'; raw: string }
+  /** raw may span several lines (a multi-line backtick or `"""` value). */
   | { kind: 'key'; raw: string; key: string; value: string };
 
 export interface IniSection {
@@ -20,40 +24,99 @@ export interface IniDocument {
   sections: IniSection[];
 }
 
-const SECTION = /^\s*\[([^\]]*)\]\s*$/;
+/** go-ini's name for the root section: a `[DEFAULT]` header continues it. */
+const DEFAULT_SECTION = 'DEFAULT';
+const DELIMITERS = /[=:]/;
 
-function unquote(value: string): string {
-  if (value.length >= 2) {
-    const first = value[0];
-    if ((first === '"' || first === '`') && value.endsWith(first)) return value.slice(1, -1);
+/** go-ini's hasSurroundedQuote: `q…q` with no other q inside. */
+function hasSurroundedQuote(value: string, quote: string): boolean {
+  return (
+    value.length >= 2 &&
+    value[0] === quote &&
+    value.endsWith(quote) &&
+    value.indexOf(quote, 1) === value.length - 1
+  );
+}
+
+/** go-ini readKeyName: the key and where its value starts, or undefined without a delimiter. */
+function readKey(line: string): { key: string; offset: number } | undefined {
+  let quote = '';
+  if (line.startsWith('"')) quote = line.length > 6 && line.startsWith('"""') ? '"""' : '"';
+  else if (line.startsWith('`')) quote = '`';
+  if (quote !== '') {
+    const close = line.indexOf(quote, quote.length);
+    if (close === -1) return undefined;
+    const rest = line.slice(close + quote.length);
+    const at = rest.search(DELIMITERS);
+    if (at === -1) return undefined;
+    return { key: line.slice(quote.length, close).trim(), offset: close + quote.length + at + 1 };
   }
-  return value;
+  const at = line.search(DELIMITERS);
+  if (at === -1) return undefined;
+  return { key: line.slice(0, at).trim(), offset: at + 1 };
 }
 
-function parseLine(raw: string): IniLine {
-  const trimmed = raw.trim();
-  if (trimmed === '') return { kind: 'blank', raw };
-  if (trimmed.startsWith('#') || trimmed.startsWith(';')) return { kind: 'comment', raw };
-  const eq = raw.indexOf('=');
-  // go-ini accepts a bare key (boolean true); keep it as a key with an empty value.
-  if (eq === -1) return { kind: 'key', raw, key: trimmed, value: '' };
-  return { kind: 'key', raw, key: raw.slice(0, eq).trim(), value: unquote(raw.slice(eq + 1).trim()) };
+/**
+ * go-ini readValue for the text after the delimiter. `more` yields the following lines for a
+ * quote opened and not closed on this one; returns the value and how many of them it used.
+ */
+function readValue(text: string, more: readonly string[]): { value: string; used: number } {
+  const line = text.trimStart();
+  if (line === '') return { value: '', used: 0 };
+  let quote = '';
+  if (line.length > 3 && line.startsWith('"""')) quote = '"""';
+  else if (line.startsWith('`')) quote = '`';
+  if (quote !== '') {
+    const rest = line.slice(quote.length);
+    const close = rest.lastIndexOf(quote);
+    if (close !== -1) return { value: rest.slice(0, close), used: 0 };
+    // Multi-line: the line breaks are part of the value, up to the last quote of a later line.
+    let value = `${rest}\n`;
+    for (let i = 0; i < more.length; i += 1) {
+      const next = more[i]!;
+      const end = next.lastIndexOf(quote);
+      if (end !== -1) return { value: value + next.slice(0, end), used: i + 1 };
+      value += `${next}\n`;
+    }
+    return { value: value.slice(0, -1), used: more.length }; // unclosed: Gitea refuses the file
+  }
+  let value = line.trim();
+  const comment = value.search(/[#;]/);
+  if (comment !== -1) value = value.slice(0, comment).trim();
+  if (hasSurroundedQuote(value, '"') || hasSurroundedQuote(value, "'")) value = value.slice(1, -1);
+  return { value, used: 0 };
 }
 
-/** Why: read app.ini without losing anything we do not own. */
+/** Why: read app.ini without losing anything we do not own, and see its values as Gitea does. */
 export function parseIni(text: string): IniDocument {
   const root: IniSection = { name: '', header: undefined, lines: [] };
   const sections: IniSection[] = [root];
   let current = root;
-  const lines = text.split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop(); // trailing newline
-  for (const raw of lines) {
-    const match = SECTION.exec(raw);
-    if (match) {
-      current = { name: match[1]!.trim(), header: raw, lines: [] };
+  for (let i = 0; i < lines.length; i += 1) {
+    const raw = lines[i]!;
+    const line = raw.trimStart();
+    if (line === '') {
+      current.lines.push({ kind: 'blank', raw });
+    } else if (line.startsWith('#') || line.startsWith(';')) {
+      current.lines.push({ kind: 'comment', raw });
+    } else if (line.startsWith('[') && line.lastIndexOf(']') > 0) {
+      // go-ini takes the name up to the LAST `]`, untrimmed; the rest is a comment.
+      const name = line.slice(1, line.lastIndexOf(']'));
+      current = { name: name === DEFAULT_SECTION ? '' : name, header: raw, lines: [] };
       sections.push(current);
     } else {
-      current.lines.push(parseLine(raw));
+      const key = readKey(line);
+      // A line without a delimiter is an error for Gitea; keep it as written (value empty).
+      if (!key) {
+        current.lines.push({ kind: 'key', raw, key: line.trim(), value: '' });
+        continue;
+      }
+      const { value, used } = readValue(line.slice(key.offset), lines.slice(i + 1));
+      const rawLines = lines.slice(i, i + 1 + used).join('\n');
+      current.lines.push({ kind: 'key', raw: rawLines, key: key.key, value });
+      i += used;
     }
   }
   return { sections };
@@ -79,15 +142,27 @@ export function getIniValue(doc: IniDocument, section: string, key: string): str
   return found;
 }
 
-function formatValue(key: string, value: string): string {
+/** Why a key cannot be written as a plain go-ini key name, or undefined when it can. */
+export function iniKeyProblem(key: string): string | undefined {
+  if (key === '') return 'the key is empty';
+
+  if (!/^[\x21-\x7e]+$/.test(key)) return 'the key must be printable ASCII without spaces';
+  if (DELIMITERS.test(key)) return 'the key must not contain "=" or ":" (they end a key in app.ini)';
+  if (/^[#;[\]"`]/.test(key)) return 'the key must not start with # ; [ ] " or a backtick';
+  if (key === '-') return 'the key "-" is an auto-numbered key in app.ini';
+  return undefined;
+}
+
+/**
+ * Why: the text to write after `KEY = ` so that go-ini reads back exactly `value`: plain when
+ * go-ini keeps it as is, else between backticks, or between `"""` when it holds a backtick
+ * (both read up to their LAST closing quote, so inner quotes are safe). One line only.
+ */
+export function formatIniValue(key: string, value: string): string {
   if (/[\r\n]/.test(value)) throw new RangeError(`app.ini value for ${key} must be a single line`);
-  // Leading/trailing spaces or a quote at the ends would be eaten by go-ini: wrap in backticks.
-  const needsQuotes = value !== value.trim() || /^["`]/.test(value) || /["`]$/.test(value);
-  if (needsQuotes) {
-    if (value.includes('`')) throw new RangeError(`app.ini value for ${key} cannot be quoted safely`);
-    return `\`${value}\``;
-  }
-  return value;
+  const { value: readBack } = readValue(value, []);
+  if (readBack === value) return value;
+  return value.includes('`') ? `"""${value}"""` : `\`${value}\``;
 }
 
 /**
@@ -97,7 +172,9 @@ function formatValue(key: string, value: string): string {
  */
 export function setIniValue(doc: IniDocument, section: string, key: string, value: string): boolean {
   const before = getIniValue(doc, section, key);
-  const raw = `${key} = ${formatValue(key, value)}`;
+  const problem = iniKeyProblem(key);
+  if (problem) throw new RangeError(`app.ini key ${JSON.stringify(key)}: ${problem}`);
+  const raw = `${key} = ${formatIniValue(key, value)}`;
   let replaced = false;
   for (const s of doc.sections) {
     if (s.name !== section) continue;

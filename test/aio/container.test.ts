@@ -191,8 +191,9 @@ describe('docker-compose.aio.yml with the AIO image', () => {
     expect(health.env).toMatchObject({
       GITEA_URL: 'http://localhost:3300',
       CHROME_CDP_URL: 'http://localhost:9223',
-      BROWSER_MODE: 'cdp',
-      BROWSER_VIEW_URL: 'http://localhost:6080/vnc.html',
+      // The bash entrypoint's defaults with the internal Chrome.
+      BROWSER_MODE: 'chrome',
+      BROWSER_VIEW_URL: '/browser/',
       HOME: '/home/gigi',
       ADMIN_PASSWORD: 'absent',
     });

@@ -51,6 +51,7 @@ describe('loadConfig defaults', () => {
       giteaBin: '/usr/local/bin/gitea',
       giteaUrl: undefined,
       giteaHttpPort: 3300,
+      giteaHttpAddr: '0.0.0.0',
       chromeCdpUrl: undefined,
       browserMode: undefined,
       browserViewUrl: undefined,
@@ -91,6 +92,7 @@ describe('loadConfig defaults', () => {
       },
       retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 10_000 },
       failpoints: {},
+      giteaIni: [],
     });
     expect(warnings).toEqual([
       'DATABASE_URL is not set: using embedded PGlite under /data/gigi-boot/pglite; the Gigi app cannot read this store, set DATABASE_URL for production',
@@ -120,6 +122,29 @@ describe('loadConfig defaults', () => {
     expect((await loadConfig({ ADMIN_USER: 'ops', ADMIN_EMAIL: 'ops@example.org' })).config.adminEmail).toBe(
       'ops@example.org',
     );
+  });
+
+  it("accepts every e-mail address Gitea's CLI accepts (CONTRACT §L.7.4), single-label domains included", async () => {
+    for (const address of [
+      'mauro@localhost',
+      'a@b',
+      'x@gigi.local',
+      "o'hara+tag@mail.example.org",
+      '!#$%&*/=?^_`{|}~-@x-y.example',
+      'UPPER.case@Example.ORG',
+    ]) {
+      expect((await loadConfig({ ADMIN_EMAIL: address })).config.adminEmail).toBe(address);
+    }
+  });
+
+  it("accepts the bash entrypoint's BROWSER_VIEW_URL=/browser/ (a path behind the reverse proxy) and absolute URLs", async () => {
+    expect((await loadConfig({ BROWSER_VIEW_URL: '/browser/' })).config.browserViewUrl).toBe('/browser/');
+    expect((await loadConfig({ BROWSER_VIEW_URL: '/vnc.html?autoconnect=1' })).config.browserViewUrl).toBe(
+      '/vnc.html?autoconnect=1',
+    );
+    expect(
+      (await loadConfig({ BROWSER_VIEW_URL: 'https://gigi.example/browser/' })).config.browserViewUrl,
+    ).toBe('https://gigi.example/browser/');
   });
 
   it('reads every variable it documents', async () => {
@@ -226,10 +251,38 @@ describe('loadConfig rejects each invalid variable, naming it and what it expect
     ],
     ['BROWSER_MODE', '   ', /^BROWSER_MODE: expected a non-blank single-line value, got " {3}"$/],
     ['BROWSER_MODE', 'a\nb', /^BROWSER_MODE: expected a non-blank single-line value/],
-    ['BROWSER_VIEW_URL', 'ws://view', /^BROWSER_VIEW_URL: expected an http:\/\/ or https:\/\/ URL/],
+    [
+      'BROWSER_VIEW_URL',
+      'ws://view',
+      /^BROWSER_VIEW_URL: expected a path on the app's origin like \/browser\/, or an http:\/\/ or https:\/\/ URL, got "ws:\/\/view"$/,
+    ],
+    ['BROWSER_VIEW_URL', 'browser/', /^BROWSER_VIEW_URL: expected a path on the app's origin/],
+    ['BROWSER_VIEW_URL', '//evil.example/x', /^BROWSER_VIEW_URL: expected a path on the app's origin/],
+    ['BROWSER_VIEW_URL', '/my browser/', /^BROWSER_VIEW_URL: expected a path .*got "\/my browser\/"$/],
+    [
+      'BROWSER_VIEW_URL',
+      'https://u:p@view.example/',
+      /^BROWSER_VIEW_URL: must not contain credentials \(user:password@\); got "https:\/\/\*\*\*@view.example\/"$/,
+    ],
     ['ADMIN_USER', 'bad name', /^ADMIN_USER: expected a Gitea user\/org name: .*; got "bad name"$/],
-    ['ADMIN_EMAIL', 'not-an-email', /^ADMIN_EMAIL: expected an email address .*got "not-an-email"$/],
-    ['ADMIN_EMAIL', 'a"b@example.com', /^ADMIN_EMAIL: expected an email address/],
+    [
+      'ADMIN_EMAIL',
+      'not-an-email',
+      /^ADMIN_EMAIL: expected an e-mail address Gitea accepts, like admin@example.com or mauro@localhost: e-mail address contains unsupported character .*got "not-an-email"$/,
+    ],
+    ['ADMIN_EMAIL', 'a"b@example.com', /^ADMIN_EMAIL: expected an e-mail address .*unsupported character/],
+    ['ADMIN_EMAIL', 'x@foo_bar.org', /^ADMIN_EMAIL: .*unsupported character .*got "x@foo_bar.org"$/],
+    ['ADMIN_EMAIL', 'x@[127.0.0.1]', /^ADMIN_EMAIL: .*unsupported character/],
+    ['ADMIN_EMAIL', 'x@-host', /^ADMIN_EMAIL: .*unsupported character/],
+    ['ADMIN_EMAIL', 'x@host.', /^ADMIN_EMAIL: .*unsupported character/],
+    ['ADMIN_EMAIL', '-x@example.org', /^ADMIN_EMAIL: .*e-mail invalid \(it must not start with "-"\)/],
+    ['ADMIN_EMAIL', '@example.org', /^ADMIN_EMAIL: .*e-mail invalid \(nothing before the @\)/],
+    ['ADMIN_EMAIL', 'a,b@example.org', /^ADMIN_EMAIL: .*e-mail invalid \(a "," before the @\)/],
+    ['ADMIN_EMAIL', '.x@example.org', /^ADMIN_EMAIL: .*e-mail invalid \(a "\." at the start/],
+    ['ADMIN_EMAIL', 'x.@example.org', /^ADMIN_EMAIL: .*e-mail invalid \(a "\." at the start/],
+    ['ADMIN_EMAIL', 'a..b@example.org', /^ADMIN_EMAIL: .*e-mail invalid \(a "\." at the start/],
+    ['ADMIN_EMAIL', 'a@b@example.org', /^ADMIN_EMAIL: .*unsupported character/],
+    ['ADMIN_EMAIL', 'mé@example.org', /^ADMIN_EMAIL: .*unsupported character/],
     ['ORG_NAME', 'org.', /^ORG_NAME: expected a Gitea user\/org name: must not .* end with/],
     ['WEBHOOK_URL', '/webhook/gitea', /^WEBHOOK_URL: expected an http:\/\/ or https:\/\/ URL/],
     [
@@ -361,7 +414,7 @@ describe('loadConfig cross-field rules', () => {
   it('rejects ADMIN_PASSWORD without GITEA_URL, explaining that the internal admin password is generated', async () => {
     const issues = await issuesFor({ ADMIN_PASSWORD: 'a-long-admin-secret' });
     expect(issues).toEqual([
-      'ADMIN_PASSWORD: is only used with an external Gitea (GITEA_URL); the internal Gitea gets a generated admin password that gigi-boot stores. Unset ADMIN_PASSWORD, or set GITEA_URL',
+      "ADMIN_PASSWORD: is only used with an external Gitea (GITEA_URL); the internal Gitea gets a generated admin password that gigi-boot stores (config key admin_password): the bash entrypoint's fixed admin/gigi-local-dev passwords were known to anyone who read it. Unset ADMIN_PASSWORD, or set GITEA_URL",
     ]);
   });
 
@@ -387,7 +440,7 @@ describe('loadConfig cross-field rules', () => {
 
   it('rejects an ORG_NAME equal to gigi or to ADMIN_USER, case-insensitively', async () => {
     expect(await issuesFor({ ORG_NAME: 'Gigi' })).toEqual([
-      'ORG_NAME: must differ from "gigi" (users and orgs share one namespace in Gitea)',
+      'ORG_NAME: must differ from "gigi" (users and orgs share one namespace in Gitea, and gigi-boot creates the user "gigi"; the bash entrypoint\'s ORG_NAME=gigi never made an org for that reason), e.g. ORG_NAME=gigi-org',
     ]);
     expect(await issuesFor({ ADMIN_USER: 'ops', ORG_NAME: 'OPS' })).toEqual([
       'ORG_NAME: must differ from ADMIN_USER, case-insensitively (users and orgs share one namespace in Gitea)',

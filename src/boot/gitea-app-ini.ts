@@ -1,0 +1,39 @@
+// Gitea's app.ini as each phase needs it, written by the boot's writeAppIni step (for the
+// temporary Gitea) and by the hand-off and every warm start (for the supervised one): the same
+// keys both times except the listen address, which `gitea web` cannot take on its command line
+// (see src/gitea/app-ini.ts).
+import type { BootConfig } from '../config/types.ts';
+import {
+  ensureAppIni,
+  generateSecretKey,
+  webhookAllowedHostFor,
+  type EnsureAppIniResult,
+} from '../gitea/app-ini.ts';
+import type { RunAs } from '../gitea/run-as.ts';
+import type { bootPaths } from './paths.ts';
+
+/** `boot`: the temporary Gitea, on loopback while its admin is created; `supervised`: GITEA_HTTP_ADDR. */
+export type AppIniPhase = 'boot' | 'supervised';
+
+/** The temporary Gitea's address: never reachable from outside the container. */
+export const BOOT_HTTP_ADDR = '127.0.0.1';
+
+export async function writeGiteaAppIni(
+  ctx: { config: BootConfig; paths: ReturnType<typeof bootPaths>; runAs: () => Promise<RunAs> },
+  phase: AppIniPhase,
+  signal?: AbortSignal,
+): Promise<EnsureAppIniResult> {
+  const { config, paths } = ctx;
+  return ensureAppIni({
+    path: paths.appIni,
+    httpPort: config.giteaHttpPort,
+    httpAddr: phase === 'boot' ? BOOT_HTTP_ADDR : config.giteaHttpAddr,
+    dataDir: paths.giteaWorkDir,
+    runUser: (await ctx.runAs()).user,
+    rootUrl: `http://localhost:${config.giteaHttpPort}/`,
+    secretKeyGenerator: generateSecretKey,
+    webhookAllowedHosts: [webhookAllowedHostFor(config.webhookUrl)],
+    giteaSettings: config.giteaIni,
+    ...(signal ? { signal } : {}),
+  });
+}
