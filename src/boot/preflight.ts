@@ -1,11 +1,15 @@
-// Checks that need the filesystem but must fail before anything is written: a missing or
-// non-executable GITEA_BIN, a data dir or app.ini gigi-boot cannot write. Each is a ConfigError
-// (exit 2) naming the setting and what is expected.
+// Checks that need the filesystem or the user database but must fail before anything is
+// written: the Gitea run user, a GITEA_BIN that user cannot run, a data dir gigi-boot cannot
+// write or the run user cannot enter, an app.ini gigi-boot cannot write. Each is a ConfigError
+// (exit 2) naming the setting and what is expected. Nothing is written until every check has
+// passed: only then is the data dir created.
 import { constants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { access, chmod, lstat, mkdir, stat } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
 import type { BootConfig } from '../config/types.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, isBootError } from '../errors.ts';
+import { runUserCanExecute } from '../gitea/access-as.ts';
+import { resolveRunAs, type RunAs } from '../gitea/run-as.ts';
 import { bootPaths } from './paths.ts';
 
 async function exists(path: string): Promise<boolean> {
@@ -17,52 +21,126 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function writable(path: string): Promise<boolean> {
+async function allowed(path: string, mode: number): Promise<boolean> {
   try {
-    await access(path, constants.W_OK);
+    await access(path, mode);
     return true;
   } catch {
     return false;
   }
 }
 
-/** Throw one ConfigError listing every problem found. */
+/** The path itself if it exists, else its deepest existing ancestor. */
+async function deepestExisting(path: string): Promise<string> {
+  let current = path;
+  while (!(await exists(current)) && dirname(current) !== current) current = dirname(current);
+  return current;
+}
+
+function kindOf(info: Awaited<ReturnType<typeof lstat>>): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isSocket()) return 'a socket';
+  return 'a device';
+}
+
+/** The run user, when this boot will use one (an internal Gitea, or programs dropped to it as root). */
+async function runUser(config: BootConfig, problems: string[], hints: string[]): Promise<RunAs | undefined> {
+  const isRoot = process.getuid?.() === 0;
+  if (config.giteaUrl && !isRoot) return undefined;
+  try {
+    return await resolveRunAs(config.giteaRunUser, undefined, config.deadlines.commandMs);
+  } catch (error) {
+    if (!isBootError(error) || error.domain !== 'config') throw error;
+    problems.push(...(error as ConfigError).issues);
+    if (error.hint) hints.push(error.hint);
+    return undefined;
+  }
+}
+
+async function checkGiteaBin(config: BootConfig, runAs: RunAs | undefined, problems: string[]) {
+  const bin = config.giteaBin;
+  if (!(await allowed(bin, constants.X_OK))) {
+    problems.push(
+      `GITEA_BIN: ${bin} does not exist or is not executable; expected the path of the gitea binary (or set GITEA_URL to use an external Gitea)`,
+    );
+  } else if (!(await stat(bin)).isFile()) {
+    problems.push(`GITEA_BIN: ${bin} is not a file; expected the gitea executable`);
+  } else if (runAs?.switchUser && !(await runUserCanExecute(runAs, bin, config.deadlines.commandMs))) {
+    problems.push(
+      `GITEA_BIN: ${bin} cannot be executed by the Gitea run user ${runAs.user} (GIGI_BOOT_GITEA_USER); expected a binary that user can execute (check the file's mode and every directory above it)`,
+    );
+  }
+}
+
+async function checkDataDir(config: BootConfig, runAs: RunAs | undefined, problems: string[]) {
+  const dir = config.dataDir;
+  const found = await deepestExisting(dir);
+  const info = await stat(found);
+  if (found === dir) {
+    if (!info.isDirectory()) {
+      problems.push(`GIGI_DATA_DIR: ${dir} is not a directory; expected the volume's directory`);
+      return;
+    }
+    if (!(await allowed(dir, constants.W_OK | constants.X_OK)))
+      problems.push(`GIGI_DATA_DIR: ${dir} is not writable by gigi-boot`);
+  } else if (!info.isDirectory() || !(await allowed(found, constants.W_OK | constants.X_OK))) {
+    problems.push(
+      `GIGI_DATA_DIR: cannot create ${dir}: ${found} is ${info.isDirectory() ? 'not writable by gigi-boot' : 'not a directory'}; expected a writable volume`,
+    );
+    return;
+  }
+  if (runAs?.switchUser && !(await runUserCanExecute(runAs, found, config.deadlines.commandMs))) {
+    const what = found === dir ? dir : `${found} (above ${dir})`;
+    problems.push(
+      `GIGI_DATA_DIR: ${what} cannot be entered by the Gitea run user ${runAs.user} (GIGI_BOOT_GITEA_USER); expected a directory that user can traverse (chmod o+x, or a group of ${runAs.user})`,
+    );
+  }
+}
+
+async function checkAppIni(config: BootConfig, problems: string[]) {
+  const { appIni } = bootPaths(config);
+  const info = await lstat(appIni).catch(() => undefined);
+  // A symlink is the work-dir safety rules' to judge (app-ini.ts), not a configuration problem.
+  if (info && !info.isFile() && !info.isSymbolicLink()) {
+    problems.push(
+      `app.ini: ${appIni} is ${kindOf(info)}; expected Gitea's config file (remove it: gigi-boot writes app.ini in GIGI_DATA_DIR/${relative(config.dataDir, appIni)})`,
+    );
+  } else if (info && !(await allowed(appIni, constants.W_OK))) {
+    problems.push(
+      `app.ini: ${appIni} exists but is not writable; gigi-boot sets the keys it owns and Gitea writes INTERNAL_TOKEN/JWT_SECRET back — make it writable (chmod u+w) or remove it`,
+    );
+  } else if (!info && (await exists(dirname(appIni))) && !(await allowed(dirname(appIni), constants.W_OK))) {
+    problems.push(`app.ini: directory ${dirname(appIni)} is not writable; gigi-boot must create ${appIni}`);
+  }
+}
+
+/** Why: created only after every check passed; the levels it creates can be entered by the run user. */
+async function createDataDir(dir: string): Promise<void> {
+  try {
+    const first = await mkdir(dir, { recursive: true, mode: 0o755 });
+    if (first === undefined) return;
+    // mkdir's mode is cut by the umask: a umask of 077 would lock the Gitea run user out.
+    for (let level = dir; ; level = dirname(level)) {
+      await chmod(level, 0o755);
+      if (level === first || dirname(level) === level) break;
+    }
+  } catch (error) {
+    throw new ConfigError(
+      [`GIGI_DATA_DIR: cannot create ${dir} (${(error as NodeJS.ErrnoException).code ?? 'error'})`],
+      { cause: error },
+    );
+  }
+}
+
+/** Throw one ConfigError listing every problem found; then (and only then) create the data dir. */
 export async function preflight(config: BootConfig): Promise<void> {
   const problems: string[] = [];
-  const paths = bootPaths(config);
-  if (!config.giteaUrl) {
-    try {
-      await access(config.giteaBin, constants.X_OK);
-      if (!(await stat(config.giteaBin)).isFile())
-        problems.push(`GITEA_BIN: ${config.giteaBin} is not a file; expected the gitea executable`);
-    } catch {
-      problems.push(
-        `GITEA_BIN: ${config.giteaBin} does not exist or is not executable; expected the path of the gitea binary (or set GITEA_URL to use an external Gitea)`,
-      );
-    }
-  }
-  try {
-    await mkdir(config.dataDir, { recursive: true });
-    if (!(await writable(config.dataDir)))
-      problems.push(`GIGI_DATA_DIR: ${config.dataDir} is not writable by gigi-boot`);
-  } catch (error) {
-    problems.push(
-      `GIGI_DATA_DIR: cannot create ${config.dataDir} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
-  if (!config.giteaUrl && (await exists(paths.appIni)) && !(await writable(paths.appIni))) {
-    problems.push(
-      `app.ini: ${paths.appIni} exists but is not writable; gigi-boot sets the keys it owns and Gitea writes INTERNAL_TOKEN/JWT_SECRET back — make it writable (chmod u+w) or remove it`,
-    );
-  } else if (
-    !config.giteaUrl &&
-    !(await exists(paths.appIni)) &&
-    (await exists(dirname(paths.appIni))) &&
-    !(await writable(dirname(paths.appIni)))
-  ) {
-    problems.push(
-      `app.ini: directory ${dirname(paths.appIni)} is not writable; gigi-boot must create ${paths.appIni}`,
-    );
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
+  const hints: string[] = [];
+  const runAs = await runUser(config, problems, hints);
+  if (!config.giteaUrl) await checkGiteaBin(config, runAs, problems);
+  await checkDataDir(config, runAs, problems);
+  if (!config.giteaUrl) await checkAppIni(config, problems);
+  if (problems.length > 0) throw new ConfigError(problems, hints.length > 0 ? { hint: hints.join(' ') } : {});
+  await createDataDir(config.dataDir);
 }

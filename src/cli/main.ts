@@ -93,7 +93,7 @@ function printError(text: string): void {
 function reportError(error: unknown): number {
   // The brand, not instanceof: the CLI may hold a second copy of the errors module (bundle + tsx).
   if (isBootError(error) && error.domain === 'config') {
-    printError(`gigi-boot: ${error.message}\n`);
+    printError(`gigi-boot: ${error.message}\n${error.hint ? `  → ${error.hint}\n` : ''}`);
     return EXIT.config;
   }
   if (isBootError(error) && error.domain !== 'internal') {

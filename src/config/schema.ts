@@ -321,7 +321,9 @@ export const envVarsSchema = z.object({
   GITEA_BIN: str()
     .prefault('/usr/local/bin/gitea')
     .transform(absolutePath)
-    .describe('Absolute path of the gitea executable; checked when it is first run. Ignored with GITEA_URL.'),
+    .describe(
+      'Absolute path of the gitea executable; checked at start that GIGI_BOOT_GITEA_USER can execute it. Ignored with GITEA_URL.',
+    ),
   GITEA_URL: optional()
     .transform(optionalOf(url(['http:', 'https:'], { baseOnly: true })))
     .describe(

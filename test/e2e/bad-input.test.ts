@@ -17,15 +17,16 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  symlinkSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { bootEnv, CLI, REPO_ROOT, runCli, type CliResult } from '../support/boot-process.ts';
+import { bootEnv, CLI, REPO_ROOT, runCli, SIMULATOR_BIN, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { readConfigTable } from '../support/gitea-state.ts';
 import { createTestDatabase, freePort } from '../support/postgres.ts';
@@ -70,13 +71,18 @@ function tree(dir: string): string[] {
   return out.sort();
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** The issue lines of a ConfigError as printed by the CLI ("  - NAME: message"). */
 function issueLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.startsWith('  - '));
 }
 
+/** A fresh database, and a data dir that does not exist yet: a configuration error must not create it. */
 async function configEnv(extra: Record<string, string>): Promise<Record<string, string>> {
-  return bootEnv({ databaseUrl: await createTestDatabase(testServerUrl(), 'bad'), extra });
+  const env = await bootEnv({ databaseUrl: await createTestDatabase(testServerUrl(), 'bad'), extra });
+  if (!('GIGI_DATA_DIR' in extra)) env.GIGI_DATA_DIR = join(env.GIGI_DATA_DIR!, 'volume');
+  return env;
 }
 
 /** Exit 2, each named variable on an issue line, and nothing written. */
@@ -98,9 +104,12 @@ async function expectConfigRejected(
   return result;
 }
 
-async function expectNothingWritten(env: Record<string, string>, dataDirBefore: string[] = []) {
+/** No table in the database; the data dir as it was (`before`), or still absent (configEnv's). */
+async function expectNothingWritten(env: Record<string, string>, dataDirBefore?: string[]) {
   expect(await bootTables(env.DATABASE_URL!)).toEqual({});
-  expect(tree(env.GIGI_DATA_DIR!)).toEqual(dataDirBefore);
+  if (dataDirBefore === undefined)
+    expect(existsSync(env.GIGI_DATA_DIR!), `${env.GIGI_DATA_DIR} was created`).toBe(false);
+  else expect(tree(env.GIGI_DATA_DIR!)).toEqual(dataDirBefore);
 }
 
 describe.concurrent(
@@ -425,7 +434,7 @@ describe.concurrent(
       expect(result.code).toBe(EXIT.config);
       expect(result.stderr).toContain('DATABASE_URL: expected a postgres:// or postgresql:// URL');
       expectPasswordHidden(result);
-      expect(tree(env.GIGI_DATA_DIR!)).toEqual([]);
+      expect(existsSync(env.GIGI_DATA_DIR!)).toBe(false);
     });
   },
 );
@@ -466,6 +475,101 @@ describe.concurrent(
   },
 );
 
+/** A directory only root can enter (mkdtemp makes it 0700, owned by root). */
+const rootOnlyDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+
+describe.concurrent(
+  'preflight as root: what the Gitea run user needs → exit 2, nothing written, not even the data dir',
+  { timeout: SLOW_MACHINE_TIMEOUT },
+  () => {
+    it('GIGI_BOOT_GITEA_USER=root', async () => {
+      const result = await expectConfigRejected(await configEnv({ GIGI_BOOT_GITEA_USER: 'root' }), [
+        ['GIGI_BOOT_GITEA_USER', '"root" is root; Gitea refuses to run as root'],
+      ]);
+      expect(result.stderr).toContain('Set GIGI_BOOT_GITEA_USER to an unprivileged user such as gigi.');
+    });
+
+    it('GIGI_BOOT_GITEA_USER that does not exist (also with an external Gitea: programs run as it)', async () => {
+      await expectConfigRejected(await configEnv({ GIGI_BOOT_GITEA_USER: 'no-such-user-h5' }), [
+        ['GIGI_BOOT_GITEA_USER', 'OS user "no-such-user-h5" does not exist'],
+      ]);
+      await expectConfigRejected(
+        await configEnv({
+          GIGI_BOOT_GITEA_USER: 'no-such-user-h5',
+          GITEA_URL: 'http://127.0.0.1:9',
+          ADMIN_PASSWORD: 'an-admin-Passw0rd-long',
+        }),
+        [['GIGI_BOOT_GITEA_USER', 'OS user "no-such-user-h5" does not exist']],
+      );
+    });
+
+    it('a GITEA_BIN root can run but the run user cannot (in a directory only root can enter)', async () => {
+      const bin = join(rootOnlyDir('gigi-bad-bin-'), 'gitea');
+      symlinkSync(SIMULATOR_BIN, bin);
+      await expectConfigRejected(await configEnv({ GITEA_BIN: bin }), [
+        [
+          'GITEA_BIN',
+          `${bin} cannot be executed by the Gitea run user gigi (GIGI_BOOT_GITEA_USER); expected a binary that user can execute`,
+        ],
+      ]);
+    });
+
+    it('a data dir the run user cannot enter: the dir itself, or a directory above a new one', async () => {
+      const dataDir = rootOnlyDir('gigi-bad-data-');
+      const env = await configEnv({ GIGI_DATA_DIR: dataDir });
+      const result = await runCli(['run', '--no-handoff'], env);
+      expect(result.code, result.stderr).toBe(EXIT.config);
+      expect(issueLines(result.stderr)).toEqual([
+        `  - GIGI_DATA_DIR: ${dataDir} cannot be entered by the Gitea run user gigi (GIGI_BOOT_GITEA_USER); expected a directory that user can traverse (chmod o+x, or a group of gigi)`,
+      ]);
+      await expectNothingWritten(env, []);
+
+      const below = join(rootOnlyDir('gigi-bad-data-'), 'volume');
+      const nested = await configEnv({ GIGI_DATA_DIR: below });
+      const second = await runCli(['run', '--no-handoff'], nested);
+      expect(second.code, second.stderr).toBe(EXIT.config);
+      expect(issueLines(second.stderr)).toEqual([
+        expect.stringContaining(
+          `  - GIGI_DATA_DIR: ${dirname(below)} (above ${below}) cannot be entered by the Gitea run user gigi`,
+        ),
+      ]);
+      await expectNothingWritten(nested);
+    });
+
+    it('app.ini that is a directory (or a FIFO): named, left alone', async () => {
+      for (const make of [
+        (path: string) => mkdirSync(path),
+        (path: string) => execFileSync('mkfifo', [path]),
+      ]) {
+        const env = await configEnv({});
+        const appIni = join(env.GIGI_DATA_DIR!, 'gitea', 'custom', 'conf', 'app.ini');
+        mkdirSync(dirname(appIni), { recursive: true });
+        make(appIni);
+        const before = tree(env.GIGI_DATA_DIR!);
+        const result = await runCli(['run', '--no-handoff'], env);
+        expect(result.code, result.stderr).toBe(EXIT.config);
+        expect(issueLines(result.stderr)).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^  - app\\.ini: ${escapeRegExp(appIni)} is a (directory|FIFO \\(named pipe\\)); expected Gitea's config file \\(remove it`,
+            ),
+          ),
+        ]);
+        await expectNothingWritten(env, before);
+      }
+    });
+
+    it('several preflight problems at once, each named, and the data dir still not created', async () => {
+      const env = await configEnv({ GIGI_BOOT_GITEA_USER: 'root', GITEA_BIN: '/nonexistent/gitea' });
+      const result = await expectConfigRejected(env, [
+        ['GIGI_BOOT_GITEA_USER', 'is root'],
+        ['GITEA_BIN', '/nonexistent/gitea does not exist or is not executable'],
+      ]);
+      expect(issueLines(result.stderr)).toHaveLength(2);
+    });
+  },
+);
+
 /** `gigi-boot run` as the unprivileged gigi user, the way a non-root container runs it. */
 function runAsGigi(env: Record<string, string>): Promise<CliResult> {
   return new Promise<CliResult>((resolveRun) => {
@@ -494,8 +598,6 @@ async function gigiOwnedVolume(): Promise<{ env: Record<string, string>; confDir
     chownSync(d, uid, gid);
   return { env, confDir };
 }
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('preflight: files gigi-boot cannot write (run as the unprivileged gigi user) → exit 2', () => {
   it('an app.ini owned by root: names app.ini, leaves it and the volume untouched', async () => {

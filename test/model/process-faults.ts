@@ -17,17 +17,16 @@ const API_CALL: Partial<Record<BootStep, { method: string; path: string }>> = {
   registerWebhook: { method: 'POST', path: '/api/v1/admin/hooks' },
 };
 
-/** Permanent faults the world produces for steps without a simulator call to fault. */
-const REAL_PERMANENT: Partial<
-  Record<BootStep, { fault: 'slowGiteaStart' | 'appIniIsDirectory'; ending: RegExp }>
-> = {
+/**
+ * Permanent faults the world produces for steps without a simulator call to fault. writeAppIni
+ * has none left: everything that once failed it for real (app.ini a directory, not writable) is
+ * now a configuration error found before the boot starts (exit 2, no run), so its permanent
+ * fault comes from its failpoint like the other file steps'.
+ */
+const REAL_PERMANENT: Partial<Record<BootStep, { fault: 'slowGiteaStart'; ending: RegExp }>> = {
   awaitApi: {
     fault: 'slowGiteaStart',
     ending: /^awaitApi: .*did not answer GET \/api\/v1\/version within 1500 ms/,
-  },
-  writeAppIni: {
-    fault: 'appIniIsDirectory',
-    ending: /^writeAppIni: Invalid configuration:\n {2}- cannot read Gitea config \S*app\.ini: EISDIR/,
   },
 };
 
@@ -35,8 +34,6 @@ const REAL_PERMANENT: Partial<
 export interface WorldFaults {
   /** Internal Gitea: `gitea web` takes longer than the ready deadline (awaitApi gives up). */
   slowGiteaStart: boolean;
-  /** Internal Gitea: app.ini is a directory on the volume (writeAppIni cannot read it). */
-  appIniIsDirectory: boolean;
   /** External Gitea: ADMIN_PASSWORD is not the admin's (checkExternalGitea: 401). */
   wrongAdminPassword: boolean;
   /**
@@ -72,7 +69,6 @@ export function planFaults(path: ProcessPath): FaultPlan {
   const cliFaults: CliFault[] = [];
   const world: WorldFaults = {
     slowGiteaStart: false,
-    appIniIsDirectory: false,
     wrongAdminPassword: false,
     gigiEmailTaken: false,
   };

@@ -14,7 +14,6 @@ import { spawn } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readFileSync,
   statSync,
@@ -295,8 +294,6 @@ describe.concurrent(
           env.GITEA_SIM_FAULTS = join(faultsDir, 'faults.json');
           writeFileSync(env.GITEA_SIM_FAULTS, JSON.stringify(plan.sim), { mode: 0o644 });
           if (plan.world.slowGiteaStart) env.GIGI_BOOT_GITEA_READY_TIMEOUT = '1500ms';
-          if (plan.world.appIniIsDirectory)
-            mkdirSync(join(dataDir, 'gitea', 'custom', 'conf', 'app.ini'), { recursive: true });
         }
 
         try {

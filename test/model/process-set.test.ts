@@ -74,10 +74,10 @@ describe('fault plans', () => {
     ).toMatch(plan.ending!);
   });
 
-  it('writeAppIni fails for real: app.ini is a directory', () => {
+  it('writeAppIni fails by its failpoint: an app.ini it cannot write is a configuration error before the boot', () => {
     const plan = planFaults(path(INTERNAL, { writeAppIni: ['permanent'] }));
-    expect(plan.world.appIniIsDirectory).toBe(true);
-    expect(plan.failpointAttempts).toEqual({ writeAppIni: [false] });
+    expect(plan.failpointAttempts).toEqual({ writeAppIni: [true] });
+    expect('writeAppIni: failpoint writeAppIni=permanent (GIGI_BOOT_FAILPOINTS)').toMatch(plan.ending!);
   });
 
   it('awaitApi gives up for real: a Gitea slower than the ready deadline', () => {
@@ -91,7 +91,6 @@ describe('fault plans', () => {
     const plan = planFaults(path(EXTERNAL, { checkExternalGitea: ['transient', 'permanent'] }));
     expect(plan.world).toEqual({
       slowGiteaStart: false,
-      appIniIsDirectory: false,
       wrongAdminPassword: true,
       gigiEmailTaken: false,
     });
