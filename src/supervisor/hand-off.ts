@@ -17,8 +17,11 @@ export class SupervisorError extends BootError {
   }
 }
 
-/** Variables only the boot uses: the programs never see them (the Gitea admin's password). */
-const BOOT_ONLY_ENV = /^(ADMIN_PASSWORD|ADMIN_PASSWORD_FILE|GIGI_BOOT_.*)$/;
+/**
+ * Variables only the boot uses: the programs never see them (the Gitea admin's password; Gitea's
+ * GITEA__ settings, which gigi-boot wrote into app.ini and which may hold secrets).
+ */
+const BOOT_ONLY_ENV = /^(ADMIN_PASSWORD|ADMIN_PASSWORD_FILE|GIGI_BOOT_.*|GITEA__.*)$/;
 
 // Why: the programs inherit supervisord's environment (the app needs DATABASE_URL and its own
 // tokens from the deployment), minus what only the boot uses.
