@@ -1,12 +1,14 @@
 // Kill `gigi-boot run` — a real process, really killed — at every step of a first boot, then
 // run it again: it must resume, complete, and leave Gitea and the config table exactly as an
 // uninterrupted boot does (no duplicate user, token name, org or webhook), with no Gitea left
-// running behind it.
+// running behind it, and every temporary Gitea stopped gracefully (TERM), never killed.
+import { join } from 'node:path';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activeSteps, BOOT_STEPS } from '../../machines/boot.ts';
 import { bootEnv, processesUsing, runCli, startCli, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
+import { readWebRuns } from '../gitea-sim/web-runs.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { comparableOutcome, readBootOutcome } from './verify.ts';
 
@@ -69,9 +71,9 @@ beforeAll(async () => {
 describe.concurrent.each(['SIGKILL', 'SIGTERM'] as const)(
   '%s during a first boot, then run again',
   (signal) => {
-    it.each(INTERNAL_STEPS)(
+    it.for(INTERNAL_STEPS)(
       `${signal} at %s: resumes and ends identical to an uninterrupted boot`,
-      async (step) => {
+      async (step, { expect }) => {
         const databaseUrl = await createTestDatabase(testServerUrl(), 'kill');
         const env = await bootEnv({ databaseUrl });
         const { killedAt, result } = await killAt(env, databaseUrl, step, signal);
@@ -83,14 +85,18 @@ describe.concurrent.each(['SIGKILL', 'SIGTERM'] as const)(
           else expect(result.code, result.stdout + result.stderr).toBe(143);
         }
         expect(killedAt).not.toBeNull();
-        // Nothing of the interrupted boot keeps running: the temporary Gitea died with it (SIGKILL:
-        // parent-death signal) or was stopped on the way out (SIGTERM).
-        await new Promise((r) => setTimeout(r, 300));
-        expect(processesUsing(env.GIGI_DATA_DIR!)).toEqual([]);
+        // Nothing of the interrupted boot keeps running: the temporary Gitea shut down with it
+        // (SIGKILL: the parent-death TERM) or was stopped on the way out (SIGTERM).
+        await expect.poll(() => processesUsing(env.GIGI_DATA_DIR!)).toEqual([]);
 
         const rerun = await runCli(['run', '--no-handoff'], env);
         expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
         expect(processesUsing(env.GIGI_DATA_DIR!)).toEqual([]);
+        // Every temporary Gitea of both boots was stopped gracefully (TERM handled, queues
+        // flushed), never killed: the simulator records how each `gitea web` ended.
+        const webRuns = readWebRuns(join(env.GIGI_DATA_DIR!, 'gitea', 'data', 'gitea.db'));
+        expect(webRuns.length).toBeGreaterThanOrEqual(1);
+        expect(webRuns.map((r) => r.stoppedBy)).toEqual(webRuns.map(() => 'SIGTERM'));
         expect(comparable(await readBootOutcome(env, databaseUrl))).toEqual(reference);
 
         // The journal tells the story: the interrupted step (if the kill landed inside one) and a completed run.
