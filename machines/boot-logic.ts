@@ -54,9 +54,17 @@ export interface FailureInfo {
   domain: string | null;
 }
 
+/**
+ * What a run does: everything (a first boot, a resume, a replay), or only the runner-worker image
+ * of a box whose Gitea is already set up (the last run was degraded by the build alone, or the
+ * image's build context changed).
+ */
+export type BootScope = 'all' | 'runner';
+
 export interface BootContext {
   retry: RetryPolicy;
   modes: Modes | null;
+  scope: BootScope;
   /** Attempts per step so far (persisted, so retries stay bounded across restarts). */
   attempts: Partial<Record<BootStep, number>>;
   completed: BootStep[];
@@ -78,6 +86,8 @@ export interface StepInput {
 export interface StepOutput {
   /** Set by detectModes only. */
   modes?: Modes;
+  /** Set by detectModes only: 'runner' skips every Gitea step (the plan decided so). */
+  scope?: BootScope;
   /** A short word for the journal and inspect: 'created', 'existed', 'skipped', … */
   outcome?: string;
   /** Set by a non-fatal step that could not do its job: the boot completes as degraded. */
@@ -145,6 +155,16 @@ export function describeStateValue(value: unknown): string | null {
   if (value === 'done' || value === 'failed') return value;
   const steps = activeSteps(value);
   return steps.length > 0 ? steps.join('+') : null;
+}
+
+/**
+ * Has the Gitea region ended, hand-off included? Then supervisord may start while the runner
+ * region still builds. Pure: the driver asks it of every snapshot's value.
+ */
+export function isReadyToHandOff(value: unknown): boolean {
+  if (value === 'done') return true;
+  const provision = (value as { provision?: { gitea?: unknown } } | null)?.provision;
+  return provision?.gitea === 'ready';
 }
 
 /** The step a persisted state value is in (the Gitea region's, while provisioning). */

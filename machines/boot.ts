@@ -54,6 +54,9 @@ const machineSetup = setup({
   },
   guards: {
     internalGitea: ({ context }) => context.modes?.gitea === 'internal',
+    // Read from the event: guards run before recordSuccess has stored detectModes' output.
+    runnerOnly: ({ context, event }) =>
+      ((event as { output?: StepOutput }).output?.scope ?? context.scope) === 'runner',
     retryable: ({ context, event }, params: { step: BootStep }) =>
       isRetryable((event as { error?: unknown }).error, context.attempts[params.step] ?? 0, context.retry),
   },
@@ -65,6 +68,7 @@ const machineSetup = setup({
       const output = (event as { output?: StepOutput }).output ?? {};
       return {
         modes: output.modes ?? context.modes,
+        scope: output.scope ?? context.scope,
         completed: [...context.completed.filter((s) => s !== params.step), params.step],
         outcomes: { ...context.outcomes, [params.step]: output.outcome ?? 'done' },
         degraded: output.degraded ? [...context.degraded, output.degraded] : context.degraded,
@@ -99,7 +103,11 @@ const at = {
   runner: (state: string) => `#boot.provision.runner.${state}`,
 };
 
-type Next = string | { internal: string; external: string };
+/**
+ * Where a step's success goes: one state; or by Gitea mode; or (detectModes) the runner-only
+ * retry of a box whose Gitea is already set up, first.
+ */
+type Next = string | { internal: string; external: string; runnerOnly?: string };
 
 interface StepOptions {
   /** Where a permanent failure goes: the boot's `failed`, or (non-fatal steps) a degraded end. */
@@ -112,11 +120,25 @@ function stepState<S extends BootStep>(step: S, next: Next, { onFailure }: StepO
     typeof next === 'string'
       ? [{ target: next, actions: { type: 'recordSuccess' as const, params: { step } } }]
       : [
-          {
-            guard: 'internalGitea' as const,
-            target: next.internal,
-            actions: { type: 'recordSuccess' as const, params: { step } },
-          },
+          ...(next.runnerOnly
+            ? [
+                {
+                  guard: 'runnerOnly' as const,
+                  target: next.runnerOnly,
+                  actions: { type: 'recordSuccess' as const, params: { step } },
+                },
+              ]
+            : []),
+          // One target for both modes (detectModes): one unguarded transition, none that cannot fire.
+          ...(next.internal === next.external
+            ? []
+            : [
+                {
+                  guard: 'internalGitea' as const,
+                  target: next.internal,
+                  actions: { type: 'recordSuccess' as const, params: { step } },
+                },
+              ]),
           { target: next.external, actions: { type: 'recordSuccess' as const, params: { step } } },
         ];
   return {
@@ -157,7 +179,9 @@ function stepState<S extends BootStep>(step: S, next: Next, { onFailure }: StepO
   };
 }
 
-export const BOOT_MACHINE_VERSION = '2';
+// 3: stopGitea and handOff moved into the Gitea region (the app starts while the runner image
+// builds), and detectModes can route a runner-only retry straight to the hand-off.
+export const BOOT_MACHINE_VERSION = '3';
 
 export const bootMachine = machineSetup.createMachine({
   id: 'boot',
@@ -166,6 +190,7 @@ export const bootMachine = machineSetup.createMachine({
   context: ({ input }) => ({
     retry: input.retry,
     modes: null,
+    scope: 'all',
     attempts: {},
     completed: [],
     outcomes: {},
@@ -174,13 +199,21 @@ export const bootMachine = machineSetup.createMachine({
     failure: null,
   }),
   states: {
-    detectModes: stepState('detectModes', at.top('prepareSecrets')),
+    // A box whose Gitea is set up and whose only gap is the runner image (the plan decides, and
+    // detectModes reports it as `scope: 'runner'`) goes straight to the hand-off and the build.
+    detectModes: stepState('detectModes', {
+      runnerOnly: at.gitea('handOff'),
+      internal: at.top('prepareSecrets'),
+      external: at.top('prepareSecrets'),
+    }),
     prepareSecrets: stepState('prepareSecrets', {
       internal: at.gitea('writeAppIni'),
       external: at.gitea('checkExternalGitea'),
     }),
-    // Gitea initialisation and the runner-worker image build run side by side: a first boot takes
-    // about max(Gitea init, build), not the sum. The runner region cannot fail the boot.
+    // The Gitea region ends with the hand-off: once it is `ready`, the CLI starts supervisord and
+    // the app runs, while the runner-worker image may still be building beside it (the app does
+    // not need the image to start). The boot ends when both regions have; the runner region
+    // cannot fail it, only degrade it.
     provision: {
       type: 'parallel',
       states: {
@@ -196,7 +229,12 @@ export const bootMachine = machineSetup.createMachine({
             createOrg: stepState('createOrg', at.gitea('addOwner')),
             addOwner: stepState('addOwner', at.gitea('registerWebhook')),
             registerWebhook: stepState('registerWebhook', at.gitea('persistConfig')),
-            persistConfig: stepState('persistConfig', at.gitea('ready')),
+            persistConfig: stepState('persistConfig', {
+              internal: at.gitea('stopGitea'),
+              external: at.gitea('handOff'),
+            }),
+            stopGitea: stepState('stopGitea', at.gitea('handOff')),
+            handOff: stepState('handOff', at.gitea('ready')),
             ready: { type: 'final' },
           },
         },
@@ -210,10 +248,8 @@ export const bootMachine = machineSetup.createMachine({
           },
         },
       },
-      onDone: [{ guard: 'internalGitea', target: 'stopGitea' }, { target: 'handOff' }],
+      onDone: { target: 'done' },
     },
-    stopGitea: stepState('stopGitea', at.top('handOff')),
-    handOff: stepState('handOff', at.top('done')),
     done: { type: 'final' },
     failed: { type: 'final' },
   },

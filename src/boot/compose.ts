@@ -1,7 +1,7 @@
 // The composition root: the real implementation of every boot step, built from the validated
 // config, the store and the gitea module. Each step is check-then-create, because a resumed
 // boot runs the step that was in flight again.
-import type { BootStep, StepInput, StepOutput } from '../../machines/boot.ts';
+import type { BootScope, BootStep, StepInput, StepOutput } from '../../machines/boot.ts';
 import type { BootConfig } from '../config/types.ts';
 import { ensureTemporaryGitea, startTemporaryGitea, stopTemporaryGitea } from '../gitea/process.ts';
 import { lazyRunAs, type RunAs } from '../gitea/run-as.ts';
@@ -25,6 +25,8 @@ export interface ComposeOptions {
   store: Store;
   redactor: Redactor;
   logger: Logger;
+  /** 'runner': the plan found Gitea set up; detectModes routes the machine to the image only. */
+  scope?: BootScope;
 }
 
 /** Shared by the steps of one boot: resolved lazily, once. */
@@ -93,13 +95,15 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
   > = {
     detectModes: async (): Promise<StepOutput> => {
       const modes = await detectModes(config);
+      const scope = options.scope ?? 'all';
       logger.info(
-        { event: 'modes', modes },
-        `Gitea ${modes.gitea}, Chrome ${modes.chrome}, Docker ${modes.docker ? 'present' : 'absent'}`,
+        { event: 'modes', modes, scope },
+        `Gitea ${modes.gitea}, Chrome ${modes.chrome}, Docker ${modes.docker ? 'present' : 'absent'}${scope === 'runner' ? '; runner-worker image only' : ''}`,
       );
       return {
         modes,
-        outcome: `gitea:${modes.gitea} chrome:${modes.chrome} docker:${modes.docker ? 'yes' : 'no'}`,
+        scope,
+        outcome: `gitea:${modes.gitea} chrome:${modes.chrome} docker:${modes.docker ? 'yes' : 'no'}${scope === 'runner' ? ' scope:runner' : ''}`,
       };
     },
 

@@ -3,8 +3,12 @@
 import { createHash } from 'node:crypto';
 import type { BootConfig } from '../config/types.ts';
 
-/** A stable digest of the settings that shape the boot's result. */
-export function configDigest(config: BootConfig, runnerContextHash: string): string {
+/**
+ * A stable digest of the settings that shape Gitea's side of the boot (users, token, org,
+ * webhook, the app's config). The runner-worker image has its own digest (runnerDigest): a
+ * changed Dockerfile or Docker setting rebuilds the image without re-running the Gitea steps.
+ */
+export function configDigest(config: BootConfig): string {
   const hashOf = (value: string | undefined) =>
     value ? createHash('sha256').update(value).digest('hex') : null;
   const relevant = {
@@ -19,8 +23,6 @@ export function configDigest(config: BootConfig, runnerContextHash: string): str
     orgName: config.orgName,
     webhookUrl: config.webhookUrl,
     tokenScopes: config.tokenScopes,
-    docker: config.docker,
-    runnerContextHash,
     adminPassword: hashOf(config.adminPassword),
     telegramToken: hashOf(config.telegramToken),
     claudeToken: hashOf(config.claudeToken),
@@ -29,4 +31,15 @@ export function configDigest(config: BootConfig, runnerContextHash: string): str
     giteaIni: config.giteaIni.map((s) => [s.section, s.key, s.secret ? hashOf(s.value) : s.value]),
   };
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex');
+}
+
+/** What the runner-worker image is built for: the Docker settings, whether an engine is configured, the context. */
+export function runnerDigest(
+  config: BootConfig,
+  dockerConfigured: boolean,
+  runnerContextHash: string,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ docker: config.docker, dockerConfigured, runnerContextHash }))
+    .digest('hex');
 }

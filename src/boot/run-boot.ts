@@ -6,7 +6,10 @@ import {
   BOOT_STEPS,
   bootMachine,
   activeSteps,
+  isReadyToHandOff,
+  type BootContext,
   type BootInput,
+  type BootScope,
   type BootOutput,
   type BootStep,
   type StepInput,
@@ -18,7 +21,14 @@ import type { RunRecord, RunStatus, Store } from '../store/types.ts';
 import { REQUIRED_CONFIG_KEYS } from './config-keys.ts';
 import { machineFingerprint } from './fingerprint.ts';
 import { JournalRecorder, type StepImplementation } from './journal-recorder.ts';
-import { planStart, type StartPlan, type StoredSnapshot } from './plan.ts';
+import {
+  isStoredSnapshot,
+  planStart,
+  runnerRetryDelayMs,
+  type RunnerRecord,
+  type StartPlan,
+  type StoredSnapshot,
+} from './plan.ts';
 
 export type StepImplementations = Record<BootStep, StepImplementation>;
 
@@ -27,11 +37,21 @@ export interface RunBootOptions {
   volumeId: string;
   input: BootInput;
   configDigest: string;
+  /** runnerDigest(): what the runner-worker image is built for (its own retry record). */
+  runnerDigest: string;
+  /** First delay before a restart retries a failed runner-worker build (GIGI_BOOT_RUNNER_RETRY). */
+  runnerRetryMs: number;
   /**
    * The step implementations, or a loader for them: a warm start never runs a step, so the CLI
-   * passes a loader and does not pay for the Gitea client and Docker at start-up.
+   * passes a loader and does not pay for the Gitea client and Docker at start-up. The scope
+   * tells detectModes whether this run redoes only the runner-worker image.
    */
-  steps: StepImplementations | (() => Promise<StepImplementations>);
+  steps: StepImplementations | ((plan: { scope: BootScope }) => Promise<StepImplementations>);
+  /**
+   * Called once, when the Gitea region (hand-off included) is done and checkpointed while the
+   * runner-worker build still runs: the CLI starts supervisord then, not after the build.
+   */
+  onHandOffReady?: () => void;
   logger: Logger;
   redactor: Redactor;
   /** Aborted on SIGTERM/SIGINT: the boot stops, checkpointed as interrupted. */
@@ -53,7 +73,11 @@ type BootActor = Actor<typeof bootMachine>;
 export async function runBoot(options: RunBootOptions): Promise<BootResult> {
   const { store, volumeId, logger, configDigest } = options;
   const latest = await store.latestRun(volumeId);
-  let plan = planStart(latest, BOOT_FINGERPRINT, configDigest);
+  let plan = planStart(latest, BOOT_FINGERPRINT, configDigest, {
+    digest: options.runnerDigest,
+    retryBaseMs: options.runnerRetryMs,
+    now: new Date(),
+  });
   if (plan.kind === 'warm') {
     // Done before — unless someone emptied the app's config table since: then do it again.
     const config = await store.readConfig();
@@ -66,10 +90,16 @@ export async function runBoot(options: RunBootOptions): Promise<BootResult> {
 
   let run: RunRecord;
   let restored: Snapshot<unknown> | undefined;
+  let scope: BootScope = plan.kind === 'runner' ? 'runner' : 'all';
+  let runnerAttemptsBefore = plan.kind === 'runner' ? plan.attemptsBefore : 0;
   if (plan.kind === 'resume') {
     run = plan.run;
     restored = validateRestore(plan.run, options);
+    const stored = isStoredSnapshot(plan.run.snapshot) ? plan.run.snapshot : null;
+    scope = stored?.scope ?? 'all';
+    runnerAttemptsBefore = stored?.runner?.state === 'pending' ? stored.runner.attempts : 0;
     if (!restored) {
+      scope = 'all';
       logger.warn(
         { event: 'boot.replay' },
         'the checkpoint cannot be restored into this machine; replaying from the start',
@@ -90,7 +120,7 @@ export async function runBoot(options: RunBootOptions): Promise<BootResult> {
     run = await startRun(options);
   }
 
-  const steps = typeof options.steps === 'function' ? await options.steps() : options.steps;
+  const steps = typeof options.steps === 'function' ? await options.steps({ scope }) : options.steps;
   const recorder = new JournalRecorder(() => run.runId, options.redactor, logger);
   if (restored) journalInterrupted(run, restored, recorder);
   const actors = Object.fromEntries(
@@ -101,7 +131,34 @@ export async function runBoot(options: RunBootOptions): Promise<BootResult> {
     machine,
     restored ? { snapshot: restored, input: options.input } : { input: options.input },
   );
-  return driveToEnd(actor, run, recorder, options, plan.kind);
+  const runnerRecord = (context: BootContext | undefined): RunnerRecord =>
+    runnerRecordOf(context, options.runnerDigest, runnerAttemptsBefore, options.runnerRetryMs);
+  return driveToEnd(actor, run, recorder, options, plan.kind, { scope, runnerRecord });
+}
+
+/** The runner image's standing as a checkpoint records it (see RunnerRecord). */
+export function runnerRecordOf(
+  context: BootContext | undefined,
+  digest: string,
+  attemptsBefore: number,
+  retryBaseMs: number,
+  now = new Date(),
+): RunnerRecord {
+  const outcome = context?.outcomes.buildRunnerWorker;
+  // Skipped although an engine is configured (DOCKER_HOST, a socket setting): it never answered
+  // (a DinD sidecar still starting, a typo). Nothing was built, so a later restart tries again.
+  const unanswered = outcome === 'skipped' && context?.modes?.docker === true;
+  const failed =
+    unanswered ||
+    outcome === 'failed' ||
+    (context?.degraded ?? []).some((r) => r.startsWith('buildRunnerWorker:'));
+  if (failed) {
+    const attempts = attemptsBefore + 1;
+    const nextDueAt = new Date(now.getTime() + runnerRetryDelayMs(attempts, retryBaseMs)).toISOString();
+    return { digest, state: 'failed', attempts, failedAt: now.toISOString(), nextDueAt };
+  }
+  if (outcome) return { digest, state: 'current', attempts: 0, failedAt: null, nextDueAt: null };
+  return { digest, state: 'pending', attempts: attemptsBefore, failedAt: null, nextDueAt: null };
 }
 
 async function startRun({ store, volumeId }: RunBootOptions): Promise<RunRecord> {
@@ -160,14 +217,17 @@ function driveToEnd(
   recorder: JournalRecorder,
   options: RunBootOptions,
   plan: StartPlan['kind'],
+  extra: { scope: BootScope; runnerRecord: (context: BootContext | undefined) => RunnerRecord },
 ): Promise<BootResult> {
   const { store, logger, configDigest, signal } = options;
+  let handOffSignalled = false;
 
   return new Promise<BootResult>((resolve, reject) => {
     let writes: Promise<void> = Promise.resolve();
     let lastPersisted: unknown;
     let lastValue: unknown;
     let lastSnapshot: unknown;
+    let lastContext: BootContext | undefined;
     /** Set once the boot is ending (done, interrupted, or a store failure): no more snapshots count. */
     let ending = false;
 
@@ -184,7 +244,12 @@ function driveToEnd(
         runId: run.runId,
         status,
         stateValue: lastValue,
-        snapshot: { xstate: lastPersisted, configDigest } satisfies StoredSnapshot,
+        snapshot: {
+          xstate: lastPersisted,
+          configDigest,
+          scope: extra.scope,
+          runner: extra.runnerRecord(lastContext),
+        } satisfies StoredSnapshot,
         error,
         journal: recorder.take(),
       };
@@ -246,6 +311,7 @@ function driveToEnd(
         if (snapshot === lastSnapshot || ending) return;
         lastSnapshot = snapshot;
         lastValue = snapshot.value;
+        lastContext = snapshot.context;
         lastPersisted = actor.getPersistedSnapshot();
         if (snapshot.status === 'done') {
           const output = snapshot.output as BootOutput;
@@ -255,6 +321,18 @@ function driveToEnd(
           finish(output.status, output, error);
         } else {
           enqueue('running', null);
+          // The app may start now: Gitea is set up and stopped, supervisord.conf rendered and
+          // both checkpointed; the runner-worker build goes on under this process.
+          if (!handOffSignalled && options.onHandOffReady && isReadyToHandOff(snapshot.value)) {
+            handOffSignalled = true;
+            const ready = options.onHandOffReady;
+            writes.then(
+              () => {
+                if (!signal.aborted) ready();
+              },
+              () => undefined,
+            );
+          }
         }
       },
       error: (error) => {

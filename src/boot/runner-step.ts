@@ -1,6 +1,8 @@
 // The buildRunnerWorker step: make sure the CI runner's image exists and matches its build
-// context, through the Docker API. Non-fatal by design: no Docker → skipped with the reason;
-// anything else wrong → the boot completes as degraded and the next boot tries again.
+// context, through the Docker API. Non-fatal by design, and after the hand-off (the app does
+// not wait for it): no Docker → skipped with the reason (a configured engine that never answered
+// is tried again at a later restart, see runnerRecordOf); anything else wrong → the boot
+// completes as degraded and a later restart tries again, with backoff (src/boot/plan.ts).
 import type { StepInput, StepOutput } from '../../machines/boot.ts';
 import type { BootConfig } from '../config/types.ts';
 import { connectDocker, DEFAULT_DOCKER_SOCKET, ensureRunnerImage } from '../docker/index.ts';

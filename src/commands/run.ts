@@ -2,12 +2,12 @@
 // run or resume the boot machine, always stop the temporary Gitea, then hand off to supervisord.
 import { EXIT } from '../cli/exit-codes.ts';
 import { InternalError } from '../errors.ts';
-import { configDigest } from '../boot/config-digest.ts';
+import { configDigest, runnerDigest } from '../boot/config-digest.ts';
 import { bootPaths } from '../boot/paths.ts';
 import { renderForWarmStart } from '../boot/hand-off-step.ts';
 import { preflight } from '../boot/preflight.ts';
 import { runBoot, type BootResult } from '../boot/run-boot.ts';
-import { runnerContextHash } from '../boot/runner-context.ts';
+import { dockerConfigured, runnerContextHash } from '../boot/runner-context.ts';
 import { registerStoredSecrets } from '../boot/secrets.ts';
 import { loadConfig, secretValuesOf, type BootConfig } from '../config/index.ts';
 import { stopTemporaryGitea } from '../gitea/process.ts';
@@ -74,6 +74,17 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   process.on('SIGINT', onSignal);
 
   let result: BootResult | undefined;
+  // supervisord, once started: as soon as the Gitea region is done, while the runner-worker
+  // image may still build under this process (the app does not need it to start).
+  let supervisor: Promise<number> | undefined;
+  const startSupervisor = () => {
+    supervisor = handOffToSupervisor({ config, logger });
+    // supervisord gone (stopped, or failed to start) while the build runs: stop the build too.
+    supervisor.then(
+      () => abort.abort(new Error('supervisord exited')),
+      () => abort.abort(new Error('supervisord did not start')),
+    );
+  };
   try {
     // Schema before identity: once the volume id exists, inspect may read the tables.
     await store.migrate();
@@ -98,22 +109,27 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
         store,
         volumeId,
         input: { retry: config.retry },
-        configDigest: configDigest(config, await runnerContextHash(config)),
+        configDigest: configDigest(config),
+        runnerDigest: runnerDigest(config, await dockerConfigured(config), await runnerContextHash(config)),
+        runnerRetryMs: config.deadlines.runnerRetryMs,
         // Loaded only when a step will run (fresh or resumed boot), not on a warm start.
-        steps: async () =>
+        steps: async ({ scope }) =>
           (await import('../boot/compose.ts')).composeSteps({
             config,
             store,
             redactor: processRedactor,
             logger,
+            scope,
           }),
+        onHandOffReady: noHandoff ? undefined : startSupervisor,
         logger,
         redactor: processRedactor,
         // Losing the lock stops the boot like a signal does: at the next checkpoint.
         signal: AbortSignal.any([abort.signal, lock.lost]),
       });
-      // Stopped because the lock went, not because of a signal: say so (exit 1, not 143).
-      if (result.status === 'interrupted' && lock.lost.aborted && !abort.signal.aborted)
+      // Stopped because the lock went, not because of a signal: say so (exit 1, not 143). After
+      // the hand-off the app runs on regardless: the next start finishes the build.
+      if (result.status === 'interrupted' && lock.lost.aborted && !abort.signal.aborted && !supervisor)
         throw lock.lost.reason;
     } finally {
       // Every exit path — done, failed, interrupted, crashed step — leaves no temporary Gitea.
@@ -127,10 +143,23 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
       lock.lost.removeEventListener('abort', onLost);
       await lock.release();
     }
+  } catch (error) {
+    // After the hand-off the app runs; a store fault in the background build must not take the
+    // container down with it: the next start resumes the build from its last checkpoint.
+    if (!supervisor) throw error;
+    logger.error(
+      { event: 'boot.failed_after_handoff', err: error },
+      'the runner-worker build could not be finished or checkpointed after the hand-off; the app runs on, the next start resumes it',
+    );
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     await store.close();
+  }
+  // Handed off already: the container lives as long as supervisord, whatever the build did.
+  if (supervisor) {
+    if (result) reportResult(result, logger);
+    return supervisor;
   }
   if (!result) throw new InternalError('the boot ended without a result');
   reportResult(result, logger);

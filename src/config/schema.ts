@@ -427,6 +427,12 @@ export const envVarsSchema = z.object({
   GIGI_BOOT_RUNNER_NETWORK: optional()
     .transform(freeText)
     .describe("Network for the build's RUN steps, e.g. host when the bridge has no egress."),
+  GIGI_BOOT_RUNNER_RETRY: str()
+    .prefault('5m')
+    .transform(duration(0))
+    .describe(
+      'After a failed runner-worker build, how long until a restart tries it again; doubles per failed restart up to 6 h. Restarts before then hand off without building.',
+    ),
   GIGI_BOOT_GITEA_READY_TIMEOUT: str()
     .prefault('60s')
     .transform(duration(1))
@@ -598,6 +604,7 @@ function toBootConfig(v: EnvVars): BootConfig {
       httpRequestMs: v.GIGI_BOOT_HTTP_TIMEOUT,
       commandMs: v.GIGI_BOOT_COMMAND_TIMEOUT,
       dockerSocketWaitMs: v.GIGI_BOOT_DOCKER_SOCKET_WAIT,
+      runnerRetryMs: v.GIGI_BOOT_RUNNER_RETRY,
     },
     docker: {
       socketPath: v.GIGI_BOOT_DOCKER_SOCKET,

@@ -18,6 +18,8 @@ export interface Deadlines {
   commandMs: number;
   /** How long to wait for a configured Docker socket to appear (GIGI_BOOT_DOCKER_SOCKET_WAIT). */
   dockerSocketWaitMs: number;
+  /** First delay before a restart retries a failed runner-worker build (GIGI_BOOT_RUNNER_RETRY). */
+  runnerRetryMs: number;
 }
 
 export interface RetryPolicy {

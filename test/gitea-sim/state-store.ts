@@ -2,6 +2,7 @@
 // (temp + rename) under a lock file, re-read on every access so separate processes (web and
 // `admin user create`) see each other's writes at once, as with sqlite.
 import {
+  appendFileSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -13,6 +14,26 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+
+/**
+ * What was asked of this Gitea, one line per process start (`web`, `cli …`) and per API request
+ * (`api METHOD /path`), appended to `<[database] PATH>.calls`: tests count them (a boot that must
+ * not touch Gitea makes none). Never secrets: no argv values, no query strings, no bodies.
+ */
+export function recordCall(dbPath: string, what: string): void {
+  try {
+    appendFileSync(`${dbPath}.calls`, `${what}\n`, { mode: 0o644 });
+  } catch {
+    // A read-only or missing data dir fails the request elsewhere; the log is only a witness.
+  }
+}
+
+/** The calls recorded beside this database (none: no file). */
+export function readCalls(dbPath: string): string[] {
+  return existsSync(`${dbPath}.calls`)
+    ? readFileSync(`${dbPath}.calls`, 'utf8').split('\n').filter(Boolean)
+    : [];
+}
 
 export type UserType = 'individual' | 'organization' | 'bot';
 

@@ -22,7 +22,7 @@ import {
   type GlobalOptions,
   type Settings,
 } from './settings.ts';
-import { StateStore } from './state-store.ts';
+import { recordCall, StateStore } from './state-store.ts';
 import { recordWebRun } from './web-runs.ts';
 
 function goTime(d = new Date()): string {
@@ -216,6 +216,7 @@ export async function runWeb(globals: GlobalOptions, flags: FlagValues): Promise
       );
     log('I', 'routers/common/db.go:21:InitDBEngine()', 'ORM engine initialization attempt #1/10...');
     store = new StateStore(settings.dbPath, settings.sqliteTimeoutMs);
+    recordCall(settings.dbPath, 'web');
     try {
       store.migrate();
     } catch (error) {
@@ -251,6 +252,7 @@ export async function runWeb(globals: GlobalOptions, flags: FlagValues): Promise
   const urls: ErrorUrls = { swaggerUrl: `${settings.rootUrl}api/swagger` };
   const addr = settings.httpAddr;
   const server = createServer((req, res) => {
+    if (settings.dbPath) recordCall(settings.dbPath, `api ${req.method} ${(req.url ?? '').split('?')[0]}`);
     onRequest(req, res, settings, store, urls).catch((error: unknown) => {
       log('E', 'cmd/web.go:400:serve()', `request failed: ${String(error)}`);
       if (!res.headersSent) writeReply(res, apiError(urls, 500, ''));

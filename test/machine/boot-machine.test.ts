@@ -1,10 +1,11 @@
 // The machine's decisions alone, with scripted actors: which step follows which, retries on
 // transient faults, failure on permanent ones, and that a persisted snapshot restores.
 import { describe, expect, it } from 'vitest';
-import { createActor, fromPromise, toPromise, type AnyActorLogic } from 'xstate';
+import { createActor, fromPromise, toPromise, waitFor, type AnyActorLogic } from 'xstate';
 import {
   BOOT_STEPS,
   bootMachine,
+  isReadyToHandOff,
   type BootOutput,
   type BootStep,
   type Modes,
@@ -59,7 +60,7 @@ describe('boot machine', () => {
     expect(calls).toContain('buildRunnerWorker');
   });
 
-  it('builds the runner-worker image in parallel with the Gitea steps', async () => {
+  it('hands off (Gitea region ready, temporary Gitea stopped) while the runner-worker build still runs', async () => {
     let releaseBuild!: () => void;
     const build = new Promise<void>((r) => (releaseBuild = r));
     const calls: BootStep[] = [];
@@ -72,16 +73,31 @@ describe('boot machine', () => {
       { input: { retry } },
     );
     actor.start();
-    await new Promise((r) => setTimeout(r, 50));
-    // While the build is still running, the Gitea region reached its end.
+    await waitFor(actor, (s) => isReadyToHandOff(s.value));
+    // The build is still running; the Gitea region (stop and hand-off included) is done.
     expect(actor.getSnapshot().value).toEqual({
       provision: { gitea: 'ready', runner: { buildRunnerWorker: 'run' } },
     });
-    expect(calls).not.toContain('stopGitea');
+    expect(calls.slice(-2)).toEqual(['stopGitea', 'handOff']);
+    expect(actor.getSnapshot().status).toBe('active');
     releaseBuild();
     const output = (await toPromise(actor)) as BootOutput;
     expect(output.status).toBe('completed');
     expect(calls.at(-1)).toBe('handOff');
+  });
+
+  it("a runner-only run (detectModes' scope) goes from detectModes to the hand-off and the build: no Gitea step", async () => {
+    const calls: BootStep[] = [];
+    const machine = scripted(
+      { ...internal, docker: true },
+      {
+        detectModes: () => Promise.resolve({ modes: { ...internal, docker: true }, scope: 'runner' }),
+      },
+      calls,
+    );
+    const { output } = await runToEnd(machine);
+    expect(output.status).toBe('completed');
+    expect([...calls].sort()).toEqual(['buildRunnerWorker', 'detectModes', 'handOff']);
   });
 
   it('a failing runner-worker build degrades the boot instead of failing it', async () => {

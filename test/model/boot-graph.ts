@@ -77,9 +77,12 @@ export function modelEvents(snapshot: AnyMachineSnapshot): ModelEvent[] {
         `the model cannot script event "${type}": add its payloads to test/model/boot-graph.ts`,
       );
     if (type.startsWith(DONE)) {
-      if (step === 'detectModes')
+      if (step === 'detectModes') {
         for (const m of MODEL_MODES) out.push({ type: `${DONE}${step}`, output: { modes: m } });
-      else out.push({ type: `${DONE}${step}`, output: stepOutput(step, modes) });
+        // The runner-only retry of a box whose Gitea is set up (the plan decides it), per Gitea mode.
+        for (const m of MODEL_MODES.filter((m) => m.docker))
+          out.push({ type: `${DONE}${step}`, output: { modes: m, scope: 'runner' } });
+      } else out.push({ type: `${DONE}${step}`, output: stepOutput(step, modes) });
     } else {
       out.push({
         type: `${ERROR}${step}`,
@@ -120,7 +123,9 @@ function describeEvent(event: AnyEventObject): string {
   if (event.type.startsWith(DONE)) {
     const target = event.type.slice(DONE.length);
     const modes = (event as { output?: StepOutput }).output?.modes;
-    if (modes) return `[${modes.gitea} gitea, chrome ${modes.chrome}, docker ${modes.docker ? 'on' : 'off'}]`;
+    const scope = (event as { output?: StepOutput }).output?.scope === 'runner' ? ', runner only' : '';
+    if (modes)
+      return `[${modes.gitea} gitea, chrome ${modes.chrome}, docker ${modes.docker ? 'on' : 'off'}${scope}]`;
     return target.endsWith(BACKOFF_SUFFIX) ? `${target.slice(0, -BACKOFF_SUFFIX.length)}⏲` : `${target}✓`;
   }
   const fault = (event as { error?: StepFault }).error;

@@ -12,7 +12,7 @@ describe('model coverage', () => {
     expect(states).toContain('boot.provision.runner.buildRunnerWorker.backoff');
     expect(states).not.toContain('boot');
     const transitions = allTransitionKeys(bootMachine);
-    expect(transitions).toContain('boot.provision --xstate.done.state.boot.provision#1');
+    expect(transitions).toContain('boot.provision --xstate.done.state.boot.provision#0');
     expect(transitions).toContain('boot.provision.gitea.createOrg.run --xstate.error.actor.createOrg#1');
     expect(transitions).toContain(
       'boot.provision.runner.buildRunnerWorker.backoff --xstate.done.actor.buildRunnerWorker.backoff#0',
@@ -49,6 +49,6 @@ describe('model coverage', () => {
     const types = new Set(paths.flatMap((p) => p.steps.map((s) => JSON.stringify(s.event))));
     expect([...types].filter((t) => t.includes('"transient":true')).length).toBe(15);
     expect([...types].filter((t) => t.includes('"transient":false')).length).toBe(15);
-    expect([...types].filter((t) => t.includes('"modes"')).length).toBe(4);
+    expect([...types].filter((t) => t.includes('"modes"')).length).toBe(6);
   });
 });

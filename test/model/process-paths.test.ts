@@ -23,12 +23,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootMachine, isBootStep, type BootStep, type Modes } from '../../machines/boot.ts';
+import { bootMachine, isBootStep, type BootStep, type Modes, type StepOutput } from '../../machines/boot.ts';
 import { REQUIRED_CONFIG_KEYS } from '../../src/boot/config-keys.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { cleanupContexts, makeContext, requireEngine } from '../docker/helpers.ts';
 import { createGiteaUser, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
-import type { DbState } from '../gitea-sim/state-store.ts';
+import { readCalls, type DbState } from '../gitea-sim/state-store.ts';
 import { bootEnv, CLI, processesUsing, REPO_ROOT, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { readConfigTable } from '../support/gitea-state.ts';
@@ -156,7 +156,10 @@ function eventsFromJournal(rows: readonly JournalRow[]): ModelEvent[] {
     const outcome = row.detail?.outcome ?? '';
     events.push({
       type: `xstate.done.actor.${row.step}`,
-      output: row.step === 'detectModes' ? { modes: parseModes(outcome) } : { outcome },
+      output:
+        row.step === 'detectModes'
+          ? { modes: parseModes(outcome), ...(/ scope:runner$/.test(outcome) ? { scope: 'runner' } : {}) }
+          : { outcome },
     });
   });
   return events;
@@ -164,7 +167,9 @@ function eventsFromJournal(rows: readonly JournalRow[]): ModelEvent[] {
 
 /** detectModes' journal outcome, e.g. "gitea:internal chrome:external docker:no". */
 function parseModes(outcome: string): Modes {
-  const m = /^gitea:(internal|external) chrome:(internal|external) docker:(yes|no)$/.exec(outcome);
+  const m = /^gitea:(internal|external) chrome:(internal|external) docker:(yes|no)( scope:runner)?$/.exec(
+    outcome,
+  );
   if (!m)
     throw new Error(`detectModes journaled an outcome the test cannot read: ${JSON.stringify(outcome)}`);
   return { gitea: m[1] as Modes['gitea'], chrome: m[2] as Modes['chrome'], docker: m[3] === 'yes' };
@@ -244,6 +249,11 @@ function internalSimDbPath(dataDir: string): string | undefined {
   return /^PATH\s*=\s*(.+)$/m.exec(text.slice(text.indexOf('[database]')))?.[1]?.trim();
 }
 
+/** A path whose detectModes reports the runner-only scope (the plan found Gitea set up). */
+function isRunnerOnly(path: ProcessPath): boolean {
+  return path.events.some((e) => (e as { output?: StepOutput }).output?.scope === 'runner');
+}
+
 function name(path: ProcessPath, index: number): string {
   const crashes = path.crashes.length > 0 ? ` [crash+resume at ${path.crashes.join(', ')}]` : '';
   return `#${index} ${describeModes(path.modes)} ⇒ ${path.finalStatus}${crashes}: ${path.description}`;
@@ -297,11 +307,28 @@ describe.concurrent(
         }
 
         try {
+          // A runner-only path starts from a box whose Gitea is set up and whose runner-worker
+          // image failed to build: made by a first boot with the build failing on purpose.
+          const runnerOnly = isRunnerOnly(path);
+          let priorRows = 0;
+          let priorCalls: string[] = [];
+          const simDb = () => (external ? external.sim.statePath : internalSimDbPath(dataDir));
+          if (runnerOnly) {
+            env.GIGI_BOOT_RUNNER_RETRY = '0s';
+            env.GIGI_BOOT_FAILPOINTS = 'buildRunnerWorker=permanent';
+            const prior = await runBoot(env, !path.modes.docker);
+            expect(prior.code, prior.stdout + prior.stderr).toBe(EXIT.ok);
+            priorRows = (await journal(databaseUrl)).length;
+            priorCalls = readCalls(simDb()!);
+            expect(priorCalls.length, 'the first boot talked to Gitea').toBeGreaterThan(0);
+          }
+          const thisRun = async () => (await journal(databaseUrl)).slice(priorRows);
+
           // Run, and after each crash run again, until a process ends by itself.
           const results: CliResult[] = [];
           const pending = [...path.crashes];
           for (;;) {
-            const failpoints = failpointsFor(path, plan, pending, failedSoFar(await journal(databaseUrl)));
+            const failpoints = failpointsFor(path, plan, pending, failedSoFar(await thisRun()));
             if (failpoints) env.GIGI_BOOT_FAILPOINTS = failpoints;
             else delete env.GIGI_BOOT_FAILPOINTS;
             const result = await runBoot(env, !path.modes.docker);
@@ -326,13 +353,18 @@ describe.concurrent(
           // The journal: one run, ending as predicted, each step's attempts as the path scripts them.
           const runs = await query<{ status: string; error: string | null }>(
             databaseUrl,
-            'select status, error from gigi_boot_runs',
+            'select status, error from gigi_boot_runs order by started_at',
           );
-          expect(runs.map((r) => r.status)).toEqual([path.finalStatus]);
+          expect(runs.map((r) => r.status)).toEqual(
+            runnerOnly ? ['degraded', path.finalStatus] : [path.finalStatus],
+          );
           // …and it ended because of the path's fault, made the way the plan says.
-          if (plan.ending) expect(runs[0]!.error).toMatch(plan.ending);
-          else expect(runs[0]!.error).toBeNull();
-          const rows = await journal(databaseUrl);
+          if (plan.ending) expect(runs.at(-1)!.error).toMatch(plan.ending);
+          else expect(runs.at(-1)!.error).toBeNull();
+          const rows = await thisRun();
+          // A runner-only restart neither starts a Gitea process nor sends Gitea a request.
+          if (runnerOnly)
+            expect(readCalls(simDb()!), 'Gitea calls of the runner-only run').toEqual(priorCalls);
           const expected = journalOf(path.attempts);
           const actual = journalAttempts(rows);
           if (path.finalStatus === 'failed') {

@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { activeSteps } from '../../machines/boot.ts';
 import { configDigest } from '../../src/boot/config-digest.ts';
 import { BOOT_FINGERPRINT } from '../../src/boot/run-boot.ts';
-import { runnerContextHash } from '../../src/boot/runner-context.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { openStore } from '../../src/store/index.ts';
@@ -53,7 +52,7 @@ async function loadFixture(fixture: Fixture) {
   writeFileSync(join(env.GIGI_DATA_DIR!, '.gigi-boot-volume-id'), `${fixture.volumeId}\n`);
   // Same volume, same configuration: the snapshot was taken under this test's settings.
   const { config } = await loadConfig(env);
-  const digest = configDigest(config, await runnerContextHash(config));
+  const digest = configDigest(config);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {

@@ -1,7 +1,7 @@
 // What every config-reading command does first (cmd/cmd.go initDB, setting.MustInstalled).
 import { fatal } from '../log.ts';
 import { loadSettings, type GlobalOptions, type Settings } from '../settings.ts';
-import { StateStore } from '../state-store.ts';
+import { recordCall, StateStore } from '../state-store.ts';
 
 /** Command errors are printed by RunMainApp as `Command error: <err>` on stderr, exit 1. */
 export class CommandError extends Error {}
@@ -19,6 +19,7 @@ export function openDatabase(settings: Settings): StateStore {
       `Database settings are missing from the configuration file: "${settings.configPath}". Ensure you are running in the correct environment or set the correct configuration file with -c.`,
     );
   const store = new StateStore(settings.dbPath, settings.sqliteTimeoutMs);
+  recordCall(settings.dbPath, 'cli');
   store.open();
   return store;
 }
