@@ -245,6 +245,24 @@ describe.concurrent(
       ]);
     });
 
+    it('GITEA__ variables Gitea would skip, could not read back, or that gigi-boot owns; a value never shown', async () => {
+      const result = await expectConfigRejected(
+        await configEnv({
+          GITEA__server: 'no-key',
+          GITEA__server__HTTP_PORT: '3000',
+          GITEA__mailer__PASSWD: 'first-line\nsecond-line-secret',
+          GITEA__security__SECRET_KEY__FILE: '/nonexistent/secret-key',
+        }),
+        [
+          ['GITEA__server', 'names no app.ini key (Gitea would ignore it)'],
+          ['GITEA__server__HTTP_PORT', '[server] HTTP_PORT is set by GITEA_HTTP_PORT; do not set it here'],
+          ['GITEA__mailer__PASSWD', 'the value contains a line break'],
+          ['GITEA__security__SECRET_KEY__FILE', 'cannot read the file "/nonexistent/secret-key" (ENOENT)'],
+        ],
+      );
+      expect(result.stdout + result.stderr).not.toContain('second-line-secret');
+    });
+
     it('several at once → every one listed in one message', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'gigi-bad-secret-'));
       const result = await expectConfigRejected(
