@@ -13,6 +13,8 @@ import { GIGI_GITEA_USERNAME, giteaNameProblem, sameGiteaName } from './gitea-na
 import { isLocalHost } from './local-host.ts';
 import type { BootConfig } from './types.ts';
 
+const DEFAULT_WEBHOOK_URL = 'http://localhost:3000/webhook/gitea';
+
 type Ctx = z.core.$RefinementCtx<unknown>;
 
 /** Token scopes Gitea 1.24 knows (contract §A.1). Case-sensitive. */
@@ -377,9 +379,11 @@ export const envVarsSchema = z.object({
       `Gitea organization gigi-boot creates; must differ from ADMIN_USER and \`${GIGI_GITEA_USERNAME}\`.`,
     ),
   WEBHOOK_URL: str()
-    .prefault('http://localhost:3000/webhook/gitea')
+    .prefault(DEFAULT_WEBHOOK_URL)
     .transform(url(['http:', 'https:']))
-    .describe("Receiver of Gitea's system webhook (the Gigi app)."),
+    .describe(
+      "Receiver of Gitea's system webhook (the Gigi app). With a GITEA_URL on another host: required, an address that Gitea reaches (not localhost).",
+    ),
   TELEGRAM_TOKEN: optional()
     .transform(verbatim)
     .describe('Telegram bot token for the Gigi app.')
@@ -564,6 +568,18 @@ function crossFieldRules(v: EnvVars, ctx: z.core.$RefinementCtx<EnvVars>): void 
     v.GIGI_BOOT_RETRY_BASE_DELAY > v.GIGI_BOOT_RETRY_MAX_DELAY
   ) {
     issue('GIGI_BOOT_RETRY_BASE_DELAY', 'must not exceed GIGI_BOOT_RETRY_MAX_DELAY');
+  }
+  // An external Gitea posts its hooks from its own host: "localhost" there is not the Gigi app.
+  // (A Gitea on this machine's loopback, as in tests or a sidecar setup, does reach it.)
+  if (given('GITEA_URL') && ok('GITEA_URL') && ok('WEBHOOK_URL')) {
+    const gitea = new URL(v.GITEA_URL!);
+    const webhook = new URL(v.WEBHOOK_URL);
+    if (isLocalHost(webhook.hostname) && !isLocalHost(gitea.hostname)) {
+      issue(
+        'WEBHOOK_URL',
+        `must be the Gigi app's address as the external Gitea at ${gitea.host} reaches it, not ${webhook.host} (that is the Gitea host itself${v.WEBHOOK_URL === DEFAULT_WEBHOOK_URL ? '; this is the default' : ''}): set WEBHOOK_URL, e.g. http://gigi:3000/webhook/gitea`,
+      );
+    }
   }
   if (!given('GITEA_URL') && ok('GITEA_HTTP_PORT') && ok('WEBHOOK_URL')) {
     const webhook = new URL(v.WEBHOOK_URL);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.ts';
 import { REPO_ROOT } from '../support/boot-process.ts';
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.aio.yml');
@@ -47,5 +48,45 @@ describe('GIGI_IMAGE is a required build arg', () => {
     } finally {
       rmSync(context, { recursive: true, force: true });
     }
+  });
+});
+
+/** The gigi service's environment as `docker-compose config` renders it (`KEY: value` lines). */
+function gigiEnvironment(rendered: string): Record<string, string> {
+  const block = /\n {2}gigi:\n[\s\S]*?\n {4}environment:\n((?: {6}\S.*\n)+)/.exec(rendered)?.[1] ?? '';
+  const env: Record<string, string> = {};
+  for (const line of block.trimEnd().split('\n')) {
+    const match = /^ {6}([A-Z_]+): (.*)$/.exec(line);
+    if (match) env[match[1]!] = match[2] === "''" ? '' : match[2]!;
+  }
+  return env;
+}
+
+describe('app-only mode (GITEA_URL) from the compose file', () => {
+  it("passes ADMIN_PASSWORD and WEBHOOK_URL through, and gigi-boot's config accepts what it renders", async () => {
+    const appOnly = {
+      ...envWithoutImage,
+      GIGI_IMAGE: 'registry.example/gigi:1.2.3',
+      GITEA_URL: 'https://git.example.com',
+      ADMIN_PASSWORD: 'an-operator-admin-Passw0rd',
+      WEBHOOK_URL: 'http://gigi:3000/webhook/gitea',
+    };
+    const result = await composeConfig(appOnly);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const env = gigiEnvironment(result.stdout);
+    expect(env).toMatchObject({
+      GITEA_URL: appOnly.GITEA_URL,
+      ADMIN_PASSWORD: appOnly.ADMIN_PASSWORD,
+      WEBHOOK_URL: appOnly.WEBHOOK_URL,
+    });
+    const { config } = await loadConfig({ ...env, GIGI_DATA_DIR: tmpdir() });
+    expect(config).toMatchObject({ giteaUrl: appOnly.GITEA_URL, webhookUrl: appOnly.WEBHOOK_URL });
+
+    // Without WEBHOOK_URL the rendered environment is refused, naming it.
+    const { WEBHOOK_URL: _w, ...withoutWebhook } = appOnly;
+    const rendered = gigiEnvironment((await composeConfig(withoutWebhook)).stdout);
+    await expect(loadConfig({ ...rendered, GIGI_DATA_DIR: tmpdir() })).rejects.toMatchObject({
+      issues: [expect.stringMatching(/^WEBHOOK_URL: must be the Gigi app's address/)],
+    });
   });
 });

@@ -12,7 +12,12 @@ import { ConfigError, isBootError } from '../../src/errors.ts';
 type Env = Record<string, string | undefined>;
 
 /** Valid external-Gitea settings (ADMIN_PASSWORD is only allowed with GITEA_URL). */
-const EXTERNAL: Env = { GITEA_URL: 'https://git.example.com', ADMIN_PASSWORD: 'a-long-admin-secret' };
+const EXTERNAL: Env = {
+  GITEA_URL: 'https://git.example.com',
+  ADMIN_PASSWORD: 'a-long-admin-secret',
+  WEBHOOK_URL: 'http://gigi.example.com:3000/webhook/gitea',
+};
+const REMOTE_WEBHOOK = EXTERNAL.WEBHOOK_URL!;
 
 async function configError(env: Env, options?: Parameters<typeof loadConfig>[1]): Promise<ConfigError> {
   try {
@@ -419,15 +424,31 @@ describe('loadConfig cross-field rules', () => {
   });
 
   it('rejects GITEA_URL without ADMIN_PASSWORD', async () => {
-    expect(await issuesFor({ GITEA_URL: 'https://git.example.com' })).toEqual([
+    expect(await issuesFor({ GITEA_URL: 'https://git.example.com', WEBHOOK_URL: REMOTE_WEBHOOK })).toEqual([
       'GITEA_URL: an external Gitea needs the credentials of an existing site admin: set ADMIN_USER and ADMIN_PASSWORD (or ADMIN_PASSWORD_FILE)',
     ]);
   });
 
   it('does not pile a missing-password error onto an invalid one', async () => {
-    expect(await issuesFor({ GITEA_URL: 'https://git.example.com', ADMIN_PASSWORD: 'short' })).toEqual([
-      'ADMIN_PASSWORD: expected at least 12 characters (value not shown)',
+    expect(
+      await issuesFor({
+        GITEA_URL: 'https://git.example.com',
+        ADMIN_PASSWORD: 'short',
+        WEBHOOK_URL: REMOTE_WEBHOOK,
+      }),
+    ).toEqual(['ADMIN_PASSWORD: expected at least 12 characters (value not shown)']);
+  });
+
+  it('rejects a localhost WEBHOOK_URL (set or default) for a Gitea on another host, not for one on loopback', async () => {
+    const { WEBHOOK_URL: _w, ...remoteGitea } = EXTERNAL;
+    expect(await issuesFor(remoteGitea)).toEqual([
+      "WEBHOOK_URL: must be the Gigi app's address as the external Gitea at git.example.com reaches it, not localhost:3000 (that is the Gitea host itself; this is the default): set WEBHOOK_URL, e.g. http://gigi:3000/webhook/gitea",
     ]);
+    expect(await issuesFor({ ...remoteGitea, WEBHOOK_URL: 'http://[::1]:3000/h' })).toEqual([
+      "WEBHOOK_URL: must be the Gigi app's address as the external Gitea at git.example.com reaches it, not [::1]:3000 (that is the Gitea host itself): set WEBHOOK_URL, e.g. http://gigi:3000/webhook/gitea",
+    ]);
+    const loopback = await loadConfig({ ...remoteGitea, GITEA_URL: 'http://127.0.0.1:3300' });
+    expect(loopback.config.webhookUrl).toBe('http://localhost:3000/webhook/gitea');
   });
 
   it('rejects ADMIN_USER gigi in any case', async () => {
@@ -507,6 +528,7 @@ describe('loadConfig NAME_FILE secrets', () => {
   it('reads each secret from its _FILE, stripping one trailing newline', async () => {
     const { config } = await loadConfig({
       GITEA_URL: 'https://git.example.com',
+      WEBHOOK_URL: REMOTE_WEBHOOK,
       ADMIN_PASSWORD_FILE: await secretFile('admin', 'from-a-file-secret\n'),
       TELEGRAM_TOKEN_FILE: await secretFile('telegram', 'tg-token\n\n'),
       CLAUDE_TOKEN_FILE: await secretFile('claude', 'claude-token\r\n'),

@@ -152,6 +152,17 @@ describe.concurrent(
       expect(result.stderr).not.toContain('Sh0rt-pw!x');
     });
 
+    it('an external Gitea on another host with a localhost WEBHOOK_URL (set, or the default)', async () => {
+      const external = { GITEA_URL: 'https://git.example.com', ADMIN_PASSWORD: 'a-perfectly-fine-Passw0rd' };
+      await expectConfigRejected(await configEnv(external), [
+        ['WEBHOOK_URL', /external Gitea at git\.example\.com .*not localhost:3000 .*this is the default/],
+      ]);
+      await expectConfigRejected(
+        await configEnv({ ...external, WEBHOOK_URL: 'http://127.0.0.1:3000/hook' }),
+        [['WEBHOOK_URL', 'set WEBHOOK_URL, e.g. http://gigi:3000/webhook/gitea']],
+      );
+    });
+
     it('ADMIN_PASSWORD without GITEA_URL, without echoing it', async () => {
       const password = 'a-perfectly-fine-Passw0rd';
       const result = await expectConfigRejected(await configEnv({ ADMIN_PASSWORD: password }), [
