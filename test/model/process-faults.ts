@@ -23,17 +23,21 @@ const API_CALL: Partial<Record<BootStep, { method: string; path: string }>> = {
  * now a configuration error found before the boot starts (exit 2, no run), so its permanent
  * fault comes from its failpoint like the other file steps'.
  */
-const REAL_PERMANENT: Partial<Record<BootStep, { fault: 'slowGiteaStart'; ending: RegExp }>> = {
+const REAL_PERMANENT: Partial<Record<BootStep, { fault: 'apiNeverReady'; ending: RegExp }>> = {
   awaitApi: {
-    fault: 'slowGiteaStart',
+    fault: 'apiNeverReady',
     ending: /^awaitApi: .*did not answer GET \/api\/v1\/version within 1500 ms/,
   },
 };
 
 /** Real faults other than a simulator rule, for a step's final, permanent attempt. */
 export interface WorldFaults {
-  /** Internal Gitea: `gitea web` takes longer than the ready deadline (awaitApi gives up). */
-  slowGiteaStart: boolean;
+  /**
+   * Internal Gitea: listening, but GET /api/v1/version answers 503 past the ready deadline (a
+   * Gitea still migrating), so awaitApi gives up. Not a Gitea slow to open its port: startGitea
+   * waits for the port itself, so that would fail startGitea instead.
+   */
+  apiNeverReady: boolean;
   /** External Gitea: ADMIN_PASSWORD is not the admin's (checkExternalGitea: 401). */
   wrongAdminPassword: boolean;
   /**
@@ -68,7 +72,7 @@ export function planFaults(path: ProcessPath): FaultPlan {
   const rules: FaultRule[] = [];
   const cliFaults: CliFault[] = [];
   const world: WorldFaults = {
-    slowGiteaStart: false,
+    apiNeverReady: false,
     wrongAdminPassword: false,
     gigiEmailTaken: false,
   };
@@ -149,7 +153,22 @@ export function planFaults(path: ProcessPath): FaultPlan {
       ending = new RegExp(`^${step}: failpoint ${step}=${last} \\(GIGI_BOOT_FAILPOINTS\\)`);
   }
   return {
-    sim: { rules, cliFaults, ...(world.slowGiteaStart ? { startupDelayMs: 30_000 } : {}) },
+    sim: {
+      rules: world.apiNeverReady
+        ? [
+            ...rules,
+            {
+              id: 'awaitApi-never-ready',
+              method: 'GET',
+              path: '/api/v1/version',
+              action: 'status',
+              status: 503,
+              message: 'Service Unavailable (migrating)',
+            },
+          ]
+        : rules,
+      cliFaults,
+    },
     world,
     failpointAttempts,
     ending,

@@ -11,14 +11,7 @@
 // the config complete when the boot completes, no process left on the data dir, no secret in
 // anything a process printed.
 import { spawn } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -303,7 +296,7 @@ describe.concurrent(
           chmodSync(faultsDir, 0o777); // the simulator runs as gigi and keeps its `times` counters here
           env.GITEA_SIM_FAULTS = join(faultsDir, 'faults.json');
           writeFileSync(env.GITEA_SIM_FAULTS, JSON.stringify(plan.sim), { mode: 0o644 });
-          if (plan.world.slowGiteaStart) env.GIGI_BOOT_GITEA_READY_TIMEOUT = '1500ms';
+          if (plan.world.apiNeverReady) env.GIGI_BOOT_GITEA_READY_TIMEOUT = '1500ms';
         }
 
         try {

@@ -80,17 +80,20 @@ describe('fault plans', () => {
     expect('writeAppIni: failpoint writeAppIni=permanent (GIGI_BOOT_FAILPOINTS)').toMatch(plan.ending!);
   });
 
-  it('awaitApi gives up for real: a Gitea slower than the ready deadline', () => {
+  it('awaitApi gives up for real: a listening Gitea whose API answers 503 past the ready deadline', () => {
     const plan = planFaults(path(INTERNAL, { awaitApi: ['transient', 'permanent'] }));
-    expect(plan.world.slowGiteaStart).toBe(true);
-    expect(plan.sim.startupDelayMs).toBeGreaterThan(1500);
+    expect(plan.world.apiNeverReady).toBe(true);
+    expect(plan.sim.rules).toEqual([
+      expect.objectContaining({ method: 'GET', path: '/api/v1/version', status: 503 }),
+    ]);
+    expect(plan.sim.rules![0]).not.toHaveProperty('times');
     expect(plan.failpointAttempts).toEqual({ awaitApi: [true, false] });
   });
 
   it("external Gitea: a wrong admin password; gigi's e-mail taken, so it cannot be created", () => {
     const plan = planFaults(path(EXTERNAL, { checkExternalGitea: ['transient', 'permanent'] }));
     expect(plan.world).toEqual({
-      slowGiteaStart: false,
+      apiNeverReady: false,
       wrongAdminPassword: true,
       gigiEmailTaken: false,
     });
