@@ -5,7 +5,15 @@
 const BRAND = Symbol.for('gigi-boot.error');
 
 export type ErrorDomain =
-  'config' | 'store' | 'gitea-api' | 'gitea-process' | 'docker' | 'supervisor' | 'lock' | 'internal';
+  | 'config'
+  | 'store'
+  | 'gitea-api'
+  | 'gitea-process'
+  | 'docker'
+  | 'supervisor'
+  | 'lock'
+  | 'volume'
+  | 'internal';
 
 export interface BootErrorOptions {
   /** What the operator should do about it, in one sentence. */
@@ -110,6 +118,18 @@ export class GiteaPortInUseError extends GiteaProcessError {
     );
     this.port = details.port;
     this.address = details.address;
+  }
+}
+
+/**
+ * A path on the data volume is not what gigi-boot may use as root: a symbolic or hard link, a
+ * non-regular file, a private directory another user owns. Refused, never followed.
+ */
+export class UnsafePathError extends BootError {
+  readonly path: string;
+  constructor(path: string, problem: string, options: BootErrorOptions = {}) {
+    super('volume', `${path} ${problem}`, options);
+    this.path = path;
   }
 }
 

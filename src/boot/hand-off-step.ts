@@ -4,8 +4,11 @@
 // The file is derived, never state: a warm start (the machine does not run) renders it again
 // from the current configuration, so a deleted or edited file, or one an older image wrote,
 // neither breaks the start nor outlives it.
-import { chown, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// Everything below GIGI_DATA_DIR is on the run user's volume: Chromium's profile dir and the
+// private gigi-boot dir are opened without following links (src/volume/safe-fs.ts), so a
+// planted `chromium -> /etc` is refused, never chowned.
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import type { Modes } from '../../machines/boot.ts';
 import { InternalError } from '../errors.ts';
 import type { BootConfig } from '../config/types.ts';
@@ -15,6 +18,7 @@ import { CDP_RELAY_PORT, chromeProfileDir, programsFor } from '../supervisor/pro
 import { APP_DIR } from '../supervisor/hand-off.ts';
 import { aioDir, supervisorPaths } from '../supervisor/paths.ts';
 import { renderSupervisordConf } from '../supervisor/render.ts';
+import { openDirBelow, openPrivateBootDir, removeIn, writeFileIn } from '../volume/safe-fs.ts';
 import type { StepContext } from './compose.ts';
 import { writeGiteaAppIni } from './gitea-app-ini.ts';
 import { bootPaths, giteaUrlFor } from './paths.ts';
@@ -33,7 +37,7 @@ async function programUser(ctx: HandOffContext): Promise<RunAs | null> {
 /** What rendering needs from a boot's step context (a warm start builds just this). */
 export type HandOffContext = Pick<StepContext, 'config' | 'paths' | 'runAs'>;
 
-/** Write supervisord.conf atomically (temp + rename): never a half-written file. */
+/** Write supervisord.conf atomically (temp + rename): never a half-written file, never through a link. */
 export async function renderHandOff(ctx: HandOffContext, modes: Modes | null): Promise<string> {
   if (!modes) throw new InternalError('handOff ran before detectModes recorded the modes');
   const { config } = ctx;
@@ -60,11 +64,16 @@ export async function renderHandOff(ctx: HandOffContext, modes: Modes | null): P
   // The supervised Gitea listens on GITEA_HTTP_ADDR (the boot's temporary one was on loopback),
   // and GITEA__ settings are applied on every start, as Gitea's own images do.
   if (modes.gitea === 'internal') await writeGiteaAppIni(ctx, 'supervised');
+  // /var/log/gigi is the image's, outside the volume.
   await mkdir(paths.logDir, { recursive: true });
   if (modes.chrome === 'internal') {
-    const profile = chromeProfileDir(config.dataDir);
-    await mkdir(profile, { recursive: true });
-    if (runAs?.switchUser) await chown(profile, runAs.uid, runAs.gid);
+    const profile = await openDirBelow({
+      root: config.dataDir,
+      path: chromeProfileDir(config.dataDir),
+      create: true,
+      ...(runAs?.switchUser ? { owner: runAs } : {}),
+    });
+    await profile.close();
   }
   const text = renderSupervisordConf(programs, {
     logDir: paths.logDir,
@@ -72,12 +81,15 @@ export async function renderHandOff(ctx: HandOffContext, modes: Modes | null): P
     pidFile: paths.pidFile,
     runsAsRoot: isRoot(),
   });
-  await mkdir(dirname(paths.confFile), { recursive: true });
-  // A FATAL recorded by the previous run must not fail this run's health check.
-  await rm(paths.fatalFile, { force: true });
-  const temp = `${paths.confFile}.${process.pid}.tmp`;
-  await writeFile(temp, text, { mode: 0o644 });
-  await rename(temp, paths.confFile);
+  const dir = await openPrivateBootDir(config.dataDir, dirname(paths.confFile));
+  try {
+    // A FATAL recorded by the previous run must not fail this run's health check.
+    await removeIn(dir, basename(paths.fatalFile));
+    // 0600: the programs' environment may carry the deployment's tokens.
+    await writeFileIn(dir, basename(paths.confFile), text, { mode: 0o600 });
+  } finally {
+    await dir.close();
+  }
   return paths.confFile;
 }
 

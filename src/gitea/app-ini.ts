@@ -12,10 +12,14 @@
 // START_SSH_SERVER (§J.1): the bash config relied on START_SSH_SERVER=true to skip Gitea's
 // RUN_USER check. We set RUN_USER to the real run user instead, so the check passes either way
 // and START_SSH_SERVER (with its SSH_PORT) stays the operator's choice: we never touch it.
-import { randomBytes, randomInt } from 'node:crypto';
-import { chmod, chown, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { ConfigError } from '../errors.ts';
+//
+// app.ini lives on the volume the run user can write, and root reads and rewrites it: it is
+// opened without following links and only as a plain, singly-linked file (src/volume/safe-fs.ts),
+// so a planted `app.ini -> /root/secret` is refused instead of copied into a file the run user reads.
+import { randomInt } from 'node:crypto';
+import { dirname, join, relative } from 'node:path';
+import { ConfigError, isBootError } from '../errors.ts';
+import { fixFileIn, readFileIn, withParentDir, writeFileIn, type SafeDir } from '../volume/safe-fs.ts';
 import type { GiteaIniSetting } from '../config/gitea-env.ts';
 import { getIniValue, parseIni, serialiseIni, setIniValue, type IniDocument } from './ini.ts';
 import { resolveRunAs } from './run-as.ts';
@@ -44,6 +48,8 @@ export interface EnsureAppIniOptions {
   webhookAllowedHosts?: readonly string[];
   /** The operator's GITEA__section__KEY settings: applied over the file's values (as Gitea's environment-to-ini). */
   giteaSettings?: readonly GiteaIniSetting[];
+  /** The trusted directory holding the work dir (GIGI_DATA_DIR); default: the work dir's parent. */
+  volumeRoot?: string;
   signal?: AbortSignal;
 }
 
@@ -179,31 +185,24 @@ function fileError(path: string, action: string, error: unknown): ConfigError {
   });
 }
 
-/** Atomic replace: temp file in the same dir, fsync, owner + 0600, rename; no half-written file. */
-async function writeAtomically(path: string, text: string, owner: AppIniOwner | undefined): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  let handle;
+/** The trusted root below which app.ini's directories are opened link by link. */
+function volumeRootFor(options: EnsureAppIniOptions): string {
+  const root = options.volumeRoot ?? dirname(options.dataDir);
+  return relative(root, options.path).startsWith('..') ? dirname(options.path) : root;
+}
+
+/** Why: refusals of a planted link pass as they are; other file errors get the config wording. */
+async function inAppIniDir<T>(
+  options: EnsureAppIniOptions,
+  action: string,
+  fn: (dir: SafeDir, name: string) => Promise<T>,
+): Promise<T> {
   try {
-    handle = await open(temp, 'wx', 0o600);
+    return await withParentDir(volumeRootFor(options), options.path, fn);
   } catch (error) {
-    throw fileError(path, 'write', error);
+    if (isBootError(error)) throw error;
+    throw fileError(options.path, action, error);
   }
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-    if (owner) await handle.chown(owner.uid, owner.gid);
-    await handle.chmod(0o600);
-    await handle.close();
-    handle = undefined;
-    await rename(temp, path);
-  } catch (error) {
-    await handle?.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    throw fileError(path, 'write', error);
-  }
-  const dirHandle = await open(dirname(path), 'r').catch(() => undefined);
-  await dirHandle?.sync().catch(() => undefined);
-  await dirHandle?.close();
 }
 
 /**
@@ -214,12 +213,7 @@ async function writeAtomically(path: string, text: string, owner: AppIniOwner | 
 export async function ensureAppIni(options: EnsureAppIniOptions): Promise<EnsureAppIniResult> {
   validate(options);
   options.signal?.throwIfAborted();
-  let existing: string | undefined;
-  try {
-    existing = await readFile(options.path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError(options.path, 'read', error);
-  }
+  const existing = await inAppIniDir(options, 'read', (dir, name) => readFileIn(dir, name));
   const doc = parseIni(existing ?? '');
   const changedKeys: string[] = [];
   const set = (section: string, key: string, value: string): void => {
@@ -249,18 +243,14 @@ export async function ensureAppIni(options: EnsureAppIniOptions): Promise<Ensure
 
   let owner = options.owner;
   if (!owner && process.getuid?.() === 0) owner = await resolveRunAs(options.runUser, options.signal);
+  // 0600, owned by the run user: SECRET_KEY and INTERNAL_TOKEN are in it and Gitea writes it back.
+  const file = { mode: 0o600, ...(owner ? { owner } : {}) };
   if (existing === undefined || changedKeys.length > 0) {
-    await writeAtomically(options.path, serialiseIni(doc), owner);
+    const text = serialiseIni(doc);
+    await inAppIniDir(options, 'write', (dir, name) => writeFileIn(dir, name, text, file));
     return { action: existing === undefined ? 'created' : 'updated', changedKeys };
   }
   // Unchanged content: leave Gitea's own layout alone, but make sure the run user can write it.
-  try {
-    const info = await stat(options.path);
-    if (owner && (info.uid !== owner.uid || info.gid !== owner.gid))
-      await chown(options.path, owner.uid, owner.gid);
-    if ((info.mode & 0o777) !== 0o600) await chmod(options.path, 0o600);
-  } catch (error) {
-    throw fileError(options.path, 'fix the owner/mode of', error);
-  }
+  await inAppIniDir(options, 'fix the owner/mode of', (dir, name) => fixFileIn(dir, name, file));
   return { action: 'unchanged', changedKeys };
 }

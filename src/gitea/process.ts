@@ -8,10 +8,17 @@
 // the start, and the listening socket must belong to our child before any request is sent, so
 // the admin's credentials never go to another process that took GITEA_HTTP_PORT.
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GiteaPortInUseError, GiteaProcessError } from '../errors.ts';
+import {
+  openAppendIn,
+  readFileIn,
+  removeIn,
+  withParentDir,
+  writeFileIn,
+  type SafeDir,
+} from '../volume/safe-fs.ts';
 import { resolveGiteaBinary } from './binary.ts';
 import { describeListeners, listenersOn, socketInodesOf } from './listeners.ts';
 import { isAlive, isOurGiteaWeb, readPid, stopGracefully, type StopAction } from './proc.ts';
@@ -68,10 +75,29 @@ export interface StopResult {
   pid: number | undefined;
 }
 
+/**
+ * The pid and log files live in gigi-boot's directory directly inside the volume the run user
+ * can write (<GIGI_DATA_DIR>/gigi-boot): that directory and the file are opened without
+ * following links (src/volume/safe-fs.ts), its parent is the trusted root.
+ */
+function onVolume<T>(
+  file: string,
+  fn: (dir: SafeDir, name: string) => Promise<T>,
+  create = false,
+): Promise<T> {
+  return withParentDir(dirname(dirname(file)), file, fn, create ? { create: true, mode: 0o700 } : {});
+}
+
+async function removeFromVolume(file: string): Promise<void> {
+  await onVolume(file, removeIn).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
 /** Why: errors carry the end of Gitea's log (redacted): the reason is nearly always there. */
 export async function readLogTail(logFile: string): Promise<string> {
   try {
-    return outputTail(redactGiteaOutput(await readFile(logFile, 'utf8')));
+    return outputTail(redactGiteaOutput((await onVolume(logFile, readFileIn)) ?? ''));
   } catch {
     return '';
   }
@@ -84,22 +110,12 @@ export async function stopTemporaryGitea(options: StopTemporaryGiteaOptions): Pr
   let action: StopAction = 'not-running';
   if (pid !== undefined && (await isOurGiteaWeb(pid, options.configPath)))
     action = await stopGracefully(pid, options.graceMs);
-  await unlink(options.pidFile).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
+  await removeFromVolume(options.pidFile);
   return { action, pid };
 }
 
 async function writePidFile(pidFile: string, pid: number): Promise<void> {
-  const temp = `${pidFile}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w', 0o644);
-  try {
-    await handle.writeFile(`${pid}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, pidFile);
+  await onVolume(pidFile, (dir, name) => writeFileIn(dir, name, `${pid}\n`, { mode: 0o644 }), true);
 }
 
 /** Why: a port someone else holds is named at once, with its holder, instead of timing out later. */
@@ -213,9 +229,8 @@ export async function startTemporaryGitea(options: StartTemporaryGiteaOptions): 
   const logFile = options.logFile ?? join(options.workDir, 'log', 'gigi-boot-temporary-gitea.log');
   const target: TemporaryGiteaTarget = { ...options, logFile };
   await ensureWorkDir({ workDir: options.workDir, runAs: options.runAs, subdirs: ['log'] });
-  await mkdir(dirname(logFile), { recursive: true });
-  await mkdir(dirname(options.pidFile), { recursive: true });
-  const log = await open(logFile, 'a', 0o640);
+  // 0600: only root reads what Gitea printed (the tail is redacted before it is shown).
+  const log = await onVolume(logFile, (dir, name) => openAppendIn(dir, name, 0o600), true);
   const cmd = giteaCommand(options.runAs, bin, ['web', '--config', options.configPath], options.workDir);
   let child;
   try {
@@ -253,7 +268,7 @@ export async function startTemporaryGitea(options: StartTemporaryGiteaOptions): 
     // Aborted (SIGTERM to gigi-boot), exited, port taken, too slow: never leave it running, and
     // stop it as gracefully as any other time.
     if (await isAlive(pid)) await stopGracefully(pid, graceMs, exited).catch(() => undefined);
-    await unlink(options.pidFile).catch(() => undefined);
+    await removeFromVolume(options.pidFile).catch(() => undefined);
     throw error;
   }
   return { pid, logFile, exited };

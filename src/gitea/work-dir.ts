@@ -1,8 +1,10 @@
 // Gitea creates its data, repositories and sqlite file under its work dir as the run user, so
 // the directories gigi-boot creates there (as root) must be handed to that user right away.
-import { chown, mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ConfigError } from '../errors.ts';
+// The work dir is on the volume the run user can write: every level is opened without
+// following links (src/volume/safe-fs.ts), so a planted link is refused, never chowned.
+import { dirname, join } from 'node:path';
+import { ConfigError, isBootError } from '../errors.ts';
+import { openDirBelow } from '../volume/safe-fs.ts';
 import type { RunAs } from './run-as.ts';
 
 export interface EnsureWorkDirOptions {
@@ -10,6 +12,8 @@ export interface EnsureWorkDirOptions {
   runAs: RunAs;
   /** Relative sub-directories to create as well, e.g. ['custom/conf', 'log']. */
   subdirs?: readonly string[];
+  /** The trusted directory holding the work dir (GIGI_DATA_DIR); default: the work dir's parent. */
+  volumeRoot?: string;
 }
 
 /** Why: create the Gitea work dir (and sub-dirs) owned by the run user; repairs ownership on re-run. */
@@ -20,14 +24,20 @@ export async function ensureWorkDir(options: EnsureWorkDirOptions): Promise<void
     const parts = sub.split('/').filter(Boolean);
     for (let i = 1; i <= parts.length; i += 1) dirs.push(join(options.workDir, ...parts.slice(0, i)));
   }
+  const root = options.volumeRoot ?? dirname(options.workDir);
+  const owner = options.runAs.switchUser ? options.runAs : undefined;
   for (const dir of dirs) {
     try {
-      await mkdir(dir, { recursive: true, mode: 0o750 });
-      if (options.runAs.switchUser) {
-        const info = await stat(dir);
-        if (info.uid !== options.runAs.uid) await chown(dir, options.runAs.uid, options.runAs.gid);
-      }
+      const opened = await openDirBelow({
+        root,
+        path: dir,
+        create: true,
+        mode: 0o750,
+        ...(owner ? { owner } : {}),
+      });
+      await opened.close();
     } catch (error) {
+      if (isBootError(error)) throw error;
       throw new ConfigError(
         [
           `cannot create the Gitea directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,

@@ -2,7 +2,6 @@
 // summaries, the config keys and the earlier runs. Never takes the boot lock, never writes.
 // The JSON form of these types is an interface: see README.md "inspect --json" (a test keeps
 // the documented field list and the output in sync).
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { activeSteps, describeStateValue, type FailureInfo } from '../../machines/boot.ts';
 import { resetMarkOf } from '../boot/plan.ts';
@@ -11,6 +10,7 @@ import { EXIT } from '../cli/exit-codes.ts';
 import { REDACTED } from '../log/redactor.ts';
 import { VOLUME_ID_FILE } from '../store/volume.ts';
 import type { JournalEntry, ResetMark, RunRecord, Store } from '../store/types.ts';
+import { readFileIn, withParentDir } from '../volume/safe-fs.ts';
 
 /** Bumped when a field of the JSON output is renamed or removed (adding one is not a break). */
 export const INSPECT_SCHEMA_VERSION = 1;
@@ -99,7 +99,9 @@ export interface HistoryReport {
 /** The volume's id, or null when it has never booted (inspect must not create one). */
 export async function readVolumeId(dataDir: string): Promise<string | null> {
   try {
-    return (await readFile(join(dataDir, VOLUME_ID_FILE), 'utf8')).trim().toLowerCase();
+    // Never through a link the run user planted on its volume (inspect would print the target).
+    const text = await withParentDir(dataDir, join(dataDir, VOLUME_ID_FILE), readFileIn);
+    return text === undefined ? null : text.trim().toLowerCase();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

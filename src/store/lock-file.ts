@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { link, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname } from 'node:path';
 
 export interface LockFileOwner {
   pid: number;
@@ -28,8 +29,17 @@ const HEARTBEAT_MS = 2_000;
 const FOREIGN_STALE_MS = 15_000;
 const POLL_MS = 100;
 
-/** Paths this process holds: a file naming our own pid that is not in here is a stale leftover. */
+/** Locks this process holds: a file naming our own pid that is not in here is a stale leftover. */
 const heldHere = new Set<string>();
+
+/**
+ * The lock's identity whatever path reaches it: the PGlite store passes paths through its
+ * pinned directory descriptor (/proc/self/fd/N/…), and N differs between two opens.
+ */
+async function heldKey(path: string): Promise<string> {
+  const dir = await stat(dirname(path));
+  return `${dir.dev}:${dir.ino}/${basename(path)}`;
+}
 
 function processStartTime(pid: number): string | null {
   try {
@@ -83,7 +93,7 @@ async function isStale(path: string, owner: LockFileOwner | null): Promise<boole
     const info = await stat(path).catch(() => null);
     return info === null || Date.now() - info.mtimeMs > FOREIGN_STALE_MS;
   }
-  if (owner.pid === process.pid) return !heldHere.has(path);
+  if (owner.pid === process.pid) return !heldHere.has(await heldKey(path));
   if (!isAlive(owner.pid)) return true;
   const startTime = processStartTime(owner.pid);
   return owner.startTime !== null && startTime !== null && startTime !== owner.startTime;
@@ -100,7 +110,7 @@ async function readOwner(path: string): Promise<LockFileOwner | null | 'missing'
 
 async function createExclusive(path: string, content: string): Promise<boolean> {
   const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(temp, content, { mode: 0o644 });
+  await writeFile(temp, content, { mode: 0o600 });
   try {
     await link(temp, path);
     return true;
@@ -145,8 +155,9 @@ export async function tryLockFile(path: string, label = ownerLabel()): Promise<T
       label,
     };
     if (await createExclusive(path, `${JSON.stringify(owner)}\n`)) {
-      heldHere.add(path);
-      return { handle: holdLock(path) };
+      const key = await heldKey(path);
+      heldHere.add(key);
+      return { handle: holdLock(path, key) };
     }
     const existing = await readOwner(path);
     if (existing === 'missing') continue;
@@ -157,7 +168,7 @@ export async function tryLockFile(path: string, label = ownerLabel()): Promise<T
   return { holder: existing === 'missing' ? null : existing };
 }
 
-function holdLock(path: string): LockFileHandle {
+function holdLock(path: string, key: string): LockFileHandle {
   const heartbeat = setInterval(() => {
     const now = new Date();
     utimes(path, now, now).catch(() => undefined);
@@ -170,7 +181,7 @@ function holdLock(path: string): LockFileHandle {
       if (released) return;
       released = true;
       clearInterval(heartbeat);
-      heldHere.delete(path);
+      heldHere.delete(key);
       await unlink(path).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
       });

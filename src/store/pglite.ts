@@ -2,11 +2,20 @@
 // <dataDir>/gigi-boot/pglite. PGlite is single-process, so the directory is guarded by an
 // exclusive lock file taken here and held until close(); the per-volume boot lock is a lock
 // file too (same stale rules: dead pid on this host, or a lost heartbeat).
+//
+// The database's WAL holds every secret of the boot, and the data dir belongs to the run user:
+// <dataDir>/gigi-boot is gigi-boot's private directory (0700, refused when another user owns
+// it), and PGlite and the lock files reach it only through its pinned descriptor
+// (/proc/self/fd/N/…, see src/volume/safe-fs.ts), so swapping it for a link changes nothing.
+// PGlite writes its initial files 0666 whatever the umask (it unpacks a prepared cluster), so
+// a umask cannot help: the files are made 0600 (directories 0700) right after every open,
+// which also repairs stores an older gigi-boot left world-readable. Until then they sit in the
+// 0700 directory, unreachable for anyone else: no window.
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { LockTimeoutError, StoreError } from '../errors.ts';
+import { isBootError, LockTimeoutError, StoreError } from '../errors.ts';
+import { openPrivateBootDir, restrictTreeIn, type SafeDir } from '../volume/safe-fs.ts';
 import { describeLockOwner, waitForLockFile, type LockFileHandle, type LockFileOwner } from './lock-file.ts';
 import type { StoreBackend } from './sql-store.ts';
 import type { Queryable, SqlDatabase } from './sql.ts';
@@ -46,9 +55,11 @@ export async function openPgliteBackend(options: {
   onWait?: (holder: LockHolder | null) => void;
 }): Promise<StoreBackend> {
   const paths = pglitePaths(options.dataDir);
+  let bootDir: SafeDir;
   try {
-    await mkdir(paths.root, { recursive: true });
+    bootDir = await openPrivateBootDir(options.dataDir, paths.root);
   } catch (error) {
+    if (isBootError(error)) throw error;
     throw new StoreError(
       `Cannot create the embedded database directory ${paths.root}: ${(error as Error).message}`,
       {
@@ -58,8 +69,21 @@ export async function openPgliteBackend(options: {
     );
   }
 
+  try {
+    return await openInBootDir(bootDir, paths, options);
+  } catch (error) {
+    await bootDir.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function openInBootDir(
+  bootDir: SafeDir,
+  paths: ReturnType<typeof pglitePaths>,
+  options: Parameters<typeof openPgliteBackend>[0],
+): Promise<StoreBackend> {
   const waitMs = options.lockWaitMs ?? 0;
-  const locked = await waitForLockFile(paths.lockFile, {
+  const locked = await waitForLockFile(bootDir.at('pglite.lock'), {
     timeoutMs: waitMs,
     onWait: (owner) => options.onWait?.(toLockHolder(owner)),
   });
@@ -77,7 +101,7 @@ export async function openPgliteBackend(options: {
 
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(paths.database);
+    pglite = await PGlite.create(bootDir.at('pglite'));
   } catch (error) {
     await dirLock.release();
     throw new StoreError(
@@ -87,6 +111,14 @@ export async function openPgliteBackend(options: {
         cause: error,
       },
     );
+  }
+
+  try {
+    await restrictTreeIn(bootDir, 'pglite');
+  } catch (error) {
+    await pglite.close().catch(() => undefined);
+    await dirLock.release();
+    throw error;
   }
 
   const bootLocks = new Set<LockFileHandle>();
@@ -107,7 +139,7 @@ export async function openPgliteBackend(options: {
     acquireBootLock: async (volumeId, lockOptions) => {
       const digest = createHash('sha256').update(volumeId).digest('hex').slice(0, 32);
       const path = join(paths.root, `boot-${digest}.lock`);
-      const result = await waitForLockFile(path, {
+      const result = await waitForLockFile(bootDir.at(`boot-${digest}.lock`), {
         timeoutMs: lockOptions.timeoutMs,
         onWait: (owner) => lockOptions.onWait?.(toLockHolder(owner)),
       });
@@ -148,7 +180,7 @@ export async function openPgliteBackend(options: {
       try {
         if (!pglite.closed) await pglite.close();
       } finally {
-        await dirLock.release();
+        await dirLock.release().finally(() => bootDir.close());
       }
     },
   };

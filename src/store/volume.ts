@@ -1,20 +1,25 @@
 // The volume's identity: a UUID written once into the data directory. Runs, checkpoints and
 // the boot lock are keyed by it, so a database shared by several volumes keeps them apart.
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { StoreError } from '../errors.ts';
+import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isBootError, StoreError } from '../errors.ts';
+import { readFileIn, withParentDir } from '../volume/safe-fs.ts';
 
 export const VOLUME_ID_FILE = '.gigi-boot-volume-id';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function readExisting(file: string): Promise<string | undefined> {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await readFile(file, 'utf8');
+    // The data dir is the run user's: a planted link (to a root-only file whose first bytes
+    // would land in the error below) is refused, not read.
+    text = await withParentDir(dirname(file), file, readFileIn);
+    if (text === undefined) return undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isBootError(error)) throw error;
     throw new StoreError(`Cannot read the volume id file ${file}: ${(error as Error).message}`, {
       hint: 'Check that the data directory (GIGI_DATA_DIR) is mounted and readable by gigi-boot.',
       cause: error,

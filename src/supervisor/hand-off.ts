@@ -3,12 +3,20 @@
 // so `docker stop` reaches every program.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readlink, rename, rm, symlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { constants } from 'node:os';
 import type { BootConfig } from '../config/types.ts';
 import { BootError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
+import {
+  lstatIn,
+  openDirBelow,
+  openPrivateBootDir,
+  readlinkIn,
+  removeIn,
+  replaceSymlinkIn,
+} from '../volume/safe-fs.ts';
 import { supervisorPaths } from './paths.ts';
 
 export class SupervisorError extends BootError {
@@ -34,21 +42,35 @@ function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 0);
 }
 
-/** Why: the seed links the app's Gitea templates into Gitea's custom path on every boot. */
-export async function linkGiteaTemplates(appDir: string, giteaWorkDir: string): Promise<string> {
-  if (!existsSync(join(giteaWorkDir, 'custom'))) return 'no internal Gitea';
+/**
+ * Why: the seed links the app's Gitea templates into Gitea's custom path on every boot. The
+ * custom dir is the run user's: it is opened without following links, and the link is
+ * replaced by a rename inside that very directory.
+ */
+export async function linkGiteaTemplates(
+  appDir: string,
+  giteaWorkDir: string,
+  volumeRoot = dirname(giteaWorkDir),
+): Promise<string> {
   const source = join(appDir, 'gitea', 'custom', 'templates');
-  const target = join(giteaWorkDir, 'custom', 'templates');
-  if (!existsSync(source)) return 'no templates';
-  const current = await lstat(target).catch(() => null);
-  if (current && !current.isSymbolicLink()) return `kept ${target} (not a link: operator's own templates)`;
-  if (current && (await readlink(target)) === source) return 'linked';
-  await mkdir(dirname(target), { recursive: true });
-  const temp = `${target}.${process.pid}.tmp`;
-  await rm(temp, { force: true });
-  await symlink(source, temp);
-  await rename(temp, target);
-  return 'linked';
+  const custom = await openDirBelow({ root: volumeRoot, path: join(giteaWorkDir, 'custom') }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    },
+  );
+  if (!custom) return 'no internal Gitea';
+  try {
+    const target = join(custom.path, 'templates');
+    if (!existsSync(source)) return 'no templates';
+    const current = await lstatIn(custom, 'templates');
+    if (current && !current.isSymbolicLink()) return `kept ${target} (not a link: operator's own templates)`;
+    if (current && (await readlinkIn(custom, 'templates')) === source) return 'linked';
+    await replaceSymlinkIn(custom, 'templates', source);
+    return 'linked';
+  } finally {
+    await custom.close();
+  }
 }
 
 /** Where the app image keeps the Gigi app (and gitea/custom/templates when it ships them). */
@@ -67,8 +89,9 @@ export async function handOffToSupervisor({
   // The boot rendered the config (the handOff step, or a warm start's render); still, make sure
   // what it points at is there and forget the previous run's FATAL programs, whoever rendered it.
   await mkdir(logDir, { recursive: true });
-  await rm(fatalFile, { force: true });
-  const templates = await linkGiteaTemplates(APP_DIR, join(config.dataDir, 'gitea'));
+  const bootDir = await openPrivateBootDir(config.dataDir, dirname(fatalFile));
+  await removeIn(bootDir, basename(fatalFile)).finally(() => bootDir.close());
+  const templates = await linkGiteaTemplates(APP_DIR, join(config.dataDir, 'gitea'), config.dataDir);
   logger.info({ event: 'gitea.templates', outcome: templates }, `Gitea custom templates: ${templates}`);
   logger.info({ event: 'handoff.start', conf: confFile }, `handing off to supervisord (${confFile})`);
   return new Promise((resolve, reject) => {
