@@ -107,7 +107,9 @@ async function openDirComponent(
       }
       return openDirComponent(parent, name, path, { ...options, create: false }, last);
     }
-    if (code(error) === 'ELOOP') throw linkRefused(path, error);
+    // Linux answers O_NOFOLLOW|O_DIRECTORY on a link with ENOTDIR (ELOOP elsewhere): ask lstat.
+    if (code(error) === 'ELOOP' || (await lstatIn(parent, name))?.isSymbolicLink())
+      throw linkRefused(path, error);
     if (code(error) === 'ENOTDIR')
       throw new UnsafePathError(path, 'is not a directory', {
         hint: `Move ${path} aside; gigi-boot needs a directory there.`,
