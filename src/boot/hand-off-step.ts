@@ -15,7 +15,7 @@ import type { BootConfig } from '../config/types.ts';
 import { INTERNAL_CHROME_BROWSER_MODE, INTERNAL_CHROME_BROWSER_VIEW_URL } from '../config/schema.ts';
 import { lazyRunAs, type RunAs } from '../gitea/run-as.ts';
 import { CDP_RELAY_PORT, chromeProfileDir, programsFor } from '../supervisor/programs.ts';
-import { APP_DIR } from '../supervisor/hand-off.ts';
+import { APP_DIR, appEnvironment } from '../supervisor/hand-off.ts';
 import { aioDir, supervisorPaths } from '../supervisor/paths.ts';
 import { renderSupervisordConf } from '../supervisor/render.ts';
 import { openDirBelow, openPrivateBootDir, removeIn, writeFileIn } from '../volume/safe-fs.ts';
@@ -38,7 +38,11 @@ async function programUser(ctx: HandOffContext): Promise<RunAs | null> {
 export type HandOffContext = Pick<StepContext, 'config' | 'paths' | 'runAs'>;
 
 /** Write supervisord.conf atomically (temp + rename): never a half-written file, never through a link. */
-export async function renderHandOff(ctx: HandOffContext, modes: Modes | null): Promise<string> {
+export async function renderHandOff(
+  ctx: HandOffContext,
+  modes: Modes | null,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   if (!modes) throw new InternalError('handOff ran before detectModes recorded the modes');
   const { config } = ctx;
   const runAs = await programUser(ctx);
@@ -60,6 +64,7 @@ export async function renderHandOff(ctx: HandOffContext, modes: Modes | null): P
     aioDir: aioDir(),
     novncDir: NOVNC_DIR,
     fatalFile: paths.fatalFile,
+    appEnvironment: appEnvironment(env),
   });
   // The supervised Gitea listens on GITEA_HTTP_ADDR (the boot's temporary one was on loopback),
   // and GITEA__ settings are applied on every start, as Gitea's own images do.

@@ -26,15 +26,43 @@ export class SupervisorError extends BootError {
 }
 
 /**
- * Variables only the boot uses: the programs never see them (the Gitea admin's password; Gitea's
+ * Variables only the boot uses: no program ever sees them (the Gitea admin's password; Gitea's
  * GITEA__ settings, which gigi-boot wrote into app.ini and which may hold secrets).
  */
 const BOOT_ONLY_ENV = /^(ADMIN_PASSWORD|ADMIN_PASSWORD_FILE|GIGI_BOOT_.*|GITEA__.*)$/;
 
-// Why: the programs inherit supervisord's environment (the app needs DATABASE_URL and its own
-// tokens from the deployment), minus what only the boot uses.
-export function supervisordEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !BOOT_ONLY_ENV.test(name)));
+/** What every program may inherit from supervisord: nothing secret, nothing program-specific. */
+const BASE_ENV = ['PATH', 'LANG', 'LC_ALL', 'TZ'] as const;
+
+/** Set per program by supervisord (user=) or the renderer, or shell noise: not the deployment's to pass. */
+const PER_PROCESS_ENV = /^(HOME|USER|LOGNAME|SHELL|PWD|OLDPWD|SHLVL|_)$/;
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+// Why: supervisord's own environment is what every program inherits, and root processes
+// (Xvfb, x11vnc, websockify, nginx) can read its /proc/<pid>/environ: so it carries no secret,
+// only the base a process needs (PATH, locale, zone). Each program's own variables are in its
+// `environment=` in supervisord.conf (0600, root), the app's secrets in the app's alone.
+export function supervisordEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = { PATH: env.PATH || DEFAULT_PATH };
+  for (const name of BASE_ENV) {
+    const value = env[name];
+    if (value) out[name] = value;
+  }
+  return out;
+}
+
+// Why: the Gigi app is configured by the deployment (DATABASE_URL, TELEGRAM_TOKEN, CLAUDE_TOKEN
+// and whatever else it reads): it gets the deployment's environment, minus what only the boot
+// uses and what supervisord sets per process. No other program gets any of it.
+export function appEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || BOOT_ONLY_ENV.test(name) || PER_PROCESS_ENV.test(name)) continue;
+    if ((BASE_ENV as readonly string[]).includes(name)) continue;
+    out[name] = value;
+  }
+  return out;
 }
 
 /** The exit code of a child that ended on a signal, as a shell reports it. */

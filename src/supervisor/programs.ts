@@ -41,6 +41,8 @@ export interface ProgramSettings {
   novncDir: string;
   /** Where the fatal listener records a program that went FATAL (the health check reads it). */
   fatalFile: string;
+  /** The deployment's variables for the app (appEnvironment()): its secrets reach no other program. */
+  appEnvironment: Record<string, string>;
 }
 
 export const CDP_RELAY_PORT = 9223;
@@ -105,8 +107,7 @@ export function programsFor(modes: Modes, s: ProgramSettings): Program[] {
   if (modes.gitea === 'internal') {
     programs.push({
       name: 'gitea',
-      // env -u: the app's database URL is in supervisord's environment; Gitea has no use for it.
-      command: `env -u DATABASE_URL ${s.giteaBin} web --config ${s.giteaConfigPath}`,
+      command: `${s.giteaBin} web --config ${s.giteaConfigPath}`,
       ...asUser,
       directory: s.giteaWorkDir,
       environment: { ...home, GITEA_WORK_DIR: s.giteaWorkDir },
@@ -124,7 +125,7 @@ export function programsFor(modes: Modes, s: ProgramSettings): Program[] {
       },
       {
         name: 'chromium',
-        command: `env -u DATABASE_URL ${chromiumCommand(chromeProfileDir(s.dataDir))}`,
+        command: chromiumCommand(chromeProfileDir(s.dataDir)),
         ...asUser,
         environment: { ...home, DISPLAY },
         priority: 30,
@@ -155,6 +156,7 @@ export function programsFor(modes: Modes, s: ProgramSettings): Program[] {
     ...asUser,
     directory: s.appDir,
     environment: {
+      ...s.appEnvironment,
       ...home,
       GITEA_URL: s.giteaUrl,
       CHROME_CDP_URL: s.chromeCdpUrl,

@@ -21,6 +21,12 @@ const settings: ProgramSettings = {
   aioDir: '/opt/gigi-boot/aio',
   novncDir: '/usr/share/novnc',
   fatalFile: '/data/gigi-boot/fatal-programs',
+  appEnvironment: {
+    DATABASE_URL: 'postgres://gigi:db-pw@db/gigi',
+    TELEGRAM_TOKEN: 'tg-token',
+    CLAUDE_TOKEN: 'claude-token',
+    GITEA_URL: 'http://deployment-value',
+  },
 };
 
 const supervisord = {
@@ -83,7 +89,7 @@ describe('the programs', () => {
       expect(ini[`program:${name}`]?.environment).toContain('HOME="/home/gigi"');
     }
     expect(ini['program:gitea']?.command).toBe(
-      'env -u DATABASE_URL /usr/local/bin/gitea web --config /data/gitea/custom/conf/app.ini',
+      '/usr/local/bin/gitea web --config /data/gitea/custom/conf/app.ini',
     );
     expect(ini['program:gitea']?.directory).toBe('/data/gitea');
   });
@@ -99,6 +105,23 @@ describe('the programs', () => {
       'BROWSER_VIEW_URL="http://localhost:6080/vnc.html"',
     ])
       expect(app.environment).toContain(pair);
+  });
+
+  it("gives the deployment's variables (the app's secrets) to the app alone; its own settings win", () => {
+    const app = ini['program:gigi']!.environment!;
+    for (const pair of [
+      'DATABASE_URL="postgres://gigi:db-pw@db/gigi"',
+      'TELEGRAM_TOKEN="tg-token"',
+      'CLAUDE_TOKEN="claude-token"',
+    ])
+      expect(app).toContain(pair);
+    expect(app).toContain('GITEA_URL="http://localhost:3300"');
+    expect(app).not.toContain('deployment-value');
+    for (const [section, values] of Object.entries(ini)) {
+      if (section === 'program:gigi') continue;
+      const text = JSON.stringify(values);
+      for (const secret of ['db-pw', 'tg-token', 'claude-token']) expect(text, section).not.toContain(secret);
+    }
   });
 
   it('the Chrome stack: Xvfb display, CDP on loopback, noVNC on 6080, the nginx relay', () => {

@@ -120,7 +120,7 @@ async function waitFor<T>(
 const unique = () => Math.random().toString(36).slice(2, 8);
 
 describe('supervisord after the hand-off', () => {
-  it('runs every program RUNNING, with its rendered env and user; boot-only secrets stay out', async () => {
+  it('runs every program RUNNING, with its rendered env and user; secrets only where rendered', async () => {
     const id = unique();
     const envOut = join(tmpdir(), `gigi-aio-env-${id}`);
     const programs: Program[] = [
@@ -131,6 +131,8 @@ describe('supervisord after the hand-off', () => {
         user: 'gigi',
         directory: '/tmp',
         environment: {
+          // The renderer gives the app the deployment's variables (appEnvironment) explicitly.
+          DATABASE_URL: 'postgres://u:pw-for-the-app@db/gigi',
           HOME: '/home/gigi',
           GITEA_URL: 'http://h/a,b="c"\\d%e',
           BROWSER_MODE: "it's $HOME; `x`",
@@ -139,7 +141,7 @@ describe('supervisord after the hand-off', () => {
       },
       {
         name: `gitea-like-${id}`,
-        command: `env -u DATABASE_URL sh -c 'env > ${envOut}-gitea; exec sleep 600'`,
+        command: `sh -c 'env > ${envOut}-gitea; exec sleep 600'`,
         environment: {},
         priority: 10,
       },
