@@ -5,15 +5,20 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GiteaProcessError } from '../errors.ts';
+import { GiteaProcessError, isBootError } from '../errors.ts';
+import { readFileIn, withParentDir } from '../volume/safe-fs.ts';
 
 /** Why: the pid a previous step (or a crashed boot) recorded; undefined when there is none. */
 export async function readPid(pidFile: string): Promise<number | undefined> {
   try {
-    const pid = Number.parseInt((await readFile(pidFile, 'utf8')).trim(), 10);
+    // Its directory is gigi-boot's, directly inside the run user's volume: no link is followed
+    // and a planted FIFO is refused rather than read (it would hang the boot).
+    const text = await withParentDir(dirname(dirname(pidFile)), pidFile, readFileIn);
+    const pid = Number.parseInt((text ?? '').trim(), 10);
     return Number.isInteger(pid) && pid > 1 ? pid : undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isBootError(error)) throw error;
     throw new GiteaProcessError(
       { message: `cannot read the temporary Gitea pidfile ${pidFile}: ${(error as Error).message}` },
       { hint: `Check the permissions of ${dirname(pidFile)}, or remove ${pidFile} if no gitea is running.` },
