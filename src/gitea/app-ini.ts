@@ -16,7 +16,7 @@
 // app.ini lives on the volume the run user can write, and root reads and rewrites it: it is
 // opened without following links and only as a plain, singly-linked file (src/volume/safe-fs.ts),
 // so a planted `app.ini -> /root/secret` is refused instead of copied into a file the run user reads.
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { dirname, join, relative } from 'node:path';
 import { ConfigError, isBootError } from '../errors.ts';
 import { fixFileIn, readFileIn, withParentDir, writeFileIn, type SafeDir } from '../volume/safe-fs.ts';
@@ -65,6 +65,29 @@ const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345
 export function generateSecretKey(): string {
   let out = '';
   for (let i = 0; i < 64; i += 1) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  return out;
+}
+
+/** `[oauth2] JWT_SECRET` as Gitea accepts it: unpadded base64url of exactly 32 bytes (§G.1). */
+export function isValidJwtSecret(value: string | undefined): boolean {
+  return (
+    value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value) && Buffer.from(value, 'base64url').length === 32
+  );
+}
+
+/**
+ * Why: Gitea writes INTERNAL_TOKEN and JWT_SECRET into app.ini on its first start when they are
+ * missing (JWT_SECRET also when invalid), rewriting the whole file with go-ini's writer, which
+ * leaves a value like `"x"` unquoted (read back as `x`) and drops the layout. Pre-filled, Gitea
+ * 1.24 never writes the file (§G.1: WORK_PATH is ours, no `--port`, LFS off), so every value
+ * stays as written here. Generated once, like SECRET_KEY; an operator's own are kept.
+ */
+function giteaWriteBackSecrets(doc: IniDocument): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  if (!getIniValue(doc, 'security', 'INTERNAL_TOKEN') && !getIniValue(doc, 'security', 'INTERNAL_TOKEN_URI'))
+    out.push(['security', 'INTERNAL_TOKEN', randomBytes(48).toString('base64url')]);
+  if (!isValidJwtSecret(getIniValue(doc, 'oauth2', 'JWT_SECRET')))
+    out.push(['oauth2', 'JWT_SECRET', randomBytes(32).toString('base64url')]);
   return out;
 }
 
@@ -239,6 +262,7 @@ export async function ensureAppIni(options: EnsureAppIniOptions): Promise<Ensure
       });
     set('security', 'SECRET_KEY', secret.trim());
   }
+  for (const [section, key, value] of giteaWriteBackSecrets(doc)) set(section, key, value);
   options.signal?.throwIfAborted();
 
   let owner = options.owner;

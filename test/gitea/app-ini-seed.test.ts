@@ -11,6 +11,7 @@ import { bootPaths } from '../../src/boot/paths.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import {
   ensureAppIni,
+  isValidJwtSecret,
   ownedSettings,
   SEED_APP_INI_DEFAULTS,
   webhookAllowedHostFor,
@@ -18,7 +19,9 @@ import {
 } from '../../src/gitea/app-ini.ts';
 import { GIGI_BOOT_OWNED_INI_KEYS, type GiteaIniSetting } from '../../src/config/gitea-env.ts';
 import { lazyRunAs } from '../../src/gitea/run-as.ts';
+import { startSimulator } from '../gitea-sim/harness.ts';
 import { iniGet, parseIni as parseLikeGitea } from '../gitea-sim/ini.ts';
+import { freePort } from '../support/postgres.ts';
 import { GITEA_TEST_USER } from '../support/system-users.ts';
 
 const runUser = userInfo().uid === 0 ? GITEA_TEST_USER : userInfo().username;
@@ -185,6 +188,39 @@ describe('GITEA__ settings in app.ini', () => {
     for (const [i, v] of values.entries()) expect(read('mailer', `K${i}`), `K${i} = ${v}`).toBe(v);
     // Stable: written once, the next run finds every value as it wants it.
     expect((await ensureAppIni(options(dir, { giteaSettings }))).action).toBe('unchanged');
+  });
+});
+
+describe("Gitea's own write-back", () => {
+  it('finds nothing to write: INTERNAL_TOKEN and a valid JWT_SECRET are pre-filled, so a "quoted" value is never rewritten by go-ini', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const giteaSettings = [setting('other', 'NOTE', '"quoted"'), setting('other', 'PADDED', ' x ')];
+    // The simulator's work dir is `dir`, as GITEA_WORK_DIR of the supervised program is the work dir.
+    const result = await ensureAppIni(
+      options(dir, { dataDir: dir, httpPort: port, httpAddr: '127.0.0.1', giteaSettings }),
+    );
+    expect(result.changedKeys).toEqual(
+      expect.arrayContaining(['security.INTERNAL_TOKEN', 'oauth2.JWT_SECRET']),
+    );
+    const written = readFileSync(join(dir, 'app.ini'), 'utf8');
+    expect(isValidJwtSecret(iniGet(parseLikeGitea(written), 'oauth2', 'JWT_SECRET'))).toBe(true);
+    const sim = await startSimulator({ dir, port });
+    try {
+      expect(readFileSync(join(dir, 'app.ini'), 'utf8')).toBe(written);
+    } finally {
+      await sim.stop();
+    }
+    expect(asGiteaReads(dir)('other', 'NOTE')).toBe('"quoted"');
+    expect(asGiteaReads(dir)('other', 'PADDED')).toBe(' x ');
+    // An operator's own are kept; an invalid JWT_SECRET is replaced, as Gitea itself would.
+    writeFileSync(
+      join(dir, 'app.ini'),
+      '[security]\nINTERNAL_TOKEN_URI = file:///run/token\n[oauth2]\nJWT_SECRET = 0123abcd\n',
+    );
+    const again = await ensureAppIni(options(dir, { dataDir: dir }));
+    expect(again.changedKeys).toContain('oauth2.JWT_SECRET');
+    expect(again.changedKeys).not.toContain('security.INTERNAL_TOKEN');
   });
 });
 

@@ -169,7 +169,7 @@ describe('ensureAppIni', () => {
     // What Gitea does on first start: re-read, add INTERNAL_TOKEN and JWT_SECRET, rewrite.
     const doc = parseIni(readFileSync(path, 'utf8'));
     setIniValue(doc, 'security', 'INTERNAL_TOKEN', 'written-by-gitea');
-    setIniValue(doc, 'oauth2', 'JWT_SECRET', 'jwt-written-by-gitea');
+    setIniValue(doc, 'oauth2', 'JWT_SECRET', `J${'w'.repeat(42)}`);
     writeFileSync(path, serialiseIni(doc));
     const before = readFileSync(path, 'utf8');
     const again = await ensureAppIni(opts);

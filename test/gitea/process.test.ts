@@ -259,6 +259,17 @@ describe('temporary gitea process', () => {
       owner: { uid: gitea.runAs.uid, gid: gitea.runAs.gid },
       rootUrl: `http://127.0.0.1:${port}/`,
       secretKeyGenerator: () => 'k',
+      // The bash entrypoint's built-in SSH server (a default ensureAppIni adds) makes Gitea skip
+      // the RUN_USER check (§G.4): turn it off, as an operator may, to get the mismatch.
+      giteaSettings: [
+        {
+          variable: 'GITEA__server__START_SSH_SERVER',
+          section: 'server',
+          key: 'START_SSH_SERVER',
+          value: 'false',
+          secret: false,
+        },
+      ],
     });
     const pidFile = join(dir, 'mismatch.pid');
     const error = (await bootFailure(
