@@ -203,6 +203,7 @@ describe('loadConfig and GITEA__ variables', () => {
     const { config, warnings } = await loadConfig({
       GITEA_URL: 'https://git.example.com',
       ADMIN_PASSWORD: 'a-long-admin-secret',
+      WEBHOOK_URL: 'http://gigi:3000/webhook/gitea',
       GITEA__ui__DEFAULT_THEME: 'gitea-light',
     });
     expect(config.giteaIni).toEqual([]);

@@ -86,6 +86,7 @@ describe('loadConfig defaults', () => {
         httpRequestMs: 10_000,
         commandMs: 60_000,
         dockerSocketWaitMs: 30_000,
+        runnerRetryMs: 300_000,
       },
       docker: {
         socketPath: undefined,
