@@ -293,7 +293,9 @@ function watchLockSession(
 export async function openPostgresBackend(url: string): Promise<StoreBackend> {
   const pool = new pg.Pool({
     connectionString: url,
-    max: 4,
+    // One connection, plus the boot lock's own session: a boot holds at most two, so fifty
+    // boxes fit in one Postgres's default max_connections. Checkpoints are serial anyway.
+    max: 1,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: `gigi-boot pid=${process.pid}`,
   });
