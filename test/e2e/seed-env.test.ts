@@ -44,6 +44,11 @@ describe("the bash entrypoint's environment", () => {
     const result = await runCli(['run', '--no-handoff'], env);
     expect(result.code, result.stdout + result.stderr).toBe(0);
 
+    // The deliberate difference in the webhook is said where it happens.
+    expect(result.stdout).toContain(
+      "one system webhook to WEBHOOK_URL (created): a default webhook, as the bash entrypoint made, is only copied into repositories created later, while a system webhook delivers every repository's events once",
+    );
+
     // The admin exists with the address Gitea's CLI accepted (the API would have refused it).
     const appIni = join(env.GIGI_DATA_DIR!, 'gitea', 'custom', 'conf', 'app.ini');
     const admins = await runGiteaCli(['admin', 'user', 'list', '--admin'], { configPath: appIni });
