@@ -3,9 +3,9 @@
 // DATABASE_URL password, the Telegram and Claude tokens — appears in anything an operator or
 // a log collector sees: the run's stdout/stderr, `inspect` and `inspect --json`, the journal
 // and run rows (errors and XState snapshots included), and the files under the data dir
-// other than Gitea's own database. `inspect --reveal` is the one place they show, which also
+// other than Gitea's own database (and the app's environment= in the root-only supervisord.conf). `inspect --reveal` is the one place they show, which also
 // proves the search below would find them.
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -56,6 +56,27 @@ async function rowsAsText(databaseUrl: string, table: string): Promise<string[]>
   }
 }
 
+const SUPERVISORD_CONF = join('gigi-boot', 'supervisord.conf');
+
+/**
+ * supervisord.conf is the one file meant to hold the app's secrets (its environment=, the only
+ * way they reach the app and no other program): it must be root's alone, and hold them nowhere
+ * but in the app's section; the rest of it is searched like any file.
+ */
+function outsideAppEnvironment(path: string): string {
+  const info = statSync(path);
+  expect(info.mode & 0o777, `${path} mode`).toBe(0o600);
+  expect(info.uid, `${path} owner`).toBe(0);
+  const lines = readFileSync(path, 'utf8').split('\n');
+  let section = '';
+  return lines
+    .filter((line) => {
+      if (line.startsWith('[')) section = line;
+      return !(section === '[program:gigi]' && line.startsWith('environment='));
+    })
+    .join('\n');
+}
+
 /** Text files under the data dir, except Gitea's own database. */
 function dataDirFiles(dataDir: string): Record<string, string> {
   const files: Record<string, string> = {};
@@ -64,6 +85,7 @@ function dataDirFiles(dataDir: string): Record<string, string> {
       const full = join(dir, entry.name);
       const rel = relative(dataDir, full);
       if (entry.isDirectory()) walk(full);
+      else if (rel === SUPERVISORD_CONF) files[rel] = outsideAppEnvironment(full);
       else if (entry.isFile() && !GITEA_DATABASE.test(rel)) files[rel] = readFileSync(full, 'utf8');
     }
   };
