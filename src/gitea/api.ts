@@ -40,7 +40,7 @@ export interface CallOptions {
 function hintFor(status: number, message: string, auth: GiteaAuth): string | undefined {
   if (status === 401) {
     if (auth.kind === 'basic')
-      return `The stored admin password no longer matches Gitea's for user "${auth.user}": reset it with "gitea admin user change-password" and update the stored config, or re-run boot with ADMIN_PASSWORD set to the current one.`;
+      return `The stored admin password no longer matches Gitea's for user "${auth.user}": with the internal Gitea run \`gigi-boot reset --from createUsers\` (createUsers resets the passwords it saved, with no secret on a command line); with an external Gitea (GITEA_URL) set ADMIN_PASSWORD to the admin's current password.`;
     if (auth.kind === 'token')
       return 'The stored API token was revoked or is wrong: let boot recreate it (delete it from the config table) or create one in Gitea.';
     return 'This Gitea endpoint needs authentication.';

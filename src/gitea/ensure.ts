@@ -3,7 +3,6 @@
 // simply run again. Every quirk handled here is a bash-script bug from CONTRACT §J.
 import { GiteaApiError, isBootError } from '../errors.ts';
 import type { GiteaClient } from './api.ts';
-import { createUserWithCli, type CreateUserWithCliOptions } from './cli.ts';
 import {
   CreatedAccessTokenSchema,
   HookListSchema,
@@ -23,15 +22,7 @@ function isApiStatus(error: unknown, status: number): error is GiteaApiError {
 // ---------------------------------------------------------------------------------------------
 // Users
 
-export type EnsureUserResult = { action: 'created'; password: string } | { action: 'existed' };
-
-/** Why: an internal Gitea gets its users from the CLI (re-run → "already exists" → existed). */
-export async function ensureUserExists(options: CreateUserWithCliOptions): Promise<EnsureUserResult> {
-  const result = await createUserWithCli(options);
-  return result.created ? { action: 'created', password: result.password } : { action: 'existed' };
-}
-
-/** Why: an external Gitea is the operator's: we only check the user is there, never create it. */
+/** Why: an external Gitea's admin is the operator's: we only check it is there, never create it. */
 export async function ensureExternalUserExists(options: {
   api: GiteaClient;
   username: string;

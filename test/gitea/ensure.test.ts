@@ -8,9 +8,9 @@ import {
   ensureOrg,
   ensureOwner,
   ensureSystemWebhook,
-  ensureUserExists,
   recreateToken,
 } from '../../src/gitea/ensure.ts';
+import { createUserWithCli } from '../../src/gitea/cli.ts';
 import { HookListSchema, UserSchema, TeamListSchema } from '../../src/gitea/schemas.ts';
 import { isBootError, type BootError, type GiteaApiError } from '../../src/errors.ts';
 import { startTestGitea, type TestGitea } from './helpers.ts';
@@ -36,8 +36,9 @@ async function failure(promise: Promise<unknown>): Promise<BootError> {
   return boot;
 }
 
-function cli(username: string, email: string, isAdmin: boolean) {
-  return ensureUserExists({
+/** `gitea admin user create` (how boot makes the internal admin); a re-run reports existed. */
+async function cli(username: string, email: string, isAdmin: boolean) {
+  const result = await createUserWithCli({
     bin: gitea.bin,
     configPath: gitea.configPath,
     workDir: gitea.workDir,
@@ -46,6 +47,9 @@ function cli(username: string, email: string, isAdmin: boolean) {
     email,
     admin: isAdmin,
   });
+  return result.created
+    ? { action: 'created' as const, password: result.password }
+    : { action: 'existed' as const };
 }
 
 beforeAll(async () => {
