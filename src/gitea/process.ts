@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GiteaPortInUseError, GiteaProcessError } from '../errors.ts';
 import {
   openAppendIn,
-  readFileIn,
+  readFileTailIn,
   removeIn,
   withParentDir,
   writeFileIn,
@@ -94,10 +94,14 @@ async function removeFromVolume(file: string): Promise<void> {
   });
 }
 
+/** Enough for outputTail's 20 lines, however long the log has grown. */
+const LOG_TAIL_BYTES = 64 * 1024;
+
 /** Why: errors carry the end of Gitea's log (redacted): the reason is nearly always there. */
 export async function readLogTail(logFile: string): Promise<string> {
   try {
-    return outputTail(redactGiteaOutput((await onVolume(logFile, readFileIn)) ?? ''));
+    const tail = await onVolume(logFile, (dir, name) => readFileTailIn(dir, name, LOG_TAIL_BYTES));
+    return outputTail(redactGiteaOutput(tail ?? ''));
   } catch {
     return '';
   }

@@ -198,8 +198,21 @@ async function openRegular(dir: SafeDir, name: string, flags: number, mode = 0o6
   }
 }
 
-/** Why: read a file on the volume, or undefined when it does not exist; never through a link. */
-export async function readFileIn(dir: SafeDir, name: string): Promise<string | undefined> {
+/**
+ * What gigi-boot reads on the volume (app.ini, the volume id, a pidfile) is a few KiB: a larger
+ * file is one the run user planted (a sparse 100 GB "app.ini" would exhaust root's memory).
+ */
+export const MAX_VOLUME_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Why: read a file on the volume, or undefined when it does not exist; never through a link,
+ * and never more than maxBytes (a larger file is refused, naming the limit).
+ */
+export async function readFileIn(
+  dir: SafeDir,
+  name: string,
+  maxBytes = MAX_VOLUME_FILE_BYTES,
+): Promise<string | undefined> {
   let handle: FileHandle;
   try {
     handle = await openRegular(dir, name, O_RDONLY);
@@ -208,7 +221,51 @@ export async function readFileIn(dir: SafeDir, name: string): Promise<string | u
     throw error;
   }
   try {
-    return await handle.readFile('utf8');
+    const tooLarge = () =>
+      new UnsafePathError(
+        join(dir.path, name),
+        `is larger than ${maxBytes} bytes, more than gigi-boot ever writes there`,
+        {
+          hint: `Move ${join(dir.path, name)} aside; gigi-boot creates it again.`,
+        },
+      );
+    if ((await handle.stat()).size > maxBytes) throw tooLarge();
+    // One byte past the limit: the file can grow between stat and read.
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > maxBytes) throw tooLarge();
+    }
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Why: the last `bytes` of a file on the volume (a log's tail), however large it has grown. */
+export async function readFileTailIn(dir: SafeDir, name: string, bytes: number): Promise<string | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await openRegular(dir, name, O_RDONLY);
+  } catch (error) {
+    if (code(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const start = Math.max(0, (await handle.stat()).size - bytes);
+    const buffer = Buffer.alloc(bytes);
+    let length = 0;
+    while (length < bytes) {
+      const { bytesRead } = await handle.read(buffer, length, bytes - length, start + length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    const text = buffer.subarray(0, length).toString('utf8');
+    // Cut mid-file: drop the partial first line.
+    return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
   } finally {
     await handle.close();
   }

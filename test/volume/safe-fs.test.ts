@@ -24,7 +24,9 @@ import {
   fixFileIn,
   openDirBelow,
   openPrivateBootDir,
+  MAX_VOLUME_FILE_BYTES,
   readFileIn,
+  readFileTailIn,
   withParentDir,
   writeFileIn,
 } from '../../src/volume/safe-fs.ts';
@@ -90,6 +92,40 @@ describe('safe operations on the hostile volume', () => {
     expect((await refusal(fix)).domain).toBe('volume');
     const info = statSync(join(outside, 'secret'));
     expect({ uid: info.uid, mode: info.mode & 0o777 }).toEqual({ uid: 0, mode: 0o600 });
+  });
+
+  it('refuses a planted file larger than gigi-boot ever writes (a sparse 100 GB app.ini), without reading it', async () => {
+    plantAsGigi(['truncate', '-s', '100G', join(volume, 'app.ini')]);
+    const read = withParentDir(volume, join(volume, 'app.ini'), readFileIn);
+    const error = await refusal(read);
+    expect(error.message).toBe(
+      `${join(volume, 'app.ini')} is larger than ${MAX_VOLUME_FILE_BYTES} bytes, more than gigi-boot ever writes there`,
+    );
+    expect(error.domain).toBe('volume');
+    // Up to the limit is read whole.
+    writeFileSync(join(volume, 'fits'), 'a'.repeat(MAX_VOLUME_FILE_BYTES));
+    expect(await withParentDir(volume, join(volume, 'fits'), readFileIn)).toHaveLength(MAX_VOLUME_FILE_BYTES);
+  });
+
+  it('reads only the tail of a long log, from a whole line', async () => {
+    const lines = Array.from({ length: 100_000 }, (_, i) => `line ${i} ${'x'.repeat(40)}`);
+    writeFileSync(join(volume, 'gitea.log'), `${lines.join('\n')}\n`);
+    const tail = await withParentDir(volume, join(volume, 'gitea.log'), (dir, name) =>
+      readFileTailIn(dir, name, 4096),
+    );
+    expect(tail!.length).toBeLessThanOrEqual(4096);
+    expect(tail!.endsWith(`${lines.at(-1)}\n`)).toBe(true);
+    expect(tail!.split('\n')[0]).toMatch(/^line \d+ x{40}$/);
+    const short = await withParentDir(volume, join(volume, 'short.log'), async (dir, name) => {
+      writeFileSync(join(volume, 'short.log'), 'one\ntwo\n');
+      return readFileTailIn(dir, name, 4096);
+    });
+    expect(short).toBe('one\ntwo\n');
+    plantAsGigi(['mkfifo', join(volume, 'fifo.log')]);
+    const fifo = withParentDir(volume, join(volume, 'fifo.log'), (dir, name) =>
+      readFileTailIn(dir, name, 4096),
+    );
+    expect((await refusal(fifo)).message).toBe(`${join(volume, 'fifo.log')} is not a regular file`);
   });
 
   it('refuses a link at any level below the root, and a path outside it', async () => {
