@@ -366,13 +366,17 @@ async function withStoreRetry<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Why: a checkpoint that cannot be written (the database went away for longer than the retries)
+ * ends the boot — it cannot record progress — but as a typed, resumable failure, not a crash.
+ */
 function asStoreError(error: unknown): Error {
-  if (error instanceof StoreError) return error;
-  return new StoreError(
-    `could not write a checkpoint: ${error instanceof Error ? error.message : String(error)}`,
-    {
-      cause: error,
-      hint: 'check that Postgres (DATABASE_URL) is reachable; the next boot resumes from the last checkpoint written',
-    },
-  );
+  if (error instanceof StoreError && error.message.startsWith(CHECKPOINT_FAILED)) return error;
+  return new StoreError(`${CHECKPOINT_FAILED}: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+    transient: true,
+    hint: 'Check that the database is up and reachable (DATABASE_URL; unset, the embedded store under GIGI_DATA_DIR); the next `gigi-boot run` resumes from the last checkpoint written.',
+  });
 }
+
+const CHECKPOINT_FAILED = 'Could not save a checkpoint of the boot, so it stops here';

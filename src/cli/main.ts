@@ -33,9 +33,10 @@ export const COMMANDS: Record<string, Command> = {
     load: () => import('../commands/inspect.ts'),
   },
   reset: {
-    summary: 'Make the next boot run STEP and every step after it again (recorded in the journal)',
-    usage: 'gigi-boot reset --from STEP',
-    options: { from: { type: 'string' } },
+    summary:
+      'Make the next boot run STEP and every step after it again (recorded in the journal); --database: bind this volume to this database',
+    usage: 'gigi-boot reset --from STEP | --database',
+    options: { from: { type: 'string' }, database: { type: 'boolean' } },
     load: () => import('../commands/reset.ts'),
   },
   visualize: {

@@ -6,16 +6,76 @@ import { LockTimeoutError } from '../errors.ts';
 import { readVolumeId } from '../inspect/gather.ts';
 import { parseResetStep, resetFrom } from '../inspect/reset.ts';
 import { processRedactor } from '../log/process-redactor.ts';
-import { openStore } from '../store/index.ts';
+import { openStore, type BootLock, type Store } from '../store/index.ts';
+import { readOrCreateVolumeId } from '../store/volume.ts';
+import { rebindVolumeToDatabase } from '../boot/bind-volume.ts';
 
 /** How long reset waits for a running boot of the volume to release its lock. */
 const RESET_LOCK_WAIT_MS = 2_000;
 
+const USAGE = 'Usage: gigi-boot reset --from STEP | --database';
+
+/** Reset only between boots: the lock of this volume, refused (exit 4) while a boot holds it. */
+async function lockBetweenBoots(store: Store, volumeId: string): Promise<BootLock> {
+  return store.acquireBootLock(volumeId, { timeoutMs: RESET_LOCK_WAIT_MS }).catch((error: unknown) => {
+    if (!(error instanceof LockTimeoutError)) throw error;
+    throw new LockTimeoutError(`a boot of volume ${volumeId} is running: ${error.message}`, {
+      hint: 'Reset only between boots: wait for it to end (`gigi-boot inspect --follow`) or stop the container, then run the reset again.',
+      cause: error,
+    });
+  });
+}
+
+/**
+ * Why: `gigi-boot reset --database` — this volume (GIGI_DATA_DIR) and this database
+ * (DATABASE_URL) belong together from now on, for an operator whose boot was refused because
+ * they did not (the volume was replaced on purpose, or its old database is gone for good).
+ */
+async function resetDatabase(): Promise<number> {
+  const { config } = await loadConfig(process.env);
+  processRedactor.add(...secretValuesOf(config));
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    lockWaitMs: config.deadlines.lockWaitMs,
+  });
+  try {
+    await store.migrate();
+    const lock = await lockBetweenBoots(store, await readOrCreateVolumeId(config.dataDir));
+    try {
+      const done = await rebindVolumeToDatabase(store, {
+        dataDir: config.dataDir,
+        databaseUrl: config.databaseUrl,
+      });
+      process.stdout.write(
+        `GIGI_DATA_DIR=${config.dataDir} (volume ${done.volumeId}) and the database at ${done.database} now belong together` +
+          `${done.previousDatabase ? `; the volume was bound to the database at ${done.previousDatabase}` : ''}` +
+          `${done.previousVolumeId ? `; the database belonged to volume ${done.previousVolumeId}, whose boots it now refuses` : ''}.\n` +
+          'The next `gigi-boot run` boots this volume on this database.\n',
+      );
+      return EXIT.ok;
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 /** Why: an operator who fixed something by hand needs the next boot to redo it. */
 export async function execute(flags: Record<string, string | boolean | undefined>): Promise<number> {
+  if (flags.database === true) {
+    if (flags.from !== undefined) {
+      process.stderr.write(
+        `gigi-boot reset: --from and --database are separate resets; give one\n${USAGE}\n`,
+      );
+      return EXIT.config;
+    }
+    return resetDatabase();
+  }
   const step = parseResetStep(flags.from);
   if (typeof step !== 'string') {
-    process.stderr.write(`gigi-boot reset: ${step.problem}\nUsage: gigi-boot reset --from STEP\n`);
+    process.stderr.write(`gigi-boot reset: ${step.problem}\n${USAGE}\n`);
     return EXIT.config;
   }
   const { config } = await loadConfig(process.env);
@@ -34,15 +94,7 @@ export async function execute(flags: Record<string, string | boolean | undefined
   });
   try {
     await store.migrate();
-    const lock = await store
-      .acquireBootLock(volumeId, { timeoutMs: RESET_LOCK_WAIT_MS })
-      .catch((error: unknown) => {
-        if (!(error instanceof LockTimeoutError)) throw error;
-        throw new LockTimeoutError(`a boot of volume ${volumeId} is running: ${error.message}`, {
-          hint: 'Reset only between boots: wait for it to end (`gigi-boot inspect --follow`) or stop the container, then run the reset again.',
-          cause: error,
-        });
-      });
+    const lock = await lockBetweenBoots(store, volumeId);
     try {
       const result = await resetFrom(store, volumeId, step);
       if (!result) {

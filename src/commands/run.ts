@@ -2,6 +2,7 @@
 // run or resume the boot machine, always stop the temporary Gitea, then hand off to supervisord.
 import { EXIT } from '../cli/exit-codes.ts';
 import { InternalError } from '../errors.ts';
+import { bindVolumeToDatabase } from '../boot/bind-volume.ts';
 import { configDigest, runnerDigest } from '../boot/config-digest.ts';
 import { bootPaths } from '../boot/paths.ts';
 import { renderForWarmStart } from '../boot/hand-off-step.ts';
@@ -15,7 +16,6 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { processRedactor } from '../log/process-redactor.ts';
 import { createProgressView } from '../log/progress-view.ts';
 import { openStoreWithRetry } from '../store/open-with-retry.ts';
-import { readOrCreateVolumeId } from '../store/volume.ts';
 import { handOffToSupervisor } from '../supervisor/hand-off.ts';
 
 export interface RunOptions {
@@ -86,9 +86,12 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
     );
   };
   try {
-    // Schema before identity: once the volume id exists, inspect may read the tables.
-    await store.migrate();
-    const volumeId = await readOrCreateVolumeId(config.dataDir);
+    // The volume and the database must belong together (refused, exit 2, before anything is
+    // written); then the schema, the volume id and the binding on both sides.
+    const volumeId = await bindVolumeToDatabase(store, {
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+    });
     const lock = await store.acquireBootLock(volumeId, {
       timeoutMs: config.deadlines.lockWaitMs,
       onWait: (holder) =>

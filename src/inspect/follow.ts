@@ -1,7 +1,8 @@
 // `inspect --follow`: print a boot's progress as its checkpoints commit (LISTEN
 // gigi_boot_progress), until the run ends; then the final report and its exit code.
 // Postgres only: PGlite is embedded in one process, so another process's boot is invisible.
-import { LockTimeoutError } from '../errors.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isBootError, LockTimeoutError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import type { InspectReport } from './gather.ts';
 import { renderFollowRow } from './render.ts';
@@ -31,15 +32,46 @@ async function bootIsAlive(store: Store, volumeId: string): Promise<boolean> {
   }
 }
 
+/** How long follow rides out a database that went away (a restart) before giving up. */
+const RECONNECT_WINDOW_MS = 60_000;
+
+/**
+ * Why: Postgres restarting under a follow must not end it: a transient store failure is
+ * retried (backing off) until the database answers again or the window is spent.
+ */
+async function whileReachable<T>(operation: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const deadline = Date.now() + RECONNECT_WINDOW_MS;
+  for (let delay = 250; ; delay = Math.min(2_000, delay * 2)) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isBootError(error) || !error.transient || Date.now() + delay > deadline || signal?.aborted)
+        throw error;
+      await sleep(delay);
+    }
+  }
+}
+
 /** Why: operators and scripts wait on a boot without polling; resolves with the final report. */
 export async function followBoot(options: FollowOptions): Promise<InspectReport> {
   const { store, write, json } = options;
   let wake: () => void = () => undefined;
   let pending = true;
-  const stop = await store.onProgress(() => {
-    pending = true;
-    wake();
-  });
+  // Set when the LISTEN session ended (Postgres restarted): listen again, then read everything.
+  let listenLost = false;
+  const listen = () =>
+    store.onProgress(
+      () => {
+        pending = true;
+        wake();
+      },
+      () => {
+        listenLost = true;
+        pending = true;
+        wake();
+      },
+    );
+  let stop = await listen();
   const printed = new Map<string, number>();
   let lastStatus = '';
   let waitingShown = false;
@@ -47,9 +79,14 @@ export async function followBoot(options: FollowOptions): Promise<InspectReport>
     write(json ? `${JSON.stringify(event)}\n` : `${text}\n`);
   try {
     for (;;) {
+      if (listenLost) {
+        listenLost = false;
+        await stop();
+        stop = await whileReachable(listen, options.signal);
+      }
       pending = false;
-      const volumeId = await options.volumeId();
-      const report = await options.gather(volumeId);
+      const volumeId = await whileReachable(options.volumeId, options.signal);
+      const report = await whileReachable(() => options.gather(volumeId), options.signal);
       const run = report.run;
       if (!run) {
         if (!waitingShown)
@@ -87,9 +124,15 @@ export async function followBoot(options: FollowOptions): Promise<InspectReport>
           options.signal?.addEventListener('abort', () => wake(), { once: true });
         });
         wake = () => undefined;
-        if (!woke && run && volumeId && !pending && !(await bootIsAlive(store, volumeId))) {
+        if (
+          !woke &&
+          run &&
+          volumeId &&
+          !pending &&
+          !(await whileReachable(() => bootIsAlive(store, volumeId), options.signal))
+        ) {
           // One more read: the boot may have ended between the gather and the lock check.
-          const final = await options.gather(volumeId);
+          const final = await whileReachable(() => options.gather(volumeId), options.signal);
           if (final.run?.status === 'running') {
             emit(
               { event: 'stalled', runId: final.run.runId },

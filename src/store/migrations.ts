@@ -67,6 +67,20 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK (outcome IN ('ok', 'error', 'interrupted', 'skipped', 'reset'));
     `,
   },
+  {
+    version: 3,
+    name: 'the database half of the volume binding (which volume this database belongs to)',
+    sql: `
+      -- One row: this database's random id (the volume remembers it) and the volume it belongs to.
+      CREATE TABLE gigi_boot_database (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        database_id uuid NOT NULL,
+        volume_id text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        bound_at timestamptz
+      );
+    `,
+  },
 ];
 
 async function applyOne(tx: Queryable, migration: Migration): Promise<boolean> {

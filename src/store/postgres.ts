@@ -7,6 +7,7 @@ import pg from 'pg';
 import { LockTimeoutError, StoreError } from '../errors.ts';
 import { databaseName, describeServer, redactDatabaseUrl, scrubPassword } from './database-url.ts';
 import type { StoreBackend } from './sql-store.ts';
+import { serializeQueries, type SerialQuery } from './serial-queries.ts';
 import type { Queryable, SqlDatabase } from './sql.ts';
 import type { BootLock, BootLockOptions, LockHolder } from './types.ts';
 
@@ -134,9 +135,9 @@ async function connectClient(url: string, applicationName: string): Promise<pg.C
   return client;
 }
 
-async function findHolder(client: pg.Client, key: [number, number]): Promise<LockHolder | null> {
+async function findHolder(query: SerialQuery, key: [number, number]): Promise<LockHolder | null> {
   const rows = (
-    await client.query<{
+    await query<{
       pid: number | null;
       application_name: string | null;
       client_addr: string | null;
@@ -177,17 +178,19 @@ async function acquireAdvisoryBootLock(
 ): Promise<BootLock> {
   const key = bootLockKey(volumeId);
   const client = await connectClient(url, `gigi-boot pid=${process.pid} host=${hostname()}`);
+  // The heartbeat and release() share this session: one query at a time.
+  const query = serializeQueries(client);
   const deadline = Date.now() + options.timeoutMs;
   let notified = false;
   let lastHolder: LockHolder | null = null;
   try {
     for (;;) {
-      const { rows } = await client.query<{ locked: boolean }>(
+      const { rows } = await query<{ locked: boolean }>(
         'SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked',
         key,
       );
       if (rows[0]?.locked) break;
-      lastHolder = await findHolder(client, key);
+      lastHolder = await findHolder(query, key);
       if (Date.now() >= deadline) {
         throw new LockTimeoutError(
           `Another boot of volume ${volumeId} still holds its lock after ${options.timeoutMs} ms: ${describeHolder(lastHolder)}`,
@@ -213,6 +216,7 @@ async function acquireAdvisoryBootLock(
   let released = false;
   const watch = watchLockSession(
     client,
+    query,
     volumeId,
     () => released,
     options.heartbeatTimeoutMs ?? LOCK_HEARTBEAT_TIMEOUT_MS,
@@ -225,7 +229,7 @@ async function acquireAdvisoryBootLock(
       watch.stop();
       try {
         // A lost session holds nothing any more (and cannot be queried).
-        if (!watch.lost.aborted) await client.query('SELECT pg_advisory_unlock($1::int4, $2::int4)', key);
+        if (!watch.lost.aborted) await query('SELECT pg_advisory_unlock($1::int4, $2::int4)', key);
       } finally {
         // Ending the session releases the lock even if the unlock above failed.
         await client.end().catch(() => undefined);
@@ -243,6 +247,7 @@ async function acquireAdvisoryBootLock(
  */
 function watchLockSession(
   client: pg.Client,
+  query: SerialQuery,
   volumeId: string,
   released: () => boolean,
   heartbeatTimeoutMs: number,
@@ -273,8 +278,7 @@ function watchLockSession(
       return;
     }
     beatStarted = Date.now();
-    client
-      .query('SELECT 1')
+    query('SELECT 1')
       .catch(lose)
       .finally(() => {
         beatStarted = undefined;
@@ -319,6 +323,13 @@ export async function openPostgresBackend(url: string): Promise<StoreBackend> {
     transaction: async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
       const client = await pool.connect();
       let broken = false;
+      // A checked-out client has no pool listener: without this one, the server ending its
+      // session (a restart) mid-transaction would be an unhandled 'error' event — a crash. The
+      // query in flight rejects on its own; the client is only marked for disposal.
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(clientQueryable(client));
@@ -330,6 +341,7 @@ export async function openPostgresBackend(url: string): Promise<StoreBackend> {
         });
         throw error;
       } finally {
+        client.removeListener('error', onError);
         client.release(broken);
       }
     },
@@ -338,6 +350,7 @@ export async function openPostgresBackend(url: string): Promise<StoreBackend> {
 
   return {
     kind: 'postgres',
+    where: `Postgres at ${describeServer(url)}, DATABASE_URL=${redactDatabaseUrl(url)}`,
     db,
     acquireBootLock: async (volumeId, options) => {
       const lock = await acquireAdvisoryBootLock(url, volumeId, options);
@@ -351,14 +364,32 @@ export async function openPostgresBackend(url: string): Promise<StoreBackend> {
       held.add(tracked);
       return tracked;
     },
-    listen: async (channel, listener) => {
+    listen: async (channel, listener, onLost) => {
       const client = await connectClient(url, `gigi-boot listen pid=${process.pid}`);
+      let closing = false;
+      // A LISTEN session that ends (Postgres restarted) hears nothing more: tell the caller once,
+      // so it can listen again instead of waiting for notifications that never come.
+      let reported = false;
+      const lost = (cause: unknown) => {
+        if (closing || reported) return;
+        reported = true;
+        onLost?.(connectionError(url, cause));
+      };
+      client.on('error', lost);
+      client.on('end', () => lost(new Error('Connection terminated')));
       client.on('notification', (message) => {
         if (message.channel === channel) listener(message.payload ?? '');
       });
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      try {
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (error) {
+        closing = true;
+        await client.end().catch(() => undefined);
+        throw connectionError(url, error);
+      }
       listeners.add(client);
       return async () => {
+        closing = true;
         listeners.delete(client);
         await client.end().catch(() => undefined);
       };

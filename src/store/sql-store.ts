@@ -8,6 +8,7 @@ import type {
   BootLock,
   Checkpoint,
   ConfigRow,
+  DatabaseBinding,
   JournalEntry,
   ResetMark,
   RunRecord,
@@ -24,9 +25,16 @@ export interface StoreBackend {
   readonly kind: 'postgres' | 'pglite';
   readonly db: SqlDatabase;
   acquireBootLock(volumeId: string, options: BootLockOptions): Promise<BootLock>;
-  listen(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>>;
+  /** onLost: the listening session ended (Postgres only); nothing more is heard until listen() again. */
+  listen(
+    channel: string,
+    listener: (payload: string) => void,
+    onLost?: (error: Error) => void,
+  ): Promise<() => Promise<void>>;
   /** A one-line reason for a failed query (password scrubbed) and whether retrying may help. */
   describeFailure(error: unknown): { reason: string; transient: boolean };
+  /** Which database this is, for messages: the server and DATABASE_URL (redacted), or PGlite's directory. */
+  readonly where?: string;
   close(): Promise<void>;
 }
 
@@ -137,9 +145,9 @@ export class SqlStore implements Store {
     } catch (error) {
       if (isBootError(error)) throw error;
       const { reason, transient } = this.backend.describeFailure(error);
-      throw new StoreError(`${action} failed (${this.kind} store): ${reason}`, {
+      throw new StoreError(`${action} failed (${this.backend.where ?? `${this.kind} store`}): ${reason}`, {
         hint: transient
-          ? 'The database connection was interrupted; gigi-boot retries, check that Postgres is up.'
+          ? 'The database connection was interrupted; gigi-boot retries, check that Postgres (DATABASE_URL) is up.'
           : 'This looks like a schema or data problem; run `gigi-boot inspect` and report it if it persists.',
         transient,
         cause: error,
@@ -295,6 +303,61 @@ export class SqlStore implements Store {
     });
   }
 
+  /** Why: a volume pointed at the wrong database must be refused before anything is written. */
+  async readDatabaseBinding(): Promise<DatabaseBinding> {
+    return this.wrap('Reading which volume this database belongs to', async () => {
+      const binding = await this.optionalRow<{ database_id: string; volume_id: string | null }>(
+        'SELECT database_id, volume_id FROM gigi_boot_database',
+      );
+      const lastRun = await this.optionalRow<{ volume_id: string }>(
+        'SELECT volume_id FROM gigi_boot_runs ORDER BY started_at DESC, updated_at DESC LIMIT 1',
+      );
+      return {
+        databaseId: binding?.database_id ?? null,
+        volumeId: binding?.volume_id ?? null,
+        lastRunVolumeId: lastRun?.volume_id ?? null,
+      };
+    });
+  }
+
+  /** The first row of a query on a table that may not exist yet (a database never booted). */
+  private async optionalRow<R>(text: string): Promise<R | undefined> {
+    try {
+      return (await this.db.query<R>(text))[0];
+    } catch (error) {
+      if ((error as { code?: unknown }).code === '42P01') return undefined; // undefined_table
+      throw error;
+    }
+  }
+
+  /** Why: the volume remembers its database by this id, which pg_dump/pg_restore carries along. */
+  async ensureDatabaseId(): Promise<string> {
+    return this.wrap('Giving this database its id', async () => {
+      await this.db.query(
+        'INSERT INTO gigi_boot_database (database_id) VALUES ($1) ON CONFLICT (singleton) DO NOTHING',
+        [randomUUID()],
+      );
+      const rows = await this.db.query<{ database_id: string }>('SELECT database_id FROM gigi_boot_database');
+      return rows[0]!.database_id;
+    });
+  }
+
+  /** Why: the config table belongs to one volume; the first boot to claim the database owns it. */
+  async claimDatabase(volumeId: string, options: { replace?: boolean } = {}): Promise<string> {
+    return this.wrap('Recording which volume this database belongs to', async () => {
+      const rows = await this.db.query<{ volume_id: string }>(
+        `UPDATE gigi_boot_database SET volume_id = $1, bound_at = now()
+         WHERE volume_id IS NULL OR $2::boolean
+         RETURNING volume_id`,
+        [volumeId, options.replace === true],
+      );
+      if (rows[0]) return rows[0].volume_id;
+      const current = await this.db.query<{ volume_id: string }>('SELECT volume_id FROM gigi_boot_database');
+      if (!current[0]) throw new StoreError('claimDatabase() before ensureDatabaseId() (a gigi-boot bug)');
+      return current[0].volume_id;
+    });
+  }
+
   /** Why: the boot reuses what an earlier run wrote (tokens, users) instead of recreating it. Rows whose value is SQL NULL count as unset. */
   async readConfig(): Promise<Map<string, ConfigRow>> {
     return this.wrap('Reading the config table', async () => {
@@ -344,8 +407,13 @@ export class SqlStore implements Store {
   }
 
   /** Why: `inspect --follow` and tests react to checkpoints as they commit (LISTEN gigi_boot_progress). */
-  async onProgress(listener: (runId: string) => void): Promise<() => Promise<void>> {
-    return this.wrap('Listening for boot progress', () => this.backend.listen(PROGRESS_CHANNEL, listener));
+  async onProgress(
+    listener: (runId: string) => void,
+    onLost?: (error: Error) => void,
+  ): Promise<() => Promise<void>> {
+    return this.wrap('Listening for boot progress', () =>
+      this.backend.listen(PROGRESS_CHANNEL, listener, onLost),
+    );
   }
 
   /** Why: release the pool, the PGlite directory lock and any boot lock still held. */

@@ -93,6 +93,16 @@ export interface BootLock {
   release(): Promise<void>;
 }
 
+/** The database's half of the volume ↔ database binding (table gigi_boot_database). */
+export interface DatabaseBinding {
+  /** The random id gigi-boot gave this database; null before the first boot (or migration). */
+  databaseId: string | null;
+  /** The volume this database belongs to; null until a boot claims it. */
+  volumeId: string | null;
+  /** The volume of the latest run in this database (an older gigi-boot kept no owner). */
+  lastRunVolumeId: string | null;
+}
+
 export interface Store {
   /** 'postgres' or 'pglite', for logs and inspect. */
   readonly kind: 'postgres' | 'pglite';
@@ -124,6 +134,16 @@ export interface Store {
   markReset(runId: string, mark: ResetMark, entry: JournalEntry): Promise<void>;
   journal(runId: string): Promise<JournalEntry[]>;
 
+  /** Read-only, also before migrate(): which database this is and which volume it belongs to. */
+  readDatabaseBinding(): Promise<DatabaseBinding>;
+  /** This database's id, created on first use (after migrate()). */
+  ensureDatabaseId(): Promise<string>;
+  /**
+   * Make this database belong to the volume unless it already belongs to another (replace: even
+   * then, for `gigi-boot reset --database`); returns the volume it belongs to afterwards.
+   */
+  claimDatabase(volumeId: string, options?: { replace?: boolean }): Promise<string>;
+
   /** The app's `config` table (key text primary key, value text, created_at, updated_at). */
   readConfig(): Promise<Map<string, ConfigRow>>;
   getConfigValue(key: string): Promise<string | undefined>;
@@ -132,9 +152,13 @@ export interface Store {
 
   /**
    * Call listener with the run id of every committed checkpoint (LISTEN gigi_boot_progress).
-   * Resolves once listening; the returned function stops it.
+   * Resolves once listening; the returned function stops it. onLost is called once if the
+   * listening session ends (Postgres restarted): call onProgress again to go on listening.
    */
-  onProgress(listener: (runId: string) => void): Promise<() => Promise<void>>;
+  onProgress(
+    listener: (runId: string) => void,
+    onLost?: (error: Error) => void,
+  ): Promise<() => Promise<void>>;
 
   close(): Promise<void>;
 }

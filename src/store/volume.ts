@@ -37,6 +37,11 @@ async function readExisting(file: string): Promise<string | undefined> {
   return id.toLowerCase();
 }
 
+/** Why: a check that must not write (is this volume bound elsewhere?) reads the id without creating it. */
+export async function readVolumeIdIfAny(dataDir: string): Promise<string | undefined> {
+  return readExisting(join(dataDir, VOLUME_ID_FILE));
+}
+
 /** Why: every boot of a volume must agree on one id, even two boots racing on first start. */
 export async function readOrCreateVolumeId(dataDir: string): Promise<string> {
   const file = join(dataDir, VOLUME_ID_FILE);

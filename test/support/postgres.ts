@@ -120,3 +120,73 @@ export async function createTestDatabase(serverUrl: string, prefix = 't'): Promi
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+export interface RestartableCluster {
+  /** Superuser URL of the cluster's `postgres` database. */
+  url: string;
+  /** The cluster's server log (what pg_ctl writes), for a failing test's message. */
+  logFile: string;
+  /** `pg_ctl restart -m MODE -w`: every session is cut, the server is back when this resolves. */
+  restart(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** `pg_ctl stop -m fast -w`: the server is gone until start(). */
+  pgStop(): Promise<void>;
+  /** `pg_ctl start -w` after pgStop(). */
+  pgStart(): Promise<void>;
+  /** Stop the server and remove its files. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Why: a test that restarts Postgres under a boot needs a cluster of its own (the shared test
+ * server serves every other suite) managed by pg_ctl, which restarts it the way an operator does.
+ */
+export async function startRestartableCluster(): Promise<RestartableCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'gigi-boot-pgctl-'));
+  chmodSync(dir, 0o777);
+  const dataDir = join(dir, 'data');
+  const logFile = join(dir, 'server.log');
+  const port = await freePort();
+  const asRoot = userInfo().uid === 0;
+  const run = (cmd: string, args: string[]): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const [file, argv] = asRoot
+        ? ['/usr/bin/setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', pgBin(cmd), ...args]]
+        : [pgBin(cmd), args];
+      const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`)),
+      );
+    });
+  await run('initdb', [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ]);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
+  const pgStart = () =>
+    run('pg_ctl', ['start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', options]);
+  await pgStart();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    logFile,
+    restart: (mode = 'fast') =>
+      run('pg_ctl', ['restart', '-w', '-t', '60', '-m', mode, '-D', dataDir, '-l', logFile, '-o', options]),
+    pgStop: () => run('pg_ctl', ['stop', '-w', '-t', '60', '-m', 'fast', '-D', dataDir]),
+    pgStart,
+    stop: async () => {
+      await run('pg_ctl', ['stop', '-w', '-t', '60', '-m', 'immediate', '-D', dataDir]).catch(
+        () => undefined,
+      );
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,203 @@
+// Postgres restarted (`pg_ctl restart -m fast`) or stopped under a real `gigi-boot run`, at every
+// step of a first boot. Every session is cut, the boot lock's among them: the boot must stop
+// cleanly at its next checkpoint (exit 1, "lost the lock", resumable) — never an unhandled
+// 'error' event, a raw stack or a SIGKILLed Gitea — and the next run must complete, creating
+// nothing twice. Each test has a cluster of its own (pg_ctl), since the restart cuts everyone.
+import pg from 'pg';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { activeSteps, BOOT_STEPS } from '../../machines/boot.ts';
+import { EXIT } from '../../src/cli/exit-codes.ts';
+import { bootEnv, processesUsing, runCli, startCli, type CliResult } from '../support/boot-process.ts';
+import { testServerUrl } from '../support/env.ts';
+import { createTestDatabase, startRestartableCluster, type RestartableCluster } from '../support/postgres.ts';
+import { readBootOutcome, type BootOutcome } from './verify.ts';
+
+const INTERNAL_STEPS = BOOT_STEPS.filter((s) => s !== 'checkExternalGitea');
+
+/** Signs of a crash instead of a handled failure: node's unhandled-event text, a JS stack frame. */
+const CRASH = /Unhandled 'error' event|internal error|\n\s+at .+:\d+:\d+\)?\n/;
+
+/** A pg client for the test's own reads; its session dies with the restart, which it must survive. */
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** The Gitea line of the boot, in order; buildRunnerWorker runs beside it from the start. */
+const GITEA_LINE: readonly string[] = INTERNAL_STEPS.filter((s) => s !== 'buildRunnerWorker');
+
+/** Has the boot reached `step` (running it, or past it) in this persisted state value? */
+function reached(value: unknown, step: string): boolean {
+  if (value === 'done' || value === 'failed') return true;
+  const steps = activeSteps(value);
+  if (step === 'buildRunnerWorker') return steps.includes(step);
+  const index = Math.max(-1, ...steps.map((s) => GITEA_LINE.indexOf(s)));
+  return index >= GITEA_LINE.indexOf(step);
+}
+
+/**
+ * Start a boot; as soon as a checkpoint shows it at (or past) `step`, freeze it (SIGSTOP, so the
+ * step cannot finish meanwhile), apply `disrupt` to Postgres, and let it go on (SIGCONT).
+ */
+async function disruptAt(
+  env: Record<string, string>,
+  databaseUrl: string,
+  step: string,
+  disrupt: () => Promise<void>,
+): Promise<{ at: string | null; result: CliResult }> {
+  const listener = await connect(databaseUrl);
+  const reader = await connect(databaseUrl);
+  await listener.query('LISTEN gigi_boot_progress');
+  const { child, done } = startCli(['run', '--no-handoff'], env);
+  let at: string | null = null;
+  let ended = false;
+  // Notifications are handled one after the other; the last link is awaited before returning,
+  // so a disruption never outlives the boot it was aimed at.
+  let chain: Promise<void> = Promise.resolve();
+  let failed: unknown;
+  const handle = async (runId: string | undefined): Promise<void> => {
+    if (at || ended) return;
+    const { rows } = await reader.query<{ state_value: unknown }>(
+      'select state_value from gigi_boot_runs where run_id = $1',
+      [runId],
+    );
+    const value = rows[0]?.state_value;
+    if (at || ended || value === undefined || !reached(value, step)) return;
+    at = activeSteps(value).join('+') || JSON.stringify(value);
+    child.kill('SIGSTOP');
+    try {
+      await disrupt();
+    } finally {
+      child.kill('SIGCONT');
+    }
+  };
+  listener.on('notification', (message) => {
+    chain = chain
+      .then(() => handle(message.payload))
+      .catch((error: unknown) => {
+        failed ??= error;
+      });
+  });
+  const result = await done;
+  ended = true;
+  await chain;
+  if (failed !== undefined) throw failed as Error;
+  await listener.end().catch(() => undefined);
+  await reader.end().catch(() => undefined);
+  return { at, result };
+}
+
+/** Every temporary Gitea a boot started got SIGTERM (a graceful stop), none was left to SIGKILL. */
+function expectGracefulGiteaStops(dataDir: string): void {
+  const log = join(dataDir, 'gigi-boot', 'temporary-gitea.log');
+  if (!existsSync(log)) return; // the boot stopped before startGitea
+  const text = readFileSync(log, 'utf8');
+  const started = text.match(/Starting new Web server/g)?.length ?? 0;
+  const stopped = text.match(/Received SIGTERM/g)?.length ?? 0;
+  expect(stopped, text.slice(-2000)).toBe(started);
+}
+
+function comparable(outcome: BootOutcome) {
+  return {
+    ...outcome.state,
+    hooks: outcome.state.hooks.map(({ id: _id, ...rest }) => rest),
+    hookSecretMatches: outcome.hookSecrets
+      ? outcome.hookSecrets.map((s) => s === outcome.config.webhook_secret)
+      : null,
+  };
+}
+
+let reference: ReturnType<typeof comparable>;
+
+beforeAll(async () => {
+  const databaseUrl = await createTestDatabase(testServerUrl(), 'ref');
+  const env = await bootEnv({ databaseUrl });
+  const result = await runCli(['run', '--no-handoff'], env);
+  expect(result.code, result.stdout + result.stderr).toBe(0);
+  reference = comparable(await readBootOutcome(env, databaseUrl));
+}, 120_000);
+
+/** A cluster for this test alone, stopped when it ends (the test's own hook: tests run concurrently). */
+async function ownCluster(
+  onTestFinished: (fn: () => Promise<void>) => void,
+): Promise<{ cluster: RestartableCluster; databaseUrl: string }> {
+  const cluster = await startRestartableCluster();
+  onTestFinished(() => cluster.stop());
+  return { cluster, databaseUrl: await createTestDatabase(cluster.url, 'restart') };
+}
+
+/** The first run ended in a handled way: done, or stopped with the lost lock / store error. */
+function expectHandledEnd(result: CliResult): void {
+  const printed = result.stdout + result.stderr;
+  expect(printed).not.toMatch(CRASH);
+  expect(result.signal, printed).toBeNull();
+  expect([EXIT.ok, EXIT.failed], printed).toContain(result.code);
+  if (result.code === EXIT.failed) {
+    expect(printed).toMatch(/Lost the boot lock of volume|DATABASE_URL/);
+    expect(printed).toContain('resumes from the last checkpoint');
+  }
+}
+
+async function expectConverges(env: Record<string, string>, databaseUrl: string, first: CliResult) {
+  const dataDir = env.GIGI_DATA_DIR!;
+  expect(processesUsing(dataDir)).toEqual([]);
+  if (first.code !== EXIT.ok) {
+    const rerun = await runCli(['run', '--no-handoff'], env);
+    const printed = rerun.stdout + rerun.stderr;
+    expect(rerun.code, printed).toBe(EXIT.ok);
+    expect(printed).not.toMatch(CRASH);
+    expect(processesUsing(dataDir)).toEqual([]);
+  }
+  expectGracefulGiteaStops(dataDir);
+  expect(comparable(await readBootOutcome(env, databaseUrl))).toEqual(reference);
+  const client = await connect(databaseUrl);
+  try {
+    const runs = await client.query<{ status: string }>(
+      'select status from gigi_boot_runs order by started_at',
+    );
+    expect(runs.rows.at(-1)!.status).toBe('completed');
+  } finally {
+    await client.end();
+  }
+}
+
+describe.concurrent('pg_ctl restart -m fast during a first boot, then run again if it stopped', () => {
+  it.for(INTERNAL_STEPS)(
+    'restart at %s: a handled stop (or a completed boot), then it converges',
+    async (step, { onTestFinished }) => {
+      const { cluster, databaseUrl } = await ownCluster(onTestFinished);
+      const env = await bootEnv({ databaseUrl });
+      const { at, result } = await disruptAt(env, databaseUrl, step, () => cluster.restart('fast'));
+      expect(at, result.stdout + result.stderr).not.toBeNull();
+      expectHandledEnd(result);
+      await expectConverges(env, databaseUrl, result);
+    },
+  );
+});
+
+describe('Postgres stopped mid-boot and not back in time', () => {
+  it('ends the boot with exit 1 and a StoreError naming DATABASE_URL, Gitea stopped; resumes once Postgres is back', async ({
+    onTestFinished,
+  }) => {
+    const { cluster, databaseUrl } = await ownCluster(onTestFinished);
+    const env = await bootEnv({ databaseUrl });
+    const { at, result } = await disruptAt(env, databaseUrl, 'createTokens', () => cluster.pgStop());
+    const printed = result.stdout + result.stderr;
+    expect(at, printed).not.toBeNull();
+    expect(printed).not.toMatch(CRASH);
+    expect(result.code, printed).toBe(EXIT.failed);
+    expect(result.stderr).toMatch(
+      /^gigi-boot: .*DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:\d+\/restart_/m,
+    );
+    expect(result.stderr).toContain('resumes from the last checkpoint');
+    expect(processesUsing(env.GIGI_DATA_DIR!)).toEqual([]);
+    expectGracefulGiteaStops(env.GIGI_DATA_DIR!);
+
+    await cluster.pgStart();
+    await expectConverges(env, databaseUrl, result);
+  });
+});
