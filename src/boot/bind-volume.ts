@@ -70,6 +70,28 @@ export function decideBinding(facts: BindingFacts): string | undefined {
   return undefined;
 }
 
+/**
+ * Why: with DATABASE_URL unset, opening the store creates an embedded database on the volume. A
+ * volume booted with a Postgres database is refused before that: the embedded one cannot be it.
+ */
+export async function refuseEmbeddedForBoundVolume(
+  dataDir: string,
+  databaseUrl: string | undefined,
+): Promise<void> {
+  if (databaseUrl !== undefined) return;
+  const volume = await readVolumeBinding(dataDir);
+  if (!volume || volume.database === EMBEDDED_DATABASE) return;
+  const problem = decideBinding({
+    dataDir,
+    volumeId: undefined,
+    volume,
+    database: { databaseId: null, volumeId: null, lastRunVolumeId: null },
+    here: EMBEDDED_DATABASE,
+    embedded: true,
+  });
+  if (problem) throw new ConfigError([problem]);
+}
+
 /** Why: read both halves without writing anything (the database may not even have the tables yet). */
 export async function readBindingFacts(
   store: Store,

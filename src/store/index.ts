@@ -12,6 +12,8 @@
 //                                state value, redacted error, checkpoint seq, timestamps.
 //   gigi_boot_journal            append-only, one row per step attempt (outcome, duration,
 //                                redacted error, small JSON detail).
+//   gigi_boot_database           one row: this database's random id and the volume it belongs
+//                                to (the volume keeps the id in GIGI_DATA_DIR/.gigi-boot-database).
 // Every checkpoint commits the run row and its journal rows together, then notifies the
 // `gigi_boot_progress` channel with the run id.
 import { SqlStore } from './sql-store.ts';

@@ -117,6 +117,7 @@ describe.concurrent('a volume and a database that do not belong together', () =>
       await runCli(['run', '--no-handoff'], embedded),
       `was booted with the database at ${where(a.databaseUrl)}, but DATABASE_URL is unset`,
     );
+    expect(existsSync(join(a.env.GIGI_DATA_DIR!, 'gigi-boot', 'pglite'))).toBe(false); // no embedded database created
 
     // A copy of the database (here CREATE DATABASE … TEMPLATE; pg_dump/pg_restore alike) carries
     // its id along: the same database, somewhere else.
