@@ -1,10 +1,13 @@
 // Every child process gigi-boot runs is bounded: a `gitea admin user create` that hangs (the
 // simulator's CLI made to block, as on a stuck lock) fails with an error naming the command and
-// GIGI_BOOT_COMMAND_TIMEOUT, and leaves no process behind; the user is not half-created.
+// GIGI_BOOT_COMMAND_TIMEOUT, and leaves no process behind; the user is not half-created. The same
+// for `getent` (a name service that does not answer).
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBootError, type GiteaProcessError } from '../../src/errors.ts';
+import { isBootError, type ConfigError, type GiteaProcessError } from '../../src/errors.ts';
 import { createUserWithCli } from '../../src/gitea/cli.ts';
+import { resolveRunAs } from '../../src/gitea/run-as.ts';
 import { startTestGitea, type TestGitea } from './helpers.ts';
 
 let gitea: TestGitea;
@@ -73,5 +76,34 @@ describe('a hanging Gitea CLI', () => {
       timeoutMs: 60_000,
     });
     expect(again.created).toBe(true);
+  });
+});
+
+describe('a hanging getent', () => {
+  it('fails naming the command, the setting that bounds it and GIGI_BOOT_GITEA_USER; it is stopped', async () => {
+    const fixtures = join(import.meta.dirname, 'fixtures', 'hanging-getent');
+    const path = process.env.PATH;
+    process.env.PATH = `${fixtures}:${path ?? ''}`;
+    try {
+      const error = await resolveRunAs('gigi', undefined, 500).then(
+        () => undefined,
+        (e: unknown) => e as ConfigError,
+      );
+      expect(isBootError(error)).toBe(true);
+      expect(error!.issues).toEqual([
+        'GIGI_BOOT_GITEA_USER: "getent passwd gigi" did not answer within 500 ms (GIGI_BOOT_COMMAND_TIMEOUT)',
+      ]);
+    } finally {
+      process.env.PATH = path;
+    }
+    const stuck = readdirSync('/proc').filter((pid) => {
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+        return args.join(' ') === 'sleep 4711';
+      } catch {
+        return false;
+      }
+    });
+    expect(stuck).toEqual([]);
   });
 });
