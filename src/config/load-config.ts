@@ -182,6 +182,11 @@ export async function loadConfig(
       );
     } else if (name.startsWith(BOOT_PREFIX) && !known.has(name)) {
       warnings.push(unknownBootVarWarning(name));
+    } else if (/^GITEA_[^_]\w*__/i.test(name) && !known.has(name)) {
+      // Gitea's convention needs two underscores after GITEA: this one sets nothing.
+      warnings.push(
+        `${name} is ignored: Gitea's settings are GITEA__section__KEY (two underscores after GITEA), e.g. GITEA__${name.slice('GITEA_'.length)}`,
+      );
     }
   }
   return { config, warnings };

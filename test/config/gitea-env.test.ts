@@ -199,6 +199,18 @@ describe('loadConfig and GITEA__ variables', () => {
     );
   });
 
+  it('warns about a name with one underscore after GITEA, which sets nothing', async () => {
+    const { config, warnings } = await loadConfig({
+      GITEA_server__ROOT_URL: 'https://x/',
+      GITEA_HTTP_PORT: '3301',
+    });
+    expect(config.giteaIni).toEqual([]);
+    expect(warnings).toContain(
+      "GITEA_server__ROOT_URL is ignored: Gitea's settings are GITEA__section__KEY (two underscores after GITEA), e.g. GITEA__server__ROOT_URL",
+    );
+    expect(warnings.filter((w) => w.includes('GITEA_HTTP_PORT'))).toEqual([]);
+  });
+
   it('are ignored, with a warning, with an external Gitea', async () => {
     const { config, warnings } = await loadConfig({
       GITEA_URL: 'https://git.example.com',
