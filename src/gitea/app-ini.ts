@@ -10,8 +10,10 @@
 // the hand-off, and by every warm start, before supervisord starts the supervised Gitea.
 //
 // START_SSH_SERVER (§J.1): the bash config relied on START_SSH_SERVER=true to skip Gitea's
-// RUN_USER check. We set RUN_USER to the real run user instead, so the check passes either way
-// and START_SSH_SERVER (with its SSH_PORT) stays the operator's choice: we never touch it.
+// RUN_USER check. We set RUN_USER to the real run user instead, so the check passes either way.
+// START_SSH_SERVER=true with SSH on 2222 is among the bash entrypoint's settings we add where the
+// file has no value (SEED_APP_INI_DEFAULTS); an operator's value, or a GITEA__ one, wins. With
+// it, the temporary Gitea's SSH server runs during the boot too (public keys only, none exist yet).
 //
 // app.ini lives on the volume the run user can write, and root reads and rewrites it: it is
 // opened without following links and only as a plain, singly-linked file (src/volume/safe-fs.ts),
