@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RECOVERY_TOKEN_PREFIX } from '../../src/gitea/accounts.ts';
 import { releaseHold, type FaultsConfig } from '../gitea-sim/faults.ts';
+import type { DbState } from '../gitea-sim/state-store.ts';
 import { bootEnv, processesUsing, runCli, startCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
@@ -119,4 +120,45 @@ describe.concurrent.each(['SIGKILL', 'SIGTERM'] as const)('%s inside createUsers
       for (const secret of secrets) expect(printed).not.toContain(secret);
     },
   );
+});
+
+describe('a kill inside the recovery itself', () => {
+  it('SIGKILL after the recovery PATCH, with its admin token still alive: the third run deletes the token', async ({
+    expect,
+  }) => {
+    const databaseUrl = await createTestDatabase(testServerUrl(), 'killusers');
+    const files = simFiles(HOLDS.admin);
+    const env = await bootEnv({
+      databaseUrl,
+      extra: { GITEA_SIM_FAULTS: files.faultsPath, GITEA_SIM_ARGV_LOG: files.argvLog },
+    });
+    const killAtHold = async (faults: FaultsConfig) => {
+      writeFileSync(files.faultsPath, JSON.stringify(faults));
+      const { child, done } = startCli(['run', '--no-handoff'], env);
+      await expect.poll(() => existsSync(files.held), { timeout: 90_000, interval: 50 }).toBe(true);
+      child.kill('SIGKILL');
+      await done;
+      releaseHold(files.held);
+      await expect.poll(() => processesUsing(env.GIGI_DATA_DIR!), { timeout: 15_000 }).toEqual([]);
+    };
+    // Run 1: killed right after the CLI created the admin (its random password is lost).
+    await killAtHold({ holds: [{ id: 'create', at: HOLDS.admin, file: files.held, times: 1 }] });
+    // Run 2: recovers with a CLI-minted token; killed right after the PATCH, before deleting it.
+    await killAtHold({
+      holds: [{ id: 'patch', at: 'PATCH /api/v1/admin/users/gigi-admin', file: files.held, times: 1 }],
+    });
+
+    const appIni = readFileSync(join(env.GIGI_DATA_DIR!, 'gitea', 'custom', 'conf', 'app.ini'), 'utf8');
+    const dbPath = /^PATH\s*=\s*(.+)$/m.exec(appIni.slice(appIni.indexOf('[database]')))![1]!.trim();
+    const between = JSON.parse(readFileSync(dbPath, 'utf8')) as DbState;
+    expect(between.tokens.filter((t) => t.name.startsWith(RECOVERY_TOKEN_PREFIX))).toHaveLength(1);
+
+    const third = await runCli(['run', '--no-handoff'], env);
+    expect(third.code, third.stdout + third.stderr).toBe(0);
+    expect(createUsersOutcome(third.stdout)).toBe('admin existed, gigi created');
+    const outcome = await readBootOutcome(env, databaseUrl);
+    expect(outcome.logins).toEqual({ admin: 200, gigi: 200 });
+    expect(outcome.giteaDb!.tokens.filter((t) => t.name.startsWith(RECOVERY_TOKEN_PREFIX))).toEqual([]);
+    expect(comparableOutcome(outcome)).toEqual(reference);
+  });
 });
