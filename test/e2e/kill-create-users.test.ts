@@ -3,7 +3,8 @@
 // (`admin user create`, the admin) or the API (`POST /admin/users`, gigi) right after it stored
 // the user; the test kills gigi-boot there with SIGKILL or SIGTERM, then runs it again. The
 // second run must converge: the boot completes, the saved passwords sign in, no duplicate user,
-// no recovery token left behind, and no secret on any Gitea command line or in any output.
+// no recovery token left behind, and no secret on any Gitea command line, in any output or in
+// `inspect --json` (the journal).
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,7 +117,9 @@ describe.concurrent.each(['SIGKILL', 'SIGTERM'] as const)('%s inside createUsers
         expect(argv.some((a) => /^--?p(assword)?(=|$)/.test(a))).toBe(false);
         for (const secret of secrets) expect(argv.join(' ')).not.toContain(secret);
       }
-      const printed = [first.stdout, first.stderr, rerun.stdout, rerun.stderr].join('\n');
+      const inspect = await runCli(['inspect', '--json'], env);
+      expect(inspect.code, inspect.stderr).toBe(0);
+      const printed = [first.stdout, first.stderr, rerun.stdout, rerun.stderr, inspect.stdout].join('\n');
       for (const secret of secrets) expect(printed).not.toContain(secret);
     },
   );
