@@ -318,6 +318,12 @@ describe('loadConfig rejects each invalid variable, naming it and what it expect
     ['GIGI_BOOT_LOCK_TIMEOUT', '0', /^GIGI_BOOT_LOCK_TIMEOUT: expected a duration of 1ms to 2147483647ms/],
     ['GIGI_BOOT_GITEA_STOP_TIMEOUT', '10 s', /^GIGI_BOOT_GITEA_STOP_TIMEOUT: expected a duration/],
     ['GIGI_BOOT_HTTP_TIMEOUT', '600h', /^GIGI_BOOT_HTTP_TIMEOUT: expected a duration .*got "600h"$/],
+    ['GIGI_BOOT_COMMAND_TIMEOUT', '0', /^GIGI_BOOT_COMMAND_TIMEOUT: expected a duration of 1ms/],
+    [
+      'GIGI_BOOT_COMMAND_TIMEOUT',
+      'forever',
+      /^GIGI_BOOT_COMMAND_TIMEOUT: expected a duration .*got "forever"$/,
+    ],
     ['GIGI_BOOT_STEP_ATTEMPTS', '0', /^GIGI_BOOT_STEP_ATTEMPTS: expected an integer 1-100, got "0"$/],
     ['GIGI_BOOT_STEP_ATTEMPTS', 'many', /^GIGI_BOOT_STEP_ATTEMPTS: expected an integer 1-100/],
     ['GIGI_BOOT_RETRY_BASE_DELAY', '-1s', /^GIGI_BOOT_RETRY_BASE_DELAY: expected a duration of 0ms/],
