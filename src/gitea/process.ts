@@ -8,6 +8,7 @@
 // the start, and the listening socket must belong to our child before any request is sent, so
 // the admin's credentials never go to another process that took GITEA_HTTP_PORT.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GiteaPortInUseError, GiteaProcessError } from '../errors.ts';
@@ -122,10 +123,20 @@ async function writePidFile(pidFile: string, pid: number): Promise<void> {
   await onVolume(pidFile, (dir, name) => writeFileIn(dir, name, `${pid}\n`, { mode: 0o644 }), true);
 }
 
+function canBind(port: number, address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ port, host: address, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
 /** Why: a port someone else holds is named at once, with its holder, instead of timing out later. */
 async function assertPortFree(port: number, address: string): Promise<void> {
   const taken = await listenersOn(port, address);
-  if (taken.length === 0) return;
+  // The socket table cannot tell an IPv6-only [::] listener (no clash) from a dual-stack one:
+  // the kernel decides, by a bind of our own.
+  if (taken.length === 0 || (await canBind(port, address))) return;
   throw new GiteaPortInUseError({
     port,
     address,
@@ -180,7 +191,11 @@ async function awaitOwnListener(
       exit ??= options.exited ? await options.exited : undefined;
       throw await exitError(target, { pid, ...exit });
     }
-    const listeners = await listenersOn(target.port, address);
+    // A [::] listener that let the port check pass is IPv6-only: it takes none of the connections
+    // to our IPv4 address (a dual-stack one would make our own bind fail, and the exit is caught).
+    const listeners = (await listenersOn(target.port, address)).filter(
+      (l) => !(l.address === '::' && address !== '::'),
+    );
     if (listeners.length > 0) {
       const ours = await socketInodesOf(pid);
       if (!ours)
@@ -190,6 +205,7 @@ async function awaitOwnListener(
           },
           { hint: 'Run gigi-boot as root or as the Gitea run user, with /proc mounted without hidepid.' },
         );
+      // Anything but ours on the address (before ours binds, or beside it with SO_REUSEPORT) may answer.
       const foreign = listeners.filter((l) => !ours.has(l.inode));
       if (foreign.length > 0)
         throw new GiteaPortInUseError({

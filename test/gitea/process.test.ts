@@ -208,6 +208,22 @@ describe('temporary gitea process', () => {
     }
   });
 
+  it('an IPv6-only listener on the port number does not stop it (the kernel lets both bind)', async () => {
+    await stop();
+    const v6only: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) =>
+      v6only.listen({ port: gitea.port, host: '::', ipv6Only: true }, resolve),
+    );
+    try {
+      const started = await startTemporaryGitea(startOptions());
+      expect(await isOurGiteaWeb(started.pid, gitea.configPath)).toBe(true);
+      const version = await new GiteaClient({ baseUrl: gitea.baseUrl }).get('/version', VersionSchema);
+      expect(version.version).toMatch(/\d/);
+    } finally {
+      await new Promise((resolve) => v6only.close(resolve));
+    }
+  });
+
   it('stops with gigi-boot when gigi-boot is SIGKILLed: gracefully (parent-death TERM), no orphan', async () => {
     const script = join(import.meta.dirname, 'fixtures', 'start-and-wait.ts');
     const child = execa('node', ['--import', 'tsx', script, JSON.stringify(startOptions())], {
