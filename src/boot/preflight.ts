@@ -10,6 +10,8 @@ import type { BootConfig } from '../config/types.ts';
 import { ConfigError, isBootError } from '../errors.ts';
 import { runUserCanExecute } from '../gitea/access-as.ts';
 import { resolveRunAs, type RunAs } from '../gitea/run-as.ts';
+import { appEnvironment } from '../supervisor/hand-off.ts';
+import { supervisordCanPass } from '../supervisor/render.ts';
 import { bootPaths } from './paths.ts';
 
 async function exists(path: string): Promise<boolean> {
@@ -115,6 +117,25 @@ async function checkAppIni(config: BootConfig, problems: string[]) {
   }
 }
 
+/**
+ * The app gets the deployment's environment through supervisord's environment=, which cannot
+ * carry some values: found here, not when the boot's last step renders supervisord.conf.
+ */
+function checkAppEnvironment(config: BootConfig, env: NodeJS.ProcessEnv, problems: string[]) {
+  const passed: Record<string, string | undefined> = {
+    ...appEnvironment(env),
+    CHROME_CDP_URL: config.chromeCdpUrl,
+    BROWSER_MODE: config.browserMode,
+    BROWSER_VIEW_URL: config.browserViewUrl,
+  };
+  for (const [name, value] of Object.entries(passed)) {
+    if (value === undefined || value === '' || supervisordCanPass(value)) continue;
+    problems.push(
+      `${name}: supervisord cannot pass this value to the Gigi app (a newline, both quote kinds, or a quote at either end); expected a value without them (value not shown)`,
+    );
+  }
+}
+
 /** Why: created only after every check passed; the levels it creates can be entered by the run user. */
 async function createDataDir(dir: string): Promise<void> {
   try {
@@ -134,9 +155,10 @@ async function createDataDir(dir: string): Promise<void> {
 }
 
 /** Throw one ConfigError listing every problem found; then (and only then) create the data dir. */
-export async function preflight(config: BootConfig): Promise<void> {
+export async function preflight(config: BootConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const problems: string[] = [];
   const hints: string[] = [];
+  checkAppEnvironment(config, env, problems);
   const runAs = await runUser(config, problems, hints);
   if (!config.giteaUrl) await checkGiteaBin(config, runAs, problems);
   await checkDataDir(config, runAs, problems);

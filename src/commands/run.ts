@@ -48,7 +48,7 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   });
   for (const warning of warnings) logger.warn({ event: 'config.warning' }, warning);
 
-  await preflight(config);
+  await preflight(config, env);
   await refuseEmbeddedForBoundVolume(config.dataDir, config.databaseUrl);
   // The store first: a database that cannot be reached leaves the volume untouched.
   const store = await openStoreWithRetry(

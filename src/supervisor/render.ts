@@ -11,13 +11,19 @@ export interface SupervisordSettings {
   runsAsRoot: boolean;
 }
 
+/** Why: preflight refuses such a value before anything is written; the renderer checks again. */
+export function supervisordCanPass(value: string): boolean {
+  const quote = value.includes('"') ? "'" : '"';
+  return !(value.includes(quote) || /^['"]|['"]$/.test(value) || /[\r\n]/.test(value));
+}
+
 /**
  * Quote a value for supervisord's `environment=`. Its parser (non-POSIX shlex) knows no escapes:
  * a value is wrapped in the quote it does not contain, and strips quotes at both ends.
  */
 function quoteEnv(name: string, value: string): string {
   const quote = value.includes('"') ? "'" : '"';
-  if (value.includes(quote) || /^['"]|['"]$/.test(value) || /[\r\n]/.test(value))
+  if (!supervisordCanPass(value))
     throw new ConfigError([
       `${name}: supervisord cannot pass this value to the programs (a newline, both quote kinds, or a quote at either end); use a value without them`,
     ]);

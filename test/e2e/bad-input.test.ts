@@ -705,12 +705,23 @@ describe('injection attempts', () => {
     },
   );
 
-  it('TELEGRAM_TOKEN / CLAUDE_TOKEN with quotes, ;, SQL and shell syntax are stored verbatim, nothing runs', async () => {
+  it('a value supervisord cannot pass to the app (both quote kinds, a quote at an end) → exit 2 before the boot, not shown', async () => {
+    const telegram = `12345:AA"both'kinds-secret`;
+    const env = await configEnv({ TELEGRAM_TOKEN: telegram, BROWSER_MODE: "'chrome" });
+    const result = await expectConfigRejected(env, [
+      ['TELEGRAM_TOKEN', 'supervisord cannot pass this value to the Gigi app (a newline, both quote kinds'],
+      ['BROWSER_MODE', 'supervisord cannot pass this value to the Gigi app'],
+    ]);
+    expect(result.stdout + result.stderr).not.toContain("both'kinds-secret");
+  });
+
+  it('TELEGRAM_TOKEN / CLAUDE_TOKEN with a quote, ;, SQL and shell syntax are stored verbatim, nothing runs', async () => {
     const markerDir = mkdtempSync(join(tmpdir(), 'gigi-injection-'));
     chmodSync(markerDir, 0o777); // so even the unprivileged Gitea user could create a marker
     const marker = (name: string) => join(markerDir, name);
-    const telegram = `12345:AA"quote'single; rm -rf /nonexistent; $(touch ${marker('pwned-tg')}) \`touch ${marker('pwned-tg2')}\``;
-    const claude = `sk-ant-'); DROP TABLE config; -- "; $(touch ${marker('pwned-cl')}) & touch ${marker('pwned-cl2')} | x`;
+    // One quote kind each: supervisord's environment= cannot carry both (a config error, below).
+    const telegram = `12345:AA"quote; rm -rf /nonexistent; $(touch ${marker('pwned-tg')}) \`touch ${marker('pwned-tg2')}\``;
+    const claude = `sk-ant-'); DROP TABLE config; -- ; $(touch ${marker('pwned-cl')}) & touch ${marker('pwned-cl2')} | x`;
     const env = await configEnv({ TELEGRAM_TOKEN: telegram, CLAUDE_TOKEN: claude });
 
     const result = await runCli(['run', '--no-handoff'], env);
