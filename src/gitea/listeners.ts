@@ -1,7 +1,11 @@
 // Who listens on a TCP port, read from the kernel (/proc/net/tcp{,6} and /proc/<pid>/fd), not
 // from what answers on it: an HTTP answer proves nothing about who sent it, and the temporary
 // Gitea must be the process gigi-boot started before it is sent an admin's credentials.
+import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 export interface Listener {
   /** The bound address as text: 127.0.0.1, 0.0.0.0, ::, ::ffff:127.0.0.1 … */
@@ -68,15 +72,61 @@ export async function socketInodesOf(pid: number): Promise<Set<number> | undefin
   } catch {
     return undefined;
   }
-  const inodes = new Set<number>();
-  await Promise.all(
-    fds.map(async (fd) => {
-      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-      const match = /^socket:\[(\d+)\]$/.exec(target);
-      if (match) inodes.add(Number(match[1]));
-    }),
+  let refused = false;
+  const targets = await Promise.all(
+    fds.map((fd) =>
+      readlink(`/proc/${pid}/fd/${fd}`).catch((error: NodeJS.ErrnoException) => {
+        // ENOENT: closed meanwhile. EACCES/EPERM: root without CAP_SYS_PTRACE (Docker's default)
+        // may list another user's fds but not read where they point.
+        if (error.code === 'EACCES' || error.code === 'EPERM') refused = true;
+        return '';
+      }),
+    ),
   );
+  if (refused) return readAsOwner(pid);
+  return socketInodes(targets);
+}
+
+function socketInodes(targets: readonly string[]): Set<number> {
+  const inodes = new Set<number>();
+  for (const target of targets) {
+    const match = /^socket:\[(\d+)\]$/.exec(target);
+    if (match) inodes.add(Number(match[1]));
+  }
   return inodes;
+}
+
+// Why: in a container root lacks CAP_SYS_PTRACE, so the temporary Gitea (run as gigi) would look
+// like a stranger on its own port; the process's own user may read its fds. Only root can switch.
+async function readAsOwner(pid: number): Promise<Set<number> | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+  const gid = /^Gid:\s+(\d+)/m.exec(status)?.[1];
+  if (uid === undefined || gid === undefined || uid === '0') return undefined;
+  const listing = await execFileAsync(
+    'setpriv',
+    [
+      `--reuid=${uid}`,
+      `--regid=${gid}`,
+      '--clear-groups',
+      '--',
+      'find',
+      `/proc/${pid}/fd`,
+      '-mindepth',
+      '1',
+      '-maxdepth',
+      '1',
+      '-printf',
+      '%l\\n',
+    ],
+    { timeout: 5_000 },
+  ).then(
+    ({ stdout }) => stdout,
+    // find exits 1 when an fd closed while it looked; what it printed still counts.
+    (error: { stdout?: string; code?: unknown }) => (error.code === 1 ? (error.stdout ?? '') : undefined),
+  );
+  return listing === undefined ? undefined : socketInodes(listing.split('\n'));
 }
 
 export interface SocketHolder {
