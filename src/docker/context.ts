@@ -3,12 +3,9 @@
 // never mtimes, owners or the walk order), and a tar of the same list with fixed metadata.
 // One walk feeds both, so the hash that says "up to date" describes what a build would send.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import dockerignoreModule from '@balena/dockerignore';
-import { pack } from 'tar-stream';
 import { DockerError } from '../errors.ts';
 
 export interface ContextEntry {
@@ -43,14 +40,14 @@ export interface ReadContextOptions {
 /** Fixed mtime for every tar entry (1980-01-01, as reproducible-build tools use): builds must not depend on checkout times. */
 export const CONTEXT_MTIME = new Date('1980-01-01T00:00:00Z');
 
-function contextError(dir: string, what: string, cause?: unknown): DockerError {
+export function contextError(dir: string, what: string, cause?: unknown): DockerError {
   return new DockerError('build-failed', `Cannot read the runner-worker build context ${dir}: ${what}`, {
     hint: `Check the context directory setting (default /opt/runner-worker): it must be a readable directory holding the Dockerfile.`,
     cause,
   });
 }
 
-function errnoCode(error: unknown): string | undefined {
+export function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
 
@@ -186,44 +183,4 @@ export async function readBuildContext(dir: string, options: ReadContextOptions 
   const entries = await listContextEntries(dir, dockerfile);
   const hash = await hashContext(dir, entries, buildArgs, dockerfile);
   return { dir, dockerfile, entries, buildArgs, hash };
-}
-
-/** Why: Docker's /build endpoint takes a tar; this one holds exactly the hashed entries, owned by root, with a fixed mtime. */
-export function packContext(context: BuildContext): Readable {
-  const tar = pack();
-  const common = { mtime: CONTEXT_MTIME, uid: 0, gid: 0, uname: 'root', gname: 'root' };
-  void (async () => {
-    for (const entry of context.entries) {
-      if (entry.type === 'directory') {
-        tar.entry({ ...common, name: entry.path, type: 'directory', mode: entry.mode });
-      } else if (entry.type === 'symlink') {
-        tar.entry({
-          ...common,
-          name: entry.path,
-          type: 'symlink',
-          mode: entry.mode,
-          linkname: entry.linkTarget,
-        });
-      } else {
-        const sink = tar.entry({
-          ...common,
-          name: entry.path,
-          type: 'file',
-          mode: entry.mode,
-          size: entry.size,
-        });
-        await new Promise<void>((resolve, reject) => {
-          const source = createReadStream(join(context.dir, entry.path));
-          source.on('error', reject);
-          sink.on('error', reject);
-          sink.on('finish', resolve);
-          source.pipe(sink);
-        });
-      }
-    }
-    tar.finalize();
-  })().catch((error: unknown) => {
-    tar.destroy(contextError(context.dir, `packing failed (${errnoCode(error) ?? String(error)})`, error));
-  });
-  return tar as unknown as Readable;
 }

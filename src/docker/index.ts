@@ -18,9 +18,9 @@ export {
   type ContextEntry,
   hashContext,
   listContextEntries,
-  packContext,
   readBuildContext,
 } from './context.ts';
+export { packContext } from './pack-context.ts';
 export {
   checkRunnerImage,
   CONTEXT_LABEL,

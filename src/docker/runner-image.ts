@@ -6,7 +6,8 @@ import { isImageRepository } from './image-name.ts';
 import type Docker from 'dockerode';
 import { ConfigError, DockerError } from '../errors.ts';
 import { type DockerEndpoint, toDockerError } from './client.ts';
-import { type BuildContext, packContext, readBuildContext } from './context.ts';
+import { type BuildContext, readBuildContext } from './context.ts';
+import { packContext } from './pack-context.ts';
 
 /** The label that carries the build context's SHA-256 on every image we build. */
 export const CONTEXT_LABEL = 'gigi.context-sha256';

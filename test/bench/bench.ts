@@ -17,6 +17,7 @@ import { measureCheckpoints, readCheckpointSample } from './checkpoint-latency.t
 import { snapshotCheckout } from './checkout-snapshot.ts';
 import { BenchFailure } from './failure.ts';
 import { measureFirstBoot, type FirstBootResult } from './first-boot.ts';
+import { measureHandOffFigures } from './hand-off-time.ts';
 import { describePostgres } from './postgres-settings.ts';
 import { measureParallelBoot, type ParallelBootResult } from './parallel-boot.ts';
 import { figure, renderResult, type BenchResult } from './report.ts';
@@ -95,6 +96,9 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
     firstBoots.push(result);
   }
 
+  progress('time to hand-off with Docker absent, its socket missing, a slow build; restarts after degraded');
+  const handOff = await measureHandOffFigures(workspace, checkout.cli, serverUrl, settings, progress);
+
   let imageChecks: ImageCheckSamples | undefined;
   let parallelBoot: ParallelBootResult | undefined;
   if (settings.docker) {
@@ -123,6 +127,14 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
   );
   const checkpoints = await measureCheckpoints(
     await createTestDatabase(serverUrl, 'bench_checkpoint'),
+    sample,
+    settings.checkpoints,
+  );
+  // The same writes on a cluster as shipped (fsync on, synchronous_commit on): the WAL flush counts.
+  progress(`timing ${settings.checkpoints} checkpoint writes with fsync=on`);
+  const durableUrl = await workspace.startCluster({ fsync: true, maxConnections: 100 });
+  const durableCheckpoints = await measureCheckpoints(
+    await createTestDatabase(durableUrl, 'bench_checkpoint'),
     sample,
     settings.checkpoints,
   );
@@ -162,6 +174,15 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
       snapshotBytes: sample.writtenSnapshotBytes,
       realSnapshotBytes: sample.realSnapshotBytes,
       journalRowsPerCheckpoint: 1,
+    },
+    checkpointFsync: figure(
+      durableCheckpoints.checkpointMs,
+      summarise(durableCheckpoints.selectMs),
+      'select1',
+    ),
+    handOff: {
+      ...handOff,
+      restartAfterDegraded: figure(handOff.restartAfterDegradedMs, summarise(handOff.warmMs), 'warmStart'),
     },
     runnerImage:
       imageChecks && dockerPing && parallelBoot

@@ -102,7 +102,7 @@ describe('analyseProvision', () => {
       row('awaitApi', 900, 1100), // a retry after a back-off sleep
       row('persistConfig', 1100, 1200),
       row('buildRunnerWorker', 800, 1600),
-      row('stopGitea', 1600, 1700),
+      row('prepareSecrets', 50, 90), // before the provision phase: not in either span
     ]);
     expect(t).toMatchObject({
       giteaRegionMs: 1100,
@@ -148,6 +148,8 @@ describe('renderResult', () => {
         imageChecks: 2,
         parallelGiteaDelayMs: 2500,
         buildSeconds: 3,
+        slowBuildSeconds: 60,
+        restarts: 2,
         keep: false,
       },
       baselines: { nodeStartup: node, select1, dockerPing: ping },
@@ -170,6 +172,16 @@ describe('renderResult', () => {
         snapshotBytes: 3072,
         realSnapshotBytes: 1300,
         journalRowsPerCheckpoint: 1,
+      },
+      checkpointFsync: figure([4, 6], select1, 'select1'),
+      handOff: {
+        noDocker: { handOffMs: 2000, wallMs: 2100, plan: 'fresh', build: 'skipped' },
+        socketMissing: { handOffMs: 2100, wallMs: 32000, plan: 'fresh', build: 'skipped' },
+        slowBuild: { handOffMs: 2200, wallMs: 62000, plan: 'fresh', build: 'built' },
+        slowBuildSeconds: 60,
+        restartAfterDegradedMs: [300, 320],
+        warmMs: [250, 270],
+        restartAfterDegraded: figure([300, 320], summarise([250, 270]), 'warmStart'),
       },
       runnerImage: {
         upToDateCheck: {
@@ -204,6 +216,10 @@ describe('renderResult', () => {
     expect(text).toMatch(/awaitApi\s+1100 ms \(2 attempts\)/);
     expect(text).toContain('= 4.00x the simulated delay');
     expect(text).toContain('fsync=off');
+    expect(text).toMatch(/Docker absent \(baseline\)\s+2000 ms\s+1\.00x\s+skipped/);
+    expect(text).toMatch(/runner-worker build of 60 s\s+2200 ms\s+1\.10x\s+built\s+62000 ms/);
+    expect(text).toContain('vs warm start: median 310 ms / 260 ms = 1.19x');
+    expect(text).toMatch(/Checkpoint write p95: fsync on \S+ ms .*fsync off/);
     expect(text).toContain('gigi-boot 0123456789ab + uncommitted changes');
 
     const withoutDocker = renderResult({

@@ -2,6 +2,7 @@
 // plain-text table. Every figure is a ratio against a baseline measured in the same run,
 // with the absolute numbers next to it.
 import type { StepTiming } from './first-boot.ts';
+import type { HandOffFigures, HandOffSample } from './hand-off-time.ts';
 import type { ParallelTimings } from './provision-timings.ts';
 import type { PostgresInfo } from './postgres-settings.ts';
 import type { BenchSettings } from './settings.ts';
@@ -10,7 +11,7 @@ import { ratio, summarise, type Summary } from './stats.ts';
 export interface Figure {
   summary: Summary;
   /** Which baseline the ratios are against. */
-  baseline: 'nodeStartup' | 'select1' | 'dockerPing';
+  baseline: 'nodeStartup' | 'select1' | 'dockerPing' | 'warmStart';
   /** median/median and p95/p95 of the figure against its baseline. */
   ratio: { median: number; p95: number };
 }
@@ -61,6 +62,10 @@ export interface BenchResult {
     realSnapshotBytes: number;
     journalRowsPerCheckpoint: number;
   };
+  /** The same checkpoint writes on a cluster with fsync=on (synchronous_commit as shipped: on). */
+  checkpointFsync: Figure;
+  /** Time to hand-off per Docker case, and restarts after a degraded run against warm starts. */
+  handOff: HandOffFigures & { restartAfterDegraded: Figure };
   /** null when BENCH_DOCKER=0. */
   runnerImage: { upToDateCheck: RunnerImageFigure; parallelBoot: ParallelBootFigure } | null;
 }
@@ -104,6 +109,7 @@ const BASELINE_NAMES: Record<Figure['baseline'], string> = {
   nodeStartup: 'node -e 0',
   select1: 'SELECT 1',
   dockerPing: 'Docker /_ping',
+  warmStart: 'warm start',
 };
 
 /** Why: the human view of a BenchResult, printed on stdout. */
@@ -202,6 +208,7 @@ export function renderResult(result: BenchResult): string {
     ['(wall / simulated delay)', ...fb.runs.map((r) => times(r.ratioToDelay))],
   );
   out.push(...table(['STEP', ...runHeaders], stepRows), '');
+  out.push(...renderHandOff(result), '');
   if (result.runnerImage) out.push(...renderParallelBoot(result.runnerImage.parallelBoot), '');
   const c = result.checkpoint;
   out.push(
@@ -226,7 +233,7 @@ function renderParallelBoot(p: ParallelBootFigure): string[] {
     ...table(
       ['PROVISION PHASE (from the journal)', 'DURATION'],
       [
-        ['Gitea region (writeAppIni .. persistConfig, first start to last finish)', ms(t.giteaRegionMs)],
+        ['Gitea region (writeAppIni .. handOff, first start to last finish)', ms(t.giteaRegionMs)],
         [`buildRunnerWorker (built ${p.build.imageId.replace(/^sha256:/, '').slice(0, 12)})`, ms(t.buildMs)],
         ['side by side: provision wall (first start to last finish of both)', ms(t.provisionWallMs)],
         ['one after the other: Gitea region + build', ms(t.sequentialMs)],
@@ -235,5 +242,30 @@ function renderParallelBoot(p: ParallelBootFigure): string[] {
       ],
     ),
     `Parallel / sequential = ${times(t.ratio)}  (ideal max/sum = ${times(t.idealRatio)}; 1.00x would mean no overlap)`,
+  ];
+}
+
+function renderHandOff(result: BenchResult): string[] {
+  const h = result.handOff;
+  const base = h.noDocker.handOffMs;
+  const row = (name: string, s: HandOffSample | null): string[] =>
+    s
+      ? [name, ms(s.handOffMs), times(ratio(s.handOffMs, base)), s.build ?? '-', ms(s.wallMs)]
+      : [name, '-', '-', 'skipped (BENCH_DOCKER=0)', '-'];
+  const r = h.restartAfterDegraded;
+  const fsyncOn = result.checkpointFsync.summary;
+  const fsyncOff = result.checkpoint.summary;
+  return [
+    'Time to hand-off (process start to the handOff checkpoint; supervisord starts right after), first boot on the simulator:',
+    ...table(
+      ['CASE', 'HAND-OFF', '/NO DOCKER', 'RUNNER BUILD', 'PROCESS WALL'],
+      [
+        row('Docker absent (baseline)', h.noDocker),
+        row('socket configured, never appears (30 s wait)', h.socketMissing),
+        row(`runner-worker build of ${h.slowBuildSeconds} s`, h.slowBuild),
+      ],
+    ),
+    `Restart after a degraded run (runner image only, to hand-off) vs warm start: median ${ms(r.summary.median)} / ${ms(summarise(h.warmMs).median)} = ${times(r.ratio.median)}, p95 ${times(r.ratio.p95)} (n ${r.summary.n})`,
+    `Checkpoint write p95: fsync on ${ms(fsyncOn.p95)} (median ${ms(fsyncOn.median)}), fsync off ${ms(fsyncOff.p95)} (median ${ms(fsyncOff.median)}); on/off p95 ${times(ratio(fsyncOn.p95, fsyncOff.p95))}`,
   ];
 }

@@ -23,6 +23,10 @@ export interface BenchSettings {
   parallelGiteaDelayMs: number;
   /** How long that boot's image build runs (`RUN busybox sleep N`), in seconds. */
   buildSeconds: number;
+  /** The slow build of the time-to-hand-off figure, in seconds (BENCH_SLOW_BUILD_SECONDS). */
+  slowBuildSeconds: number;
+  /** Restarts after a degraded run (and as many warm starts) timed (BENCH_RESTARTS). */
+  restarts: number;
   /** Keep the volumes and data dirs (BENCH_KEEP=1), e.g. to inspect a failed boot. */
   keep: boolean;
   /** Where the JSON result goes. */
@@ -42,6 +46,8 @@ export const SETTINGS_HELP = `Settings (environment):
   BENCH_PARALLEL_GITEA_DELAY_MS  simulated Gitea start-up delay of the boot that builds the runner
                              image beside Gitea (default 2500)
   BENCH_BUILD_SECONDS        how long that boot's image build sleeps, in seconds (default 3)
+  BENCH_SLOW_BUILD_SECONDS   the slow runner-worker build of the time-to-hand-off figure (default 60)
+  BENCH_RESTARTS             restarts after a degraded run, and warm starts, timed (default 5)
   BENCH_KEEP                 1 keeps the volumes' data dirs afterwards (default 0: removed)
   BENCH_OUTPUT               JSON result file (default test-output/bench.json)`;
 
@@ -71,6 +77,8 @@ export function readSettings(env: NodeJS.ProcessEnv, defaultOutput: string): Ben
     imageChecks: integer(env, 'BENCH_IMAGE_CHECKS', 30, 1),
     parallelGiteaDelayMs: integer(env, 'BENCH_PARALLEL_GITEA_DELAY_MS', 2500, 1),
     buildSeconds: integer(env, 'BENCH_BUILD_SECONDS', 3, 1),
+    slowBuildSeconds: integer(env, 'BENCH_SLOW_BUILD_SECONDS', 60, 1),
+    restarts: integer(env, 'BENCH_RESTARTS', 5, 1),
     keep: integer(env, 'BENCH_KEEP', 0, 0) > 0,
     outputFile: env.BENCH_OUTPUT?.trim() || defaultOutput,
   };

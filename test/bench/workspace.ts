@@ -1,20 +1,21 @@
 // Everything the bench starts or creates — the throwaway Postgres cluster, volumes, temp
 // dirs, Docker images — registered in one place so it is removed on every exit path, including Ctrl-C.
 import { rmSync } from 'node:fs';
-import { startTestCluster, type TestCluster } from '../support/postgres.ts';
+import { startTestCluster, type TestCluster, type TestClusterOptions } from '../support/postgres.ts';
 
 export class Workspace {
-  private cluster: TestCluster | undefined;
+  private readonly clusters: TestCluster[] = [];
   private readonly dirs = new Set<string>();
   private readonly cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
   private closing: Promise<void> | undefined;
   /** Leave the tracked directories in place (BENCH_KEEP=1); the cluster is stopped regardless. */
   keepDirs = false;
 
-  /** Why: one cluster for the whole run; stopped by close(). */
-  async startCluster(): Promise<string> {
-    this.cluster = await startTestCluster();
-    return this.cluster.url;
+  /** Why: a throwaway cluster (fsync off unless asked), stopped by close(). */
+  async startCluster(options: TestClusterOptions = {}): Promise<string> {
+    const cluster = await startTestCluster(options);
+    this.clusters.push(cluster);
+    return cluster.url;
   }
 
   /** Remove this directory when the bench ends. */
@@ -42,7 +43,7 @@ export class Workspace {
       } else {
         for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
       }
-      await this.cluster?.stop();
+      for (const cluster of this.clusters.splice(0)) await cluster.stop();
     })();
     return this.closing;
   }

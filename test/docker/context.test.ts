@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract, type Header } from 'tar-stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONTEXT_MTIME, packContext, readBuildContext } from '../../src/docker/context.ts';
+import { CONTEXT_MTIME, readBuildContext } from '../../src/docker/context.ts';
+import { packContext } from '../../src/docker/pack-context.ts';
 import { rejection } from './rejection.ts';
 
 const dirs: string[] = [];

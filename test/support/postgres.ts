@@ -43,8 +43,18 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
+export interface TestClusterOptions {
+  /** Default off (tests do not need durability); the bench measures checkpoints with it on. */
+  fsync?: boolean;
+  /** Default 200; the bench's fifty-box figure uses Postgres's own default, 100. */
+  maxConnections?: number;
+}
+
 /** initdb + postgres as the `postgres` OS user when root (initdb refuses root). */
-export async function startTestCluster(): Promise<TestCluster> {
+export async function startTestCluster({
+  fsync = false,
+  maxConnections = 200,
+}: TestClusterOptions = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'gigi-boot-pg-'));
   chmodSync(dir, 0o777);
   const dataDir = join(dir, 'data');
@@ -77,9 +87,9 @@ export async function startTestCluster(): Promise<TestCluster> {
     '-c',
     'listen_addresses=127.0.0.1',
     '-c',
-    'fsync=off',
+    `fsync=${fsync ? 'on' : 'off'}`,
     '-c',
-    'max_connections=200',
+    `max_connections=${maxConnections}`,
   ]);
   const child = spawn(cmd, args, { stdio: 'ignore', detached: false });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
