@@ -258,3 +258,62 @@ describe('the listen address per phase', () => {
     expect(webhookAllowedHostFor('https://10.0.0.7/x')).toBe('10.0.0.7');
   });
 });
+
+describe("gigi-boot's app.ini reader agrees with Gitea's (go-ini)", () => {
+  const text = [
+    '\uFEFFAPP_NAME = "Team Forge"',
+    'RUN_MODE = prod ; inline comment',
+    '[DEFAULT]',
+    "WORK_PATH = '/srv/gitea'",
+    '[ server ]',
+    'X = 1',
+    '[server] # trailing comment',
+    'DOMAIN: git.example',
+    'SSH_DOMAIN = "a"b"',
+    "QUOTES = 'it''s'",
+    'HASH = a#b',
+    'TICK = `a # b` ignored',
+    'TRIPLE = """x`y"""',
+    'MULTI = """first',
+    'second # not a comment',
+    'last""" # comment',
+    'BACKSLASH = C:\\gitea\\',
+    'EMPTY =',
+    'DUP = one',
+    'DUP = two',
+    '`QUOTED:KEY` = v',
+    '[webhook]',
+    'ALLOWED_HOST_LIST = private ; the docker network',
+    '',
+  ].join('\n');
+
+  it('reads every value as the simulator (an independent go-ini port) does, and writes the file back byte for byte', async () => {
+    const { getIniValue, parseIni, serialiseIni } = await import('../../src/gitea/ini.ts');
+    const ours = parseIni(text);
+    const gitea = parseLikeGitea(text);
+    const cases: Array<[string, string]> = [
+      ['', 'APP_NAME'],
+      ['', 'RUN_MODE'],
+      ['', 'WORK_PATH'],
+      [' server ', 'X'],
+      ['server', 'DOMAIN'],
+      ['server', 'SSH_DOMAIN'],
+      ['server', 'QUOTES'],
+      ['server', 'HASH'],
+      ['server', 'TICK'],
+      ['server', 'TRIPLE'],
+      ['server', 'MULTI'],
+      ['server', 'BACKSLASH'],
+      ['server', 'EMPTY'],
+      ['server', 'DUP'],
+      ['server', 'QUOTED:KEY'],
+      ['webhook', 'ALLOWED_HOST_LIST'],
+    ];
+    for (const [section, key] of cases)
+      expect(getIniValue(ours, section, key), `[${section}] ${key}`).toBe(iniGet(gitea, section, key));
+    expect(getIniValue(ours, 'server', 'MULTI')).toBe('first\nsecond # not a comment\nlast');
+    expect(getIniValue(ours, 'server', 'TICK')).toBe('a # b');
+    expect(getIniValue(ours, 'webhook', 'ALLOWED_HOST_LIST')).toBe('private');
+    expect(serialiseIni(ours)).toBe(text.replace(/^\uFEFF/, ''));
+  });
+});
