@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RECOVERY_TOKEN_PREFIX } from '../../src/gitea/accounts.ts';
 import { releaseHold, type FaultsConfig } from '../gitea-sim/faults.ts';
 import type { DbState } from '../gitea-sim/state-store.ts';
+import { readWebRuns } from '../gitea-sim/web-runs.ts';
 import { bootEnv, processesUsing, runCli, startCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
@@ -88,6 +89,10 @@ describe.concurrent.each(['SIGKILL', 'SIGTERM'] as const)('%s inside createUsers
 
       const outcome = await readBootOutcome(env, databaseUrl);
       expect(comparableOutcome(outcome)).toEqual(reference);
+      // Both runs' temporary Gitea stopped gracefully (a handled SIGTERM), never killed.
+      const webRuns = readWebRuns(join(env.GIGI_DATA_DIR!, 'gitea', 'data', 'gitea.db'));
+      expect(webRuns.length).toBeGreaterThanOrEqual(2);
+      expect(webRuns.map((r) => r.stoppedBy)).toEqual(webRuns.map(() => 'SIGTERM'));
       // The saved passwords sign in, and neither account must change its password first.
       expect(outcome.logins).toEqual({ admin: 200, gigi: 200 });
       const db = outcome.giteaDb!;

@@ -243,8 +243,8 @@ export async function runWeb(globals: GlobalOptions, flags: FlagValues): Promise
   };
   const onEarlyTerm = () => stopEarly('SIGTERM');
   const onEarlyInt = () => stopEarly('SIGINT');
-  process.once('SIGTERM', onEarlyTerm);
-  process.once('SIGINT', onEarlyInt);
+  process.on('SIGTERM', onEarlyTerm);
+  process.on('SIGINT', onEarlyInt);
 
   const delay = readFaults().startupDelayMs ?? 0;
   if (delay > 0) await new Promise((r) => setTimeout(r, delay));
@@ -282,7 +282,12 @@ export async function runWeb(globals: GlobalOptions, flags: FlagValues): Promise
   process.off('SIGTERM', onEarlyTerm);
   process.off('SIGINT', onEarlyInt);
   return new Promise<number>((resolve) => {
+    let stopping = false;
     const shutdown = (signal: string): void => {
+      // Gitea's graceful manager shuts down once; a repeated TERM/INT changes nothing (and does
+      // not kill it, as the default action of an unhandled signal would).
+      if (stopping) return;
+      stopping = true;
       log(
         'I',
         'graceful/manager_unix.go:150:handleSignals()',
@@ -298,7 +303,7 @@ export async function runWeb(globals: GlobalOptions, flags: FlagValues): Promise
         for (const s of sockets) s.destroy();
       }, 2000).unref();
     };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
   });
 }
