@@ -11,6 +11,7 @@ import type { Redactor } from '../log/redactor.ts';
 import type { Store } from '../store/types.ts';
 import { CONFIG_KEYS } from './config-keys.ts';
 import { writeGiteaAppIni } from './gitea-app-ini.ts';
+import { describeAdoption } from './adoption.ts';
 import { bootPaths, giteaUrlFor } from './paths.ts';
 import type { StepImplementations } from './run-boot.ts';
 import { buildRunnerWorker } from './runner-step.ts';
@@ -96,6 +97,8 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
     detectModes: async (): Promise<StepOutput> => {
       const modes = await detectModes(config);
       const scope = options.scope ?? 'all';
+      const adoption = describeAdoption(config.dataDir, paths);
+      if (adoption) logger.info({ event: 'volume.adopted', layout: paths.layout }, adoption.message);
       logger.info(
         { event: 'modes', modes, scope },
         `Gitea ${modes.gitea}, Chrome ${modes.chrome}, Docker ${modes.docker ? 'present' : 'absent'}${scope === 'runner' ? '; runner-worker image only' : ''}`,
@@ -103,7 +106,7 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
       return {
         modes,
         scope,
-        outcome: `gitea:${modes.gitea} chrome:${modes.chrome} docker:${modes.docker ? 'yes' : 'no'}${scope === 'runner' ? ' scope:runner' : ''}`,
+        outcome: `gitea:${modes.gitea} chrome:${modes.chrome} docker:${modes.docker ? 'yes' : 'no'}${scope === 'runner' ? ' scope:runner' : ''}${adoption ? ` ${adoption.outcome}` : ''}`,
       };
     },
 
@@ -120,7 +123,8 @@ export function composeSteps(options: ComposeOptions): StepImplementations {
       await ensureWorkDir({
         workDir: paths.giteaWorkDir,
         runAs: await runAs(),
-        subdirs: ['custom/conf', 'data', 'log'],
+        subdirs:
+          paths.layout === 'bash-entrypoint' ? ['conf', 'data', 'log'] : ['custom/conf', 'data', 'log'],
       });
       // Loopback: the temporary Gitea must not be reachable from outside while its admin is
       // created; the hand-off switches to GITEA_HTTP_ADDR for the supervised Gitea.

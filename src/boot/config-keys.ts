@@ -10,6 +10,12 @@ export const CONFIG_KEYS = {
   claudeToken: 'claude_oauth_token',
   /** Not a secret: which system webhook we created, so a re-run keeps it instead of duplicating. */
   webhookId: 'gitea_webhook_id',
+  /**
+   * An adopted bash-entrypoint volume: an access token of its existing admin (a person's account,
+   * whose password gigi-boot never learns or changes), minted with `gitea admin user
+   * generate-access-token` — the admin API's credential where admin_password is absent.
+   */
+  adminToken: 'gigi_boot_admin_token',
 } as const;
 
 /** Keys whose values are secrets: redacted everywhere, shown only by `inspect --reveal`. */
@@ -17,6 +23,7 @@ export const SECRET_CONFIG_KEYS: ReadonlySet<string> = new Set([
   CONFIG_KEYS.giteaToken,
   CONFIG_KEYS.giteaPassword,
   CONFIG_KEYS.adminPassword,
+  CONFIG_KEYS.adminToken,
   CONFIG_KEYS.webhookSecret,
   CONFIG_KEYS.telegramToken,
   CONFIG_KEYS.claudeToken,

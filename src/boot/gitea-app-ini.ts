@@ -29,6 +29,7 @@ export async function writeGiteaAppIni(
     httpPort: config.giteaHttpPort,
     httpAddr: phase === 'boot' ? BOOT_HTTP_ADDR : config.giteaHttpAddr,
     dataDir: paths.giteaWorkDir,
+    databasePath: paths.giteaDatabase,
     runUser: (await ctx.runAs()).user,
     rootUrl: `http://localhost:${config.giteaHttpPort}/`,
     secretKeyGenerator: generateSecretKey,

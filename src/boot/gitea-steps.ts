@@ -5,7 +5,9 @@ import type { StepInput, StepOutput } from '../../machines/boot.ts';
 import { GIGI_GITEA_USERNAME } from '../config/gitea-names.ts';
 import { GITEA_SCOPE_CATEGORIES } from '../config/schema.ts';
 import { GiteaApiError, GiteaProcessError } from '../errors.ts';
-import { basic, GiteaClient, waitForApi } from '../gitea/api.ts';
+import { randomBytes } from 'node:crypto';
+import { basic, GiteaClient, token, waitForApi } from '../gitea/api.ts';
+import { generateAccessTokenWithCli } from '../gitea/admin-cli.ts';
 import { ensureAppAccount, ensureInternalAdmin, type SavedPassword } from '../gitea/accounts.ts';
 import {
   ensureExternalUserExists,
@@ -33,21 +35,36 @@ export function normaliseScopes(scopes: readonly string[]): string[] {
   return [...set].sort();
 }
 
-/** Is `token` gigi's current GIGI_TOKEN_NAME token, with exactly these scopes? */
+/**
+ * Is `token` gigi's current GIGI_TOKEN_NAME token, with exactly these scopes? Or, on an adopted
+ * volume, the token the bash entrypoint made (another name) with at least these scopes: a token
+ * that exists and works is the app's, kept rather than rotated under it.
+ */
 async function tokenStillValid(
   api: GiteaClient,
   token: string,
   scopes: readonly string[],
+  adopted: boolean,
   signal: AbortSignal,
 ): Promise<boolean> {
   const tokens = await api.get(`/users/${GIGI_GITEA_USERNAME}/tokens`, TokenListSchema, {
     query: { limit: 50 },
     signal,
   });
-  const mine = tokens.find((t) => t.name === GIGI_TOKEN_NAME);
-  if (!mine || mine.token_last_eight !== token.slice(-8)) return false;
-  return JSON.stringify(normaliseScopes(mine.scopes ?? [])) === JSON.stringify(normaliseScopes(scopes));
+  const mine = tokens.find((t) => t.token_last_eight === token.slice(-8));
+  if (!mine || (mine.name !== GIGI_TOKEN_NAME && !adopted)) return false;
+  const has = normaliseScopes(mine.scopes ?? []);
+  const needed = normaliseScopes(scopes);
+  if (mine.name !== GIGI_TOKEN_NAME)
+    return needed.every((s) => has.includes(s) || has.includes(s.replace(/^read:/, 'write:')));
+  return JSON.stringify(has) === JSON.stringify(needed);
 }
+
+/** Names of the admin tokens minted to adopt a bash-entrypoint volume's existing admin. */
+export const ADOPTION_TOKEN_PREFIX = 'gigi-boot-adopted-';
+
+/** The password the bash entrypoint gave `gigi` (aio-plan.md Task 3): tried, and kept if it signs in. */
+export const SEED_GIGI_PASSWORD = 'gigi-local-dev';
 
 /** The name of gigi's API token in Gitea (deleted and recreated on every run of createTokens). */
 export const GIGI_TOKEN_NAME = 'gigi-app';
@@ -83,6 +100,14 @@ export function giteaSteps(ctx: StepContext): Pick<StepImplementations, GiteaSte
     await waitForApi({ baseUrl: internalBaseUrl, timeoutMs: config.deadlines.giteaReadyMs, signal });
   };
 
+  const adopted = ctx.paths.layout === 'bash-entrypoint';
+
+  /** An adopted volume's admin: the token minted for it, when there is no password of ours. */
+  const adoptedAdminToken = async (input: StepInput): Promise<string | undefined> => {
+    if (!isInternal(input) || (await ctx.storedSecret(CONFIG_KEYS.adminPassword))) return undefined;
+    return ctx.storedSecret(CONFIG_KEYS.adminToken);
+  };
+
   const adminPassword = async (input: StepInput): Promise<string> => {
     if (!isInternal(input)) return config.adminPassword!;
     const stored = await ctx.storedSecret(CONFIG_KEYS.adminPassword);
@@ -99,12 +124,48 @@ export function giteaSteps(ctx: StepContext): Pick<StepImplementations, GiteaSte
     return stored;
   };
 
-  const adminApi = async (input: StepInput) =>
-    new GiteaClient({
+  const adminApi = async (input: StepInput) => {
+    const adminToken = await adoptedAdminToken(input);
+    return new GiteaClient({
       baseUrl: baseUrl(input),
-      auth: basic(config.adminUser, await adminPassword(input)),
+      auth: adminToken ? token(adminToken) : basic(config.adminUser, await adminPassword(input)),
       timeoutMs: config.deadlines.httpRequestMs,
     });
+  };
+
+  /** Token endpoints take Basic only (§A.3): the admin's, or gigi's own when the admin is adopted. */
+  const tokenApi = async (input: StepInput) => {
+    if (!(await adoptedAdminToken(input))) return adminApi(input);
+    const password = await ctx.storedSecret(CONFIG_KEYS.giteaPassword);
+    if (!password)
+      throw new GiteaProcessError(
+        { message: `gigi's password is not in the config table (${CONFIG_KEYS.giteaPassword})` },
+        { hint: 'createUsers saves it: run `gigi-boot reset --from createUsers`, then run again' },
+      );
+    return new GiteaClient({
+      baseUrl: baseUrl(input),
+      auth: basic(GIGI_GITEA_USERNAME, password),
+      timeoutMs: config.deadlines.httpRequestMs,
+    });
+  };
+
+  /** Does this token act as the site admin ADMIN_USER? */
+  const isAdminToken = async (value: string, signal: AbortSignal): Promise<boolean> => {
+    try {
+      const me = await new GiteaClient({
+        baseUrl: internalBaseUrl,
+        auth: token(value),
+        timeoutMs: config.deadlines.httpRequestMs,
+      }).get('/user', UserSchema, { signal });
+      return (
+        me.login.toLowerCase() === config.adminUser.toLowerCase() &&
+        (me as { is_admin?: unknown }).is_admin === true
+      );
+    } catch (error) {
+      if (error instanceof GiteaApiError && error.status === 401) return false;
+      throw error;
+    }
+  };
 
   /** A password slot of the config table; saving registers the value for redaction first. */
   const savedPassword = (key: string): SavedPassword => ({
@@ -167,19 +228,52 @@ export function giteaSteps(ctx: StepContext): Pick<StepImplementations, GiteaSte
         await ensureExternalUserExists({ api, username: config.adminUser, signal });
         return { outcome: `admin existed, gigi ${await gigiAccount(true)}` };
       }
+      // An adopted volume's gigi keeps the bash entrypoint's password if it still signs in.
+      if (adopted && !(await ctx.storedSecret(CONFIG_KEYS.giteaPassword))) {
+        const anon = new GiteaClient({ baseUrl: internalBaseUrl, timeoutMs: config.deadlines.httpRequestMs });
+        try {
+          await anon
+            .withAuth(basic(GIGI_GITEA_USERNAME, SEED_GIGI_PASSWORD))
+            .get('/user', UserSchema, { signal });
+          await savedPassword(CONFIG_KEYS.giteaPassword).save(SEED_GIGI_PASSWORD);
+        } catch (error) {
+          if (!(error instanceof GiteaApiError) || (error.status !== 401 && error.status !== 403))
+            throw error;
+        }
+      }
+      const cli = {
+        bin: config.giteaBin,
+        configPath: ctx.paths.appIni,
+        workDir: ctx.paths.giteaWorkDir,
+        runAs: await ctx.runAs(),
+        timeoutMs: config.deadlines.commandMs,
+      };
       const admin = await ensureInternalAdmin({
         api: new GiteaClient({ baseUrl: internalBaseUrl, timeoutMs: config.deadlines.httpRequestMs }),
-        cli: {
-          bin: config.giteaBin,
-          configPath: ctx.paths.appIni,
-          workDir: ctx.paths.giteaWorkDir,
-          runAs: await ctx.runAs(),
-          timeoutMs: config.deadlines.commandMs,
-        },
+        cli,
         username: config.adminUser,
         email: config.adminEmail,
         password: savedPassword(CONFIG_KEYS.adminPassword),
         onSecret,
+        // The bash entrypoint's admin is a person's: reached through a CLI-minted token (no
+        // secret on argv, its password never read or changed), kept while it still works.
+        ...(adopted
+          ? {
+              adoptExisting: async () => {
+                const stored = await ctx.storedSecret(CONFIG_KEYS.adminToken);
+                if (stored && (await isAdminToken(stored, signal))) return;
+                const value = await generateAccessTokenWithCli({
+                  ...cli,
+                  username: config.adminUser,
+                  tokenName: `${ADOPTION_TOKEN_PREFIX}${randomBytes(4).toString('hex')}`,
+                  scopes: 'all',
+                  signal,
+                });
+                redactor.add(value);
+                await store.writeConfig({ [CONFIG_KEYS.adminToken]: value });
+              },
+            }
+          : {}),
         signal,
       });
       return { outcome: `admin ${admin}, gigi ${await gigiAccount(false)}` };
@@ -187,11 +281,11 @@ export function giteaSteps(ctx: StepContext): Pick<StepImplementations, GiteaSte
 
     createTokens: async (input, signal): Promise<StepOutput> => {
       await ready(input, signal);
-      const api = await adminApi(input);
+      const api = await tokenApi(input);
       // A token value is shown once: keep the stored one while Gitea still has it, with our scopes,
       // so a re-run (changed settings, earlier failure) does not rotate the app's token.
       const stored = await ctx.storedSecret(CONFIG_KEYS.giteaToken);
-      if (stored && (await tokenStillValid(api, stored, config.tokenScopes, signal)))
+      if (stored && (await tokenStillValid(api, stored, config.tokenScopes, adopted, signal)))
         return { outcome: 'existed' };
       const result = await recreateToken({
         api,

@@ -20,7 +20,7 @@ const seg = encodeURIComponent;
 /** Names of the short-lived admin tokens a recovery mints; any left behind is deleted on the next run. */
 export const RECOVERY_TOKEN_PREFIX = 'gigi-boot-recovery-';
 
-export type AccountAction = 'created' | 'existed' | 'recovered';
+export type AccountAction = 'created' | 'existed' | 'recovered' | 'adopted';
 
 /** The config-table slot holding an account's password: read it, or save a new one. */
 export interface SavedPassword {
@@ -140,6 +140,11 @@ export interface EnsureInternalAdminOptions {
   password: SavedPassword;
   /** Called with every secret value as soon as it exists (redaction). */
   onSecret: (value: string) => void;
+  /**
+   * An adopted volume (the bash entrypoint's): an existing admin without a saved password is a
+   * person's account, used as it is through an access token this callback gets — never a reset.
+   */
+  adoptExisting?: () => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -160,6 +165,10 @@ export async function ensureInternalAdmin(o: EnsureInternalAdminOptions): Promis
       return 'created';
     }
     // "already exists": made concurrently since we looked; treat it as found.
+  }
+  if (!saved && o.adoptExisting) {
+    await o.adoptExisting();
+    return 'adopted';
   }
   if (!saved) throw notOwned(username, o.password, o.cli.configPath);
   const login = await checkLogin(api, username, saved, signal);

@@ -39,6 +39,8 @@ export interface EnsureAppIniOptions {
   httpAddr?: string;
   /** Gitea's work dir (e.g. <GIGI_DATA_DIR>/gitea): WORK_PATH; data, repos and sqlite live below it. */
   dataDir: string;
+  /** [database] PATH; default <dataDir>/data/gitea.db (an adopted bash-entrypoint volume keeps its <dataDir>/gitea.db). */
+  databasePath?: string;
   /** OS user Gitea runs as (RUN_USER must equal it, §G.4). */
   runUser: string;
   /** uid/gid that must own the file; default: runUser's when we are root (Gitea writes INTERNAL_TOKEN etc. back). */
@@ -101,7 +103,7 @@ export function ownedSettings(options: EnsureAppIniOptions): [string, string, st
     ['', 'WORK_PATH', options.dataDir],
     ['security', 'INSTALL_LOCK', 'true'],
     ['database', 'DB_TYPE', 'sqlite3'],
-    ['database', 'PATH', join(appData, 'gitea.db')],
+    ['database', 'PATH', options.databasePath ?? join(appData, 'gitea.db')],
     ['server', 'HTTP_ADDR', options.httpAddr ?? '0.0.0.0'],
     ['server', 'HTTP_PORT', String(options.httpPort)],
     ['server', 'ROOT_URL', options.rootUrl],

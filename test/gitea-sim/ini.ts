@@ -122,8 +122,33 @@ export function parseIni(text: string): IniFile {
 
 /** Value of [section] KEY (section names are case-sensitive in go-ini), or undefined when absent. */
 export function iniGet(file: IniFile, section: string, key: string): string | undefined {
+  const raw = rawGet(file, section, key);
+  return raw === undefined ? undefined : expandValue(file, section, key, raw);
+}
+
+function rawGet(file: IniFile, section: string, key: string): string | undefined {
   const sec = file.sections.find((s) => s.name === section);
   return sec?.lines.find((l) => l.kind === 'key' && l.key === key)?.value;
+}
+
+/**
+ * go-ini's Key.transformValue, which every value Gitea reads goes through: `%(NAME)s` is replaced
+ * by NAME's raw value in the same section (not the key itself), else in the default section; the
+ * first name found in neither stops the expansion and the rest is returned as written (up to 99
+ * rounds, each replacing every occurrence of one reference).
+ */
+function expandValue(file: IniFile, section: string, key: string, value: string): string {
+  let val = value;
+  for (let i = 0; i < 99 && val.includes('%'); i++) {
+    const m = /%\(([^)]+)\)s/.exec(val);
+    if (!m) break;
+    const name = m[1]!;
+    let found = name === key ? undefined : rawGet(file, section, name);
+    if (found === undefined) found = rawGet(file, '', name);
+    if (found === undefined) break;
+    val = val.split(m[0]).join(found);
+  }
+  return val;
 }
 
 /** Set [section] KEY, creating the section at the end if needed. */
