@@ -127,6 +127,15 @@ async function insertJournal(tx: Queryable, entries: readonly JournalEntry[]): P
   }
 }
 
+/**
+ * Is an `inspect --follow` listening on this database (its LISTEN session names itself so)? A
+ * NOTIFY makes its transaction take Postgres's one cluster-wide notification-queue lock at
+ * commit, held through the WAL flush: every checkpoint of every box on the server would queue
+ * behind every other's. Only notify when someone listens (rare: an operator following a boot).
+ */
+const LISTENER_CONNECTED = `EXISTS (SELECT 1 FROM pg_stat_activity
+   WHERE datname = current_database() AND application_name LIKE 'gigi-boot listen %')`;
+
 export class SqlStore implements Store {
   readonly kind: 'postgres' | 'pglite';
   /** The underlying database, for tests and diagnostics; the Store methods are the API. */
@@ -240,7 +249,8 @@ export class SqlStore implements Store {
                     AS j(step, attempt, started_at, finished_at, duration_ms, outcome, error, detail, ord)
             ORDER BY j.ord
          )
-         SELECT run_id, pg_notify($8, run_id::text) FROM updated`,
+         SELECT run_id, CASE WHEN ${this.kind === 'pglite' ? 'true' : LISTENER_CONNECTED} THEN pg_notify($8, run_id::text) END
+           FROM updated`,
         [
           checkpoint.runId,
           checkpoint.status,

@@ -17,6 +17,7 @@ import { measureCheckpoints, readCheckpointSample } from './checkpoint-latency.t
 import { snapshotCheckout } from './checkout-snapshot.ts';
 import { BenchFailure } from './failure.ts';
 import { measureFirstBoot, type FirstBootResult } from './first-boot.ts';
+import { measureFiftyBoxes } from './fifty-boxes.ts';
 import { measureHandOffFigures } from './hand-off-time.ts';
 import { describePostgres } from './postgres-settings.ts';
 import { measureParallelBoot, type ParallelBootResult } from './parallel-boot.ts';
@@ -138,6 +139,14 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
     sample,
     settings.checkpoints,
   );
+  progress(`${settings.boxes} boxes booting at once on one Postgres (max_connections 100, fsync on)`);
+  const fiftyBoxes = await measureFiftyBoxes(
+    workspace,
+    checkout.cli,
+    await workspace.startCluster({ fsync: true, maxConnections: 100 }),
+    { boxes: settings.boxes, maxConnections: 100 },
+    progress,
+  );
 
   // One node start-up baseline for both warm-boot figures: all its samples, from both phases.
   const nodeStartup = summarise([...pgWarm.baselineMs, ...(pgliteWarm?.baselineMs ?? [])]);
@@ -175,6 +184,7 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
       realSnapshotBytes: sample.realSnapshotBytes,
       journalRowsPerCheckpoint: 1,
     },
+    fiftyBoxes,
     checkpointFsync: figure(
       durableCheckpoints.checkpointMs,
       summarise(durableCheckpoints.selectMs),

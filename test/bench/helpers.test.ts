@@ -150,6 +150,7 @@ describe('renderResult', () => {
         buildSeconds: 3,
         slowBuildSeconds: 60,
         restarts: 2,
+        boxes: 3,
         keep: false,
       },
       baselines: { nodeStartup: node, select1, dockerPing: ping },
@@ -174,6 +175,17 @@ describe('renderResult', () => {
         journalRowsPerCheckpoint: 1,
       },
       checkpointFsync: figure([4, 6], select1, 'select1'),
+      fiftyBoxes: {
+        boxes: 3,
+        maxConnections: 100,
+        aloneMs: 1000,
+        boots: summarise([1500, 2000, 2500]),
+        maxConnectionsPerBoot: 2,
+        peakConnections: 6,
+        lockWaitSamples: 0,
+        lockWaits: [],
+        samples: 40,
+      },
       handOff: {
         noDocker: { handOffMs: 2000, wallMs: 2100, plan: 'fresh', build: 'skipped' },
         socketMissing: { handOffMs: 2100, wallMs: 32000, plan: 'fresh', build: 'skipped' },
@@ -219,6 +231,10 @@ describe('renderResult', () => {
     expect(text).toMatch(/Docker absent \(baseline\)\s+2000 ms\s+1\.00x\s+skipped/);
     expect(text).toMatch(/runner-worker build of 60 s\s+2200 ms\s+1\.10x\s+built\s+62000 ms/);
     expect(text).toContain('vs warm start: median 310 ms / 260 ms = 1.19x');
+    expect(text).toMatch(/p50\s+2000 ms\s+2\.00x/);
+    expect(text).toContain(
+      'at most 2 per boot, 6 at once in all; samples with a session waiting on a lock: 0',
+    );
     expect(text).toMatch(/Checkpoint write p95: fsync on \S+ ms .*fsync off/);
     expect(text).toContain('gigi-boot 0123456789ab + uncommitted changes');
 

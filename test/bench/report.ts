@@ -2,6 +2,7 @@
 // plain-text table. Every figure is a ratio against a baseline measured in the same run,
 // with the absolute numbers next to it.
 import type { StepTiming } from './first-boot.ts';
+import type { FiftyBoxesResult } from './fifty-boxes.ts';
 import type { HandOffFigures, HandOffSample } from './hand-off-time.ts';
 import type { ParallelTimings } from './provision-timings.ts';
 import type { PostgresInfo } from './postgres-settings.ts';
@@ -62,6 +63,8 @@ export interface BenchResult {
     realSnapshotBytes: number;
     journalRowsPerCheckpoint: number;
   };
+  /** N volumes booting at once on one Postgres. */
+  fiftyBoxes: FiftyBoxesResult;
   /** The same checkpoint writes on a cluster with fsync=on (synchronous_commit as shipped: on). */
   checkpointFsync: Figure;
   /** Time to hand-off per Docker case, and restarts after a degraded run against warm starts. */
@@ -208,7 +211,7 @@ export function renderResult(result: BenchResult): string {
     ['(wall / simulated delay)', ...fb.runs.map((r) => times(r.ratioToDelay))],
   );
   out.push(...table(['STEP', ...runHeaders], stepRows), '');
-  out.push(...renderHandOff(result), '');
+  out.push(...renderHandOff(result), '', ...renderFiftyBoxes(result.fiftyBoxes), '');
   if (result.runnerImage) out.push(...renderParallelBoot(result.runnerImage.parallelBoot), '');
   const c = result.checkpoint;
   out.push(
@@ -267,5 +270,22 @@ function renderHandOff(result: BenchResult): string[] {
     ),
     `Restart after a degraded run (runner image only, to hand-off) vs warm start: median ${ms(r.summary.median)} / ${ms(summarise(h.warmMs).median)} = ${times(r.ratio.median)}, p95 ${times(r.ratio.p95)} (n ${r.summary.n})`,
     `Checkpoint write p95: fsync on ${ms(fsyncOn.p95)} (median ${ms(fsyncOn.median)}), fsync off ${ms(fsyncOff.p95)} (median ${ms(fsyncOff.median)}); on/off p95 ${times(ratio(fsyncOn.p95, fsyncOff.p95))}`,
+  ];
+}
+
+function renderFiftyBoxes(f: FiftyBoxesResult): string[] {
+  const b = f.boots;
+  return [
+    `${f.boxes} boxes booting at once on one Postgres (max_connections ${f.maxConnections}), each with its own simulated Gitea: all completed`,
+    ...table(
+      ['BOOT WALL', 'MS', '/ONE ALONE'],
+      [
+        ['one box alone (baseline)', ms(f.aloneMs), times(1)],
+        ['p50', ms(b.median), times(ratio(b.median, f.aloneMs))],
+        ['p95', ms(b.p95), times(ratio(b.p95, f.aloneMs))],
+        ['max', ms(b.max), times(ratio(b.max, f.aloneMs))],
+      ],
+    ),
+    `Connections (pg_stat_activity, ${f.samples} samples): at most ${f.maxConnectionsPerBoot} per boot, ${f.peakConnections} at once in all; samples with a session waiting on a lock: ${f.lockWaitSamples}${f.lockWaits.length > 0 ? ` (${f.lockWaits.join('; ')})` : ''}`,
   ];
 }

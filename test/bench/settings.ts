@@ -27,6 +27,8 @@ export interface BenchSettings {
   slowBuildSeconds: number;
   /** Restarts after a degraded run (and as many warm starts) timed (BENCH_RESTARTS). */
   restarts: number;
+  /** Volumes booting at once against one Postgres (BENCH_BOXES). */
+  boxes: number;
   /** Keep the volumes and data dirs (BENCH_KEEP=1), e.g. to inspect a failed boot. */
   keep: boolean;
   /** Where the JSON result goes. */
@@ -48,6 +50,7 @@ export const SETTINGS_HELP = `Settings (environment):
   BENCH_BUILD_SECONDS        how long that boot's image build sleeps, in seconds (default 3)
   BENCH_SLOW_BUILD_SECONDS   the slow runner-worker build of the time-to-hand-off figure (default 60)
   BENCH_RESTARTS             restarts after a degraded run, and warm starts, timed (default 5)
+  BENCH_BOXES                volumes booting at once against one Postgres (max_connections 100; default 50)
   BENCH_KEEP                 1 keeps the volumes' data dirs afterwards (default 0: removed)
   BENCH_OUTPUT               JSON result file (default test-output/bench.json)`;
 
@@ -79,6 +82,7 @@ export function readSettings(env: NodeJS.ProcessEnv, defaultOutput: string): Ben
     buildSeconds: integer(env, 'BENCH_BUILD_SECONDS', 3, 1),
     slowBuildSeconds: integer(env, 'BENCH_SLOW_BUILD_SECONDS', 60, 1),
     restarts: integer(env, 'BENCH_RESTARTS', 5, 1),
+    boxes: integer(env, 'BENCH_BOXES', 50, 1),
     keep: integer(env, 'BENCH_KEEP', 0, 0) > 0,
     outputFile: env.BENCH_OUTPUT?.trim() || defaultOutput,
   };
