@@ -201,3 +201,40 @@ describe('Postgres stopped mid-boot and not back in time', () => {
     await expectConverges(env, databaseUrl, result);
   });
 });
+
+describe('inspect --follow while Postgres is away', () => {
+  it('rides out a stopped Postgres (longer than its 5 s liveness tick) and ends with the run it follows', async ({
+    onTestFinished,
+  }) => {
+    const { cluster, databaseUrl } = await ownCluster(onTestFinished);
+    const env = await bootEnv({ databaseUrl });
+    const follow = startCli(['inspect', '--follow'], env);
+    onTestFinished(() => {
+      follow.child.kill('SIGKILL');
+    });
+    let printed = '';
+    follow.child.stdout?.on('data', (d: Buffer) => (printed += d.toString()));
+    await expect.poll(() => printed, { timeout: 60_000 }).toContain('waiting for a boot');
+    // Postgres away for 7 s while the boot (frozen meanwhile) is at createOrg: follow's liveness
+    // check and reads meet a server that is not there.
+    const { result } = await disruptAt(env, databaseUrl, 'createOrg', async () => {
+      await cluster.pgStop();
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
+      await cluster.pgStart();
+    });
+    expectHandledEnd(result);
+
+    const followed = await follow.done;
+    const output = followed.stdout + followed.stderr;
+    expect(output).not.toMatch(CRASH);
+    expect(output).not.toContain('Cannot connect');
+    // It ends with the run: interrupted by the lost lock (exit 3, it resumes), or completed.
+    if (result.code === EXIT.ok) expect(followed.code, output).toBe(EXIT.ok);
+    else {
+      expect(followed.code, output).toBe(EXIT.inProgress);
+      expect(followed.stdout).toContain('── interrupted');
+    }
+    expect(followed.stdout).toContain('createUsers');
+    await expectConverges(env, databaseUrl, result);
+  });
+});
