@@ -127,6 +127,9 @@ export async function bindVolumeToDatabase(
   // Schema before identity: once the volume id exists, inspect may read the tables.
   await store.migrate();
   const volumeId = await readOrCreateVolumeId(options.dataDir);
+  // Every later start (a warm one above all): both sides already say so, nothing to record.
+  const { volume, database } = facts;
+  if (volume && volume.databaseId === database.databaseId && database.volumeId === volumeId) return volumeId;
   const databaseId = await store.ensureDatabaseId();
   // The volume first: a boot of this volume racing with another database loses here, before
   // it claims its database.

@@ -118,14 +118,26 @@ function clientQueryable(client: pg.ClientBase): Queryable {
   };
 }
 
+/**
+ * Why: a pg.Client emits 'error' when its session ends (Postgres restarted: a FATAL 57P01, then
+ * the socket's end), and an 'error' event nobody listens to kills the process. The pool's own
+ * listener is off while a client is checked out, and a FATAL that arrives between two queries has
+ * no query to go to. So every client this store makes — pooled, the lock's, LISTEN — listens
+ * from birth to death; the failure reaches the caller through its query instead.
+ */
+class GuardedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
 async function connectClient(url: string, applicationName: string): Promise<pg.Client> {
-  const client = new pg.Client({
+  const client = new GuardedClient({
     connectionString: url,
     application_name: applicationName,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
   });
-  // Without a listener, a dropped connection would crash the process; queries report it instead.
-  client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (error) {
@@ -300,6 +312,7 @@ export async function openPostgresBackend(url: string): Promise<StoreBackend> {
     // One connection, plus the boot lock's own session: a boot holds at most two, so fifty
     // boxes fit in one Postgres's default max_connections. Checkpoints are serial anyway.
     max: 1,
+    Client: GuardedClient,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: `gigi-boot pid=${process.pid}`,
   });

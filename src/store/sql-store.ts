@@ -319,9 +319,12 @@ export class SqlStore implements Store {
       const binding = await this.optionalRow<{ database_id: string; volume_id: string | null }>(
         'SELECT database_id, volume_id FROM gigi_boot_database',
       );
-      const lastRun = await this.optionalRow<{ volume_id: string }>(
-        'SELECT volume_id FROM gigi_boot_runs ORDER BY started_at DESC, updated_at DESC LIMIT 1',
-      );
+      // Only a database without an owner needs its runs asked (an older gigi-boot's).
+      const lastRun = binding?.volume_id
+        ? undefined
+        : await this.optionalRow<{ volume_id: string }>(
+            'SELECT volume_id FROM gigi_boot_runs ORDER BY started_at DESC, updated_at DESC LIMIT 1',
+          );
       return {
         databaseId: binding?.database_id ?? null,
         volumeId: binding?.volume_id ?? null,

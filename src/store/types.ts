@@ -99,7 +99,7 @@ export interface DatabaseBinding {
   databaseId: string | null;
   /** The volume this database belongs to; null until a boot claims it. */
   volumeId: string | null;
-  /** The volume of the latest run in this database (an older gigi-boot kept no owner). */
+  /** The volume of the latest run in this database when it has no owner (an older gigi-boot kept none). */
   lastRunVolumeId: string | null;
 }
 

@@ -58,6 +58,13 @@ describe.each(BACKENDS)('the database half of the binding ($name)', (backend) =>
     expect(tables).toEqual([{ t: null }]);
   });
 
+  it("names the latest run's volume (how an older gigi-boot's database shows its owner)", async () => {
+    await store.migrate();
+    for (const volumeId of ['old-1', 'old-2'])
+      await store.startRun({ volumeId, machineId: 'boot', machineVersion: '1', fingerprint: 'f' });
+    expect((await store.readDatabaseBinding()).lastRunVolumeId).toBe('old-2');
+  });
+
   it('gets one id, keeps it, and belongs to the first volume that claims it until replaced', async () => {
     await store.migrate();
     const id = await store.ensureDatabaseId();
@@ -66,17 +73,12 @@ describe.each(BACKENDS)('the database half of the binding ($name)', (backend) =>
     expect(await store.claimDatabase('volume-a')).toBe('volume-a');
     expect(await store.claimDatabase('volume-b')).toBe('volume-a');
     expect(await store.claimDatabase('volume-b', { replace: true })).toBe('volume-b');
+    // Owned: its runs no longer matter.
     expect(await store.readDatabaseBinding()).toEqual({
       databaseId: id,
       volumeId: 'volume-b',
       lastRunVolumeId: null,
     });
-  });
-
-  it("names the latest run's volume (how an older gigi-boot's database shows its owner)", async () => {
-    for (const volumeId of ['old-1', 'old-2'])
-      await store.startRun({ volumeId, machineId: 'boot', machineVersion: '1', fingerprint: 'f' });
-    expect((await store.readDatabaseBinding()).lastRunVolumeId).toBe('old-2');
   });
 });
 
