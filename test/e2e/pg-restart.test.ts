@@ -20,8 +20,8 @@ const INTERNAL_STEPS = BOOT_STEPS.filter((s) => s !== 'checkExternalGitea');
 const CRASH = /Unhandled 'error' event|internal error|\n\s+at .+:\d+:\d+\)?\n/;
 
 /** A pg client for the test's own reads; its session dies with the restart, which it must survive. */
-async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url });
+async function connect(url: string, applicationName = 'gigi-boot test'): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName });
   client.on('error', () => undefined);
   await client.connect();
   return client;
@@ -49,7 +49,8 @@ async function disruptAt(
   step: string,
   disrupt: () => Promise<void>,
 ): Promise<{ at: string | null; result: CliResult }> {
-  const listener = await connect(databaseUrl);
+  // Named as inspect --follow's session is: checkpoints notify only while one listens.
+  const listener = await connect(databaseUrl, 'gigi-boot listen (test)');
   const reader = await connect(databaseUrl);
   await listener.query('LISTEN gigi_boot_progress');
   const { child, done } = startCli(['run', '--no-handoff'], env);
