@@ -61,7 +61,7 @@ export function isStoredSnapshot(value: unknown): value is StoredSnapshot {
 export function resetMarkOf(run: RunRecord): ResetMark | null {
   const mark = (run.snapshot as { resetFrom?: Partial<ResetMark> } | null)?.resetFrom;
   return typeof mark?.from === 'string' && typeof mark.at === 'string'
-    ? { from: mark.from, at: mark.at }
+    ? { from: mark.from, at: mark.at, reason: typeof mark.reason === 'string' ? mark.reason : null }
     : null;
 }
 

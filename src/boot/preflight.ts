@@ -12,6 +12,7 @@ import { runUserCanExecute } from '../gitea/access-as.ts';
 import { resolveRunAs, type RunAs } from '../gitea/run-as.ts';
 import { appEnvironment } from '../supervisor/hand-off.ts';
 import { supervisordCanPass } from '../supervisor/render.ts';
+import { refuseEmbeddedForBoundVolume } from './bind-volume.ts';
 import { bootPaths } from './paths.ts';
 
 async function exists(path: string): Promise<boolean> {
@@ -154,8 +155,15 @@ async function createDataDir(dir: string): Promise<void> {
   }
 }
 
-/** Throw one ConfigError listing every problem found; then (and only then) create the data dir. */
-export async function preflight(config: BootConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+/**
+ * Every check `run` makes before it writes anything, writing nothing itself: `gigi-boot check`
+ * calls exactly this, so what check accepts is what run accepts (by construction). Throws one
+ * ConfigError listing every problem found.
+ */
+export async function checkBeforeWriting(
+  config: BootConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   const problems: string[] = [];
   const hints: string[] = [];
   checkAppEnvironment(config, env, problems);
@@ -164,5 +172,12 @@ export async function preflight(config: BootConfig, env: NodeJS.ProcessEnv = pro
   await checkDataDir(config, runAs, problems);
   if (!config.giteaUrl) await checkAppIni(config, problems);
   if (problems.length > 0) throw new ConfigError(problems, hints.length > 0 ? { hint: hints.join(' ') } : {});
+  // A volume bound to Postgres refuses the embedded store before PGlite creates a database on it.
+  await refuseEmbeddedForBoundVolume(config.dataDir, config.databaseUrl);
+}
+
+/** Throw one ConfigError listing every problem found; then (and only then) create the data dir. */
+export async function preflight(config: BootConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await checkBeforeWriting(config, env);
   await createDataDir(config.dataDir);
 }

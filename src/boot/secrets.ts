@@ -6,7 +6,10 @@ import type { Store } from '../store/types.ts';
 import { SECRET_CONFIG_KEYS } from './config-keys.ts';
 
 /** Add every secret value stored in the config table to the redactor. */
-export async function registerStoredSecrets(store: Store, redactor: Redactor): Promise<void> {
+export async function registerStoredSecrets(
+  store: Pick<Store, 'readConfig'>,
+  redactor: Redactor,
+): Promise<void> {
   const rows = await store.readConfig();
   for (const [key, row] of rows) if (SECRET_CONFIG_KEYS.has(key)) redactor.add(row.value);
 }

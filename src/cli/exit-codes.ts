@@ -13,6 +13,8 @@ export const EXIT = {
   lockTimeout: 4,
   /** inspect: this volume has never booted. */
   noBoot: 5,
+  /** inspect --follow --timeout: the time ran out before the boot ended (it may still be running). */
+  followTimeout: 6,
   /** run: stopped by SIGTERM/SIGINT; the next boot resumes from the last checkpoint (128 + 15). */
   interrupted: 143,
   /** A bug in gigi-boot: printed with a stack. */

@@ -22,22 +22,32 @@ export const COMMANDS: Record<string, Command> = {
   },
   inspect: {
     summary: 'Show the persisted boot: status, steps, timings, errors, config keys (redacted)',
-    usage: 'gigi-boot inspect [--blame|--history|--follow] [--json] [--reveal]',
+    usage:
+      'gigi-boot inspect [--blame|--critical-path|--history|--follow [--timeout DURATION]] [--json] [--reveal]',
     options: {
       json: { type: 'boolean' },
       reveal: { type: 'boolean' },
       blame: { type: 'boolean' },
       history: { type: 'boolean' },
       follow: { type: 'boolean' },
+      'critical-path': { type: 'boolean' },
+      timeout: { type: 'string' },
     },
     load: () => import('../commands/inspect.ts'),
   },
   reset: {
     summary:
       'Make the next boot run STEP and every step after it again (recorded in the journal); --database: bind this volume to this database',
-    usage: 'gigi-boot reset --from STEP | --database',
-    options: { from: { type: 'string' }, database: { type: 'boolean' } },
+    usage: 'gigi-boot reset --from STEP [--reason TEXT] | --database',
+    options: { from: { type: 'string' }, reason: { type: 'string' }, database: { type: 'boolean' } },
     load: () => import('../commands/reset.ts'),
+  },
+  check: {
+    summary:
+      'Validate the environment as `run` would (config, *_FILE secrets, GITEA__*, preflight) and print the effective configuration, secrets redacted; writes nothing',
+    usage: 'gigi-boot check [--json]',
+    options: { json: { type: 'boolean' } },
+    load: () => import('../commands/check.ts'),
   },
   visualize: {
     summary: 'Draw the boot machine (Graphviz) with the latest run on it: an offline HTML/SVG file, or live',

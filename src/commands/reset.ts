@@ -4,7 +4,7 @@ import { EXIT } from '../cli/exit-codes.ts';
 import { loadConfig, secretValuesOf } from '../config/index.ts';
 import { LockTimeoutError } from '../errors.ts';
 import { readVolumeId } from '../inspect/gather.ts';
-import { parseResetStep, resetFrom } from '../inspect/reset.ts';
+import { parseResetReason, parseResetStep, resetFrom } from '../inspect/reset.ts';
 import { processRedactor } from '../log/process-redactor.ts';
 import { openStore, type BootLock, type Store } from '../store/index.ts';
 import { readOrCreateVolumeId } from '../store/volume.ts';
@@ -13,7 +13,7 @@ import { rebindVolumeToDatabase } from '../boot/bind-volume.ts';
 /** How long reset waits for a running boot of the volume to release its lock. */
 const RESET_LOCK_WAIT_MS = 2_000;
 
-const USAGE = 'Usage: gigi-boot reset --from STEP | --database';
+const USAGE = 'Usage: gigi-boot reset --from STEP [--reason TEXT] | --database';
 
 /** Reset only between boots: the lock of this volume, refused (exit 4) while a boot holds it. */
 async function lockBetweenBoots(store: Store, volumeId: string): Promise<BootLock> {
@@ -65,7 +65,7 @@ async function resetDatabase(): Promise<number> {
 /** Why: an operator who fixed something by hand needs the next boot to redo it. */
 export async function execute(flags: Record<string, string | boolean | undefined>): Promise<number> {
   if (flags.database === true) {
-    if (flags.from !== undefined) {
+    if (flags.from !== undefined || flags.reason !== undefined) {
       process.stderr.write(
         `gigi-boot reset: --from and --database are separate resets; give one\n${USAGE}\n`,
       );
@@ -76,6 +76,11 @@ export async function execute(flags: Record<string, string | boolean | undefined
   const step = parseResetStep(flags.from);
   if (typeof step !== 'string') {
     process.stderr.write(`gigi-boot reset: ${step.problem}\n${USAGE}\n`);
+    return EXIT.config;
+  }
+  const reason = parseResetReason(flags.reason);
+  if (reason !== null && typeof reason !== 'string') {
+    process.stderr.write(`gigi-boot reset: ${reason.problem}\n${USAGE}\n`);
     return EXIT.config;
   }
   const { config } = await loadConfig(process.env);
@@ -96,7 +101,14 @@ export async function execute(flags: Record<string, string | boolean | undefined
     await store.migrate();
     const lock = await lockBetweenBoots(store, volumeId);
     try {
-      const result = await resetFrom(store, volumeId, step);
+      // The reason is kept in the journal and the run: known secrets never reach either.
+      const result = await resetFrom(
+        store,
+        volumeId,
+        step,
+        new Date(),
+        reason === null ? null : processRedactor.redact(reason),
+      );
       if (!result) {
         process.stderr.write(
           `gigi-boot reset: volume ${volumeId} has no recorded boot; nothing to reset — \`gigi-boot run\` does a full first boot\n`,

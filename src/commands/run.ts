@@ -2,7 +2,7 @@
 // run or resume the boot machine, always stop the temporary Gitea, then hand off to supervisord.
 import { EXIT } from '../cli/exit-codes.ts';
 import { InternalError } from '../errors.ts';
-import { bindVolumeToDatabase, refuseEmbeddedForBoundVolume } from '../boot/bind-volume.ts';
+import { bindVolumeToDatabase } from '../boot/bind-volume.ts';
 import { configDigest, runnerDigest } from '../boot/config-digest.ts';
 import { bootPaths } from '../boot/paths.ts';
 import { renderForWarmStart } from '../boot/hand-off-step.ts';
@@ -48,8 +48,8 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   });
   for (const warning of warnings) logger.warn({ event: 'config.warning' }, warning);
 
+  // The same checks `gigi-boot check` makes (then the data dir is created).
   await preflight(config, env);
-  await refuseEmbeddedForBoundVolume(config.dataDir, config.databaseUrl);
   // The store first: a database that cannot be reached leaves the volume untouched.
   const store = await openStoreWithRetry(
     {

@@ -1,6 +1,7 @@
 // `gigi-boot visualize [--out FILE.html|FILE.svg] [--serve] [--port N]`: the boot machine laid out
 // by Graphviz with this volume's latest run drawn on it. Without --out or --serve the HTML page
-// goes to stdout. Read-only: never takes the boot lock, never writes to the store.
+// goes to stdout. Read-only: never takes the boot lock, never writes to the store, never creates
+// the data dir or a database (a volume that never booted gets the machine with no run on it).
 import { constants } from 'node:fs';
 import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
@@ -8,7 +9,8 @@ import { EXIT } from '../cli/exit-codes.ts';
 import { registerStoredSecrets } from '../boot/secrets.ts';
 import { loadConfig, secretValuesOf, type BootConfig } from '../config/index.ts';
 import { ConfigError } from '../errors.ts';
-import { readVolumeId } from '../inspect/gather.ts';
+import { nothingRecorded, readVolumeId } from '../inspect/gather.ts';
+import { missingDataDirNote, openVolumeForReading } from '../inspect/read-only.ts';
 import { processRedactor } from '../log/process-redactor.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
@@ -82,14 +84,18 @@ async function open(config: BootConfig): Promise<Store> {
   });
 }
 
-/** Read once, with a store opened and closed around it (PGlite allows one process at a time). */
+/**
+ * Read once, with a store opened and closed around it (PGlite allows one process at a time).
+ * A volume that never booted, or no data dir at all, draws the machine with no run on it:
+ * nothing is created (src/inspect/read-only.ts).
+ */
 async function readOnce(config: BootConfig): Promise<View> {
-  const store = await open(config);
+  const volume = await openVolumeForReading(config);
   try {
-    await registerStoredSecrets(store, processRedactor);
-    return await readView(store, await readVolumeId(config.dataDir), processRedactor);
+    if (volume.store) await registerStoredSecrets(volume.store, processRedactor);
+    return await readView(volume.store ?? nothingRecorded(volume.kind), volume.volumeId, processRedactor);
   } finally {
-    await store.close();
+    await volume.store?.close();
   }
 }
 
@@ -98,6 +104,13 @@ export async function execute(flags: Record<string, string | boolean | undefined
   if (options.out) await checkOutPath(options.out.path);
   const { config } = await loadConfig(process.env);
   processRedactor.add(...secretValuesOf(config));
+  if (
+    !(await stat(config.dataDir).then(
+      (i) => i.isDirectory(),
+      () => false,
+    ))
+  )
+    process.stderr.write(`gigi-boot visualize: ${missingDataDirNote(config.dataDir)}\n`);
 
   if (options.out || !options.serve) {
     const view = await readOnce(config);

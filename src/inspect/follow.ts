@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isBootError, LockTimeoutError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import type { InspectReport } from './gather.ts';
-import { renderFollowRow } from './render.ts';
+import { renderFollowRow, retryLines } from './render.ts';
 
 export interface FollowOptions {
   store: Store;
@@ -74,6 +74,7 @@ export async function followBoot(options: FollowOptions): Promise<InspectReport>
   let stop = await listen();
   const printed = new Map<string, number>();
   let lastStatus = '';
+  let lastRetrying = '[]';
   let waitingShown = false;
   const emit = (event: Record<string, unknown>, text: string) =>
     write(json ? `${JSON.stringify(event)}\n` : `${text}\n`);
@@ -109,6 +110,16 @@ export async function followBoot(options: FollowOptions): Promise<InspectReport>
             { event: 'status', runId: run.runId, status: run.status, currentStep: run.currentStep },
             `── ${run.status}${run.currentStep && run.status === 'running' ? `: ${run.currentStep}` : ''}   (run ${run.runId})`,
           );
+        }
+        // A step held in a retry: its attempt, last error and when the next attempt is due.
+        const retrying = JSON.stringify(report.retrying);
+        if (retrying !== lastRetrying) {
+          lastRetrying = retrying;
+          if (report.retrying.length > 0)
+            emit(
+              { event: 'retry', runId: run.runId, retrying: report.retrying },
+              retryLines(report).join('\n'),
+            );
         }
         if (run.status !== 'running') return report;
       }

@@ -5,6 +5,8 @@
 import { join } from 'node:path';
 import { activeSteps, describeStateValue, type FailureInfo } from '../../machines/boot.ts';
 import { resetMarkOf } from '../boot/plan.ts';
+import { criticalPath, type CriticalLink } from './critical-path.ts';
+import { retryStatesOf, type RetryState } from './retry-state.ts';
 import { SECRET_CONFIG_KEYS } from '../boot/config-keys.ts';
 import { EXIT } from '../cli/exit-codes.ts';
 import { REDACTED } from '../log/redactor.ts';
@@ -69,6 +71,10 @@ export interface InspectReport {
   /** The timeline: one row per step, in the order the steps first started. */
   steps: StepSummary[];
   journal: JournalRow[];
+  /** The chain of steps that set the wall time, first to last (the Gitea region and the build run side by side). */
+  criticalPath: CriticalLink[];
+  /** Steps retrying after a transient error while the run is at it (waiting, or a later attempt running). */
+  retrying: RetryState[];
   lastError: string | null;
   /** What the operator should do next, or null when nothing is needed. */
   nextAction: string | null;
@@ -94,6 +100,20 @@ export interface HistoryReport {
   store: 'postgres' | 'pglite';
   /** Newest first. */
   runs: HistoryRun[];
+}
+
+/** What the read-only views read: a Store, or nothingRecorded() when there is none to open. */
+export type ReadStore = Pick<Store, 'kind' | 'latestRun' | 'journal' | 'readConfig' | 'listRuns'>;
+
+/** Why: a volume that never booted (or a missing data dir) is read without opening a store. */
+export function nothingRecorded(kind: 'postgres' | 'pglite'): ReadStore {
+  return {
+    kind,
+    latestRun: () => Promise.resolve(null),
+    journal: () => Promise.resolve([]),
+    readConfig: () => Promise.resolve(new Map()),
+    listRuns: () => Promise.resolve([]),
+  };
 }
 
 /** The volume's id, or null when it has never booted (inspect must not create one). */
@@ -208,7 +228,7 @@ function runView(run: RunRecord): RunView {
 
 /** Everything inspect shows; secret config values redacted unless reveal. */
 export async function gatherReport(
-  store: Store,
+  store: ReadStore,
   volumeId: string | null,
   reveal: boolean,
 ): Promise<InspectReport> {
@@ -244,6 +264,8 @@ export async function gatherReport(
       error: row.error,
       detail: row.detail,
     })),
+    criticalPath: run ? criticalPath(steps, run.startedAt) : [],
+    retrying: record ? retryStatesOf(record, journal) : [],
     lastError,
     nextAction: nextActionFor(run),
     config,
@@ -253,7 +275,7 @@ export async function gatherReport(
 
 /** Earlier boots of this volume, newest first. */
 export async function gatherHistory(
-  store: Store,
+  store: ReadStore,
   volumeId: string | null,
   limit = 50,
 ): Promise<HistoryReport> {

@@ -44,7 +44,10 @@ function statusLines(report: InspectReport): string[] {
     `Started: ${run.startedAt}   ${run.finishedAt ? `finished ${run.finishedAt}` : `last checkpoint ${run.updatedAt}`}   wall ${formatMs(run.wallMs)}`,
   );
   if (run.degraded.length > 0) out.push(`Degraded: ${run.degraded.join('; ')}`);
-  if (run.resetFrom) out.push(`Reset:   --from ${run.resetFrom.from} at ${run.resetFrom.at}`);
+  if (run.resetFrom)
+    out.push(
+      `Reset:   --from ${run.resetFrom.from} at ${run.resetFrom.at}${run.resetFrom.reason ? ` (reason: ${run.resetFrom.reason})` : ''}`,
+    );
   return out;
 }
 
@@ -81,8 +84,22 @@ function failedStepTail(report: InspectReport): string[] {
   return Array.isArray(tail) ? tail.filter((l): l is string => typeof l === 'string') : [];
 }
 
+/** Why: a step held in a retry is what an operator looks at first, before it gives up. */
+export function retryLines(report: InspectReport): string[] {
+  return report.retrying.map((r) => {
+    const of = r.maxAttempts ? ` of ${r.maxAttempts}` : '';
+    const when =
+      r.phase === 'waiting'
+        ? `attempt ${r.attempt}${of} failed; attempt ${r.attempt + 1} due ${r.nextAttemptAt ?? '(unknown)'}`
+        : `attempt ${r.attempt}${of} running`;
+    return `Retrying: ${r.step}: ${when}${r.lastError ? ` — last error: ${r.lastError}` : ''}`;
+  });
+}
+
 function errorLines(report: InspectReport): string[] {
   const out: string[] = [];
+  const retrying = retryLines(report);
+  if (retrying.length > 0) out.push('', ...retrying);
   if (report.lastError) out.push('', `Last error: ${report.lastError}`);
   const tail = report.lastError ? failedStepTail(report) : [];
   if (tail.length > 0) out.push('Output tail:', ...tail.map((l) => `  ${l}`));
@@ -123,7 +140,22 @@ export function renderBlame(report: InspectReport): string {
       `${formatMs(total).padStart(12)}        total step time (wall ${formatMs(report.run?.wallMs ?? 0)})`,
     );
   }
+  out.push(...criticalPathLines(report));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * Why: step times overlap (the Gitea region and the build run side by side), so their sum is not
+ * the wall time; this chain is (like `systemd-analyze critical-chain`): @ start offset, + span.
+ */
+export function criticalPathLines(report: InspectReport): string[] {
+  if (report.criticalPath.length === 0) return [];
+  const out = ['', 'Critical path (the chain of steps that set the wall time):'];
+  report.criticalPath.forEach((link, i) => {
+    const indent = i === 0 ? '  ' : `${'  '.repeat(i)}└─`;
+    out.push(`${indent}${link.step} @${formatMs(link.atMs)} +${formatMs(link.spanMs)}`);
+  });
+  return out;
 }
 
 /** Why: earlier boots of this volume (after a reset, a config change, a failure), newest first. */
@@ -139,7 +171,12 @@ export function renderHistory(history: HistoryReport): string {
     formatMs(r.wallMs),
     `v${r.machineVersion}`,
     r.runId,
-    [r.resetFrom ? `reset --from ${r.resetFrom.from} at ${r.resetFrom.at}` : '', r.error ?? '']
+    [
+      r.resetFrom
+        ? `reset --from ${r.resetFrom.from} at ${r.resetFrom.at}${r.resetFrom.reason ? ` (reason: ${r.resetFrom.reason})` : ''}`
+        : '',
+      r.error ?? '',
+    ]
       .filter(Boolean)
       .join('; '),
   ]);

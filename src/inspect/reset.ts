@@ -27,6 +27,24 @@ export function parseResetStep(value: string | boolean | undefined): BootStep | 
   return value;
 }
 
+/** Longest --reason kept: a sentence or two, not a log. */
+export const MAX_REASON_LENGTH = 500;
+
+/** Why: the reason is shown in inspect --history; one printable line, bounded, or refused (exit 2). */
+export function parseResetReason(value: string | boolean | undefined): string | null | { problem: string } {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || value.trim() === '')
+    return { problem: '--reason TEXT: expected a short text saying why (quote it), not an empty one' };
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value))
+    return { problem: '--reason TEXT: expected one line of text, without newlines or control characters' };
+  if (value.length > MAX_REASON_LENGTH)
+    return {
+      problem: `--reason TEXT: expected at most ${MAX_REASON_LENGTH} characters, got ${value.length}`,
+    };
+  return value.trim();
+}
+
 /**
  * Why: record the operator's request on the latest run so the next boot takes the fresh path.
  * Returns null when the volume has no run to reset. The caller holds the boot lock.
@@ -36,10 +54,11 @@ export async function resetFrom(
   volumeId: string,
   step: BootStep,
   now: Date = new Date(),
+  reason: string | null = null,
 ): Promise<ResetResult | null> {
   const run = await store.latestRun(volumeId);
   if (!run) return null;
-  const mark: ResetMark = { from: step, at: now.toISOString() };
+  const mark: ResetMark = { from: step, at: now.toISOString(), reason };
   await store.markReset(run.runId, mark, {
     runId: run.runId,
     step,
@@ -49,7 +68,7 @@ export async function resetFrom(
     durationMs: 0,
     outcome: 'reset',
     error: null,
-    detail: { by: 'gigi-boot reset', from: step, runStatus: run.status },
+    detail: { by: 'gigi-boot reset', from: step, runStatus: run.status, ...(reason ? { reason } : {}) },
   });
   return { run, mark };
 }

@@ -33,6 +33,8 @@ export interface ResetMark {
   from: string;
   /** ISO time of the reset. */
   at: string;
+  /** `--reason TEXT`: why the operator reset (known secrets scrubbed); null when none given. */
+  reason: string | null;
 }
 
 /** One row per step attempt; append-only. */

@@ -10,6 +10,8 @@ export interface View {
   svg: string;
   header: string;
   overlay: Overlay;
+  /** The run's timeline (Gantt) as inline SVG, critical path outlined (gantt.ts). */
+  timeline: string;
 }
 
 export function escapeHtml(text: string): string {
@@ -114,6 +116,8 @@ th,td{border-bottom:1px solid #eceff1;text-align:left;padding:3px 4px;vertical-a
 td.err{color:#b71c1c;word-break:break-word}
 pre{white-space:pre-wrap;word-break:break-word;margin:0;font-size:11px}
 g.state.step,g.state.run,g.state.backoff{cursor:pointer}
+#timeline{margin:0 20px 20px;background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:8px 12px;overflow:auto}
+#timeline h2{font-size:16px;margin:0 0 6px}
 g.state.selected>path,g.state.selected>polygon{stroke-width:4px}
 `;
 
@@ -176,6 +180,7 @@ const SCRIPT = String.raw`
       data = view.overlay;
       graph.innerHTML = view.svg;
       document.getElementById('header').innerHTML = view.header;
+      document.getElementById('timeline-chart').innerHTML = view.timeline;
       if (!selected || !data.steps[selected]) selected = initialSelection();
       mark(); show(selected);
       updates += 1;
@@ -216,6 +221,12 @@ ${view.svg}
 <div id="details"></div>
 </aside>
 </main>
+<section id="timeline">
+<h2>Timeline</h2>
+<div id="timeline-chart">
+${view.timeline}
+</div>
+</section>
 <script type="application/json" id="overlay-data">${scriptJson(view.overlay)}</script>
 <script>${SCRIPT}</script>
 </body>

@@ -235,7 +235,10 @@ describe('inspect and reset of a booted volume (real Postgres, real boots)', () 
   });
 
   it('--json has exactly the fields README documents (completed, reset-pending and failed runs)', async () => {
-    const documented = documentedFields('inspect-json');
+    const documented = new Set([
+      ...documentedFields('inspect-json'),
+      ...documentedFields('inspect-critical-path-json'),
+    ]);
     const seen = new Set<string>();
     const completed = await inspectJson(env);
     for (const path of fieldPaths(completed)) seen.add(path);
