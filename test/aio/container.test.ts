@@ -288,6 +288,174 @@ describe('docker-compose.aio.yml with the AIO image', () => {
     }
   });
 
+  describe("behind the prod Caddyfile (Debian's caddy on the compose network)", () => {
+    let caddy: string;
+    let network: string;
+    let client: string;
+    /**
+     * curl, in a client container on the compose network (as the runner and the other services
+     * are), through Caddy at prod.gigi.local (its network alias; self-signed certificate).
+     */
+    const inNetwork = (...args: string[]) => docker('exec', client, 'curl', ...args);
+    const viaCaddy = async (path: string, scheme: 'https' | 'http' = 'https', extra: string[] = []) => {
+      const { stdout } = await inNetwork(
+        '-sk',
+        '--max-time',
+        '20',
+        ...extra,
+        '-w',
+        '\n%{http_code}',
+        `${scheme}://prod.gigi.local${path}`,
+      ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+      const cut = stdout.lastIndexOf('\n');
+      return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
+    };
+
+    beforeAll(async () => {
+      // Caddy: the host's Debian caddy on the stand-in base (no image can be pulled here).
+      const ctx = join(work, 'caddy');
+      await execa('mkdir', ['-p', join(ctx, 'certs')]);
+      await execa('cp', ['/usr/bin/caddy', join(ctx, 'caddy')]);
+      writeFileSync(
+        join(ctx, 'Dockerfile'),
+        'FROM gigi-aio-test/bookworm:latest\nCOPY caddy /usr/bin/caddy\nENTRYPOINT ["/usr/bin/caddy"]\n',
+      );
+      await docker('build', '-q', '-t', 'gigi-aio-test/caddy:latest', ctx);
+      await execa('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=prod.gigi.local',
+        '-addext',
+        'subjectAltName=DNS:prod.gigi.local',
+        '-keyout',
+        join(ctx, 'certs', 'prod.gigi.local.key'),
+        '-out',
+        join(ctx, 'certs', 'prod.gigi.local.crt'),
+      ]);
+      chmodSync(join(ctx, 'certs', 'prod.gigi.local.key'), 0o644);
+      const { stdout: networks } = await docker(
+        'inspect',
+        '-f',
+        '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}}{{end}}',
+        gigi,
+      );
+      network = networks.trim();
+      const { stdout: id } = await docker(
+        'run',
+        '-d',
+        '--network',
+        network,
+        '--network-alias',
+        'prod.gigi.local',
+        '-v',
+        `${join(REPO_ROOT, 'test', 'aio', 'fixtures', 'Caddyfile.prod')}:/etc/caddy/Caddyfile:ro`,
+        '-v',
+        `${join(ctx, 'certs')}:/certs:ro`,
+        'gigi-aio-test/caddy:latest',
+        'run',
+        '--config',
+        '/etc/caddy/Caddyfile',
+        '--adapter',
+        'caddyfile',
+      );
+      caddy = id.trim();
+      const { stdout: clientId } = await docker(
+        'run',
+        '-d',
+        '--network',
+        network,
+        '--entrypoint',
+        'sleep',
+        IMAGE,
+        'infinity',
+      );
+      client = clientId.trim();
+      await until(
+        'Caddy to answer /health',
+        60_000,
+        async () => {
+          const { status, body } = await viaCaddy('/health');
+          if (status !== 200) throw new Error(`HTTP ${status} ${body.slice(0, 200)}`);
+          return true;
+        },
+        () => logsOf(caddy),
+      );
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const id of [caddy, client]) if (id) await docker('rm', '-f', id).catch(() => undefined);
+    });
+
+    it("/health is the app's (the prod health check's route)", async () => {
+      const { status, body } = await viaCaddy('/health');
+      expect(status).toBe(200);
+      expect((JSON.parse(body) as Health).config.keys).toEqual(expect.arrayContaining(['gitea_token']));
+    });
+
+    it('/browser/ is noVNC, and its WebSocket reaches the VNC server', async () => {
+      const page = await viaCaddy('/browser/vnc.html');
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('noVNC');
+      // What vnc.html does next: a WebSocket to /browser/websockify, which the VNC server
+      // greets (RFB protocol version) in the first frame.
+      const upgrade = await viaCaddy('/browser/websockify', 'https', [
+        '--http1.1',
+        '-i',
+        '-N',
+        '--max-time',
+        '5',
+        '-H',
+        'Connection: Upgrade',
+        '-H',
+        'Upgrade: websocket',
+        '-H',
+        'Sec-WebSocket-Version: 13',
+        '-H',
+        `Sec-WebSocket-Key: ${Buffer.from('gigi-aio-test-ws').toString('base64')}`,
+        '-H',
+        'Sec-WebSocket-Protocol: binary',
+      ]);
+      expect(upgrade.body).toMatch(/^HTTP\/1\.1 101 /);
+      const greeting = upgrade.body.slice(upgrade.body.indexOf('\r\n\r\n') + 4);
+      expect(greeting).toMatch(/RFB 003\.00\d\n/);
+    });
+
+    it("the act_runner's view: from another container on the compose network, Gitea's API on gigi:3300 answers", async () => {
+      const { stdout } = await inNetwork('-fsS', '--max-time', '20', 'http://gigi:3300/api/v1/version');
+      expect(JSON.parse(stdout)).toEqual({ version: expect.any(String) as string });
+    });
+
+    it('/v2/ goes to the internal Gitea (the registry the runner pulls from)', async () => {
+      // As Gitea itself answers /v2/ on gigi:3300, seen from the compose network.
+      const direct = await inNetwork(
+        '-s',
+        '--max-time',
+        '20',
+        '-w',
+        '\n%{http_code}',
+        'http://gigi:3300/v2/',
+      );
+      const cut = direct.stdout.lastIndexOf('\n');
+      const viaProxy = await viaCaddy('/v2/');
+      expect(viaProxy.status).not.toBe(502);
+      expect(viaProxy).toEqual({
+        status: Number(direct.stdout.slice(cut + 1)),
+        body: direct.stdout.slice(0, cut),
+      });
+    });
+
+    it('port 80 redirects to https', async () => {
+      const { status } = await viaCaddy('/health', 'http');
+      expect(status).toBe(301);
+    });
+  });
+
   it('docker stop is clean and quick; a restart is a warm boot that hands off again', async () => {
     const t0 = Date.now();
     await docker('stop', '-t', '10', gigi);
