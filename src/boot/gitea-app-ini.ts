@@ -15,6 +15,14 @@ import type { bootPaths } from './paths.ts';
 /** `boot`: the temporary Gitea, on loopback while its admin is created; `supervised`: GITEA_HTTP_ADDR. */
 export type AppIniPhase = 'boot' | 'supervised';
 
+/**
+ * The SECRET_KEY Gitea uses when app.ini has none (CONTRACT §G.1: never generated, a built-in
+ * constant). The bash entrypoint's app.ini had none, so everything Gitea encrypted on such a
+ * volume (2FA secrets, webhook authorization headers) is under this key: an adopted volume gets
+ * it written down instead of a new one, which would make that data unreadable.
+ */
+export const GITEA_BUILTIN_SECRET_KEY = '!#@FDEWREWR&*(';
+
 /** The temporary Gitea's address: never reachable from outside the container. */
 export const BOOT_HTTP_ADDR = '127.0.0.1';
 
@@ -32,7 +40,8 @@ export async function writeGiteaAppIni(
     databasePath: paths.giteaDatabase,
     runUser: (await ctx.runAs()).user,
     rootUrl: `http://localhost:${config.giteaHttpPort}/`,
-    secretKeyGenerator: generateSecretKey,
+    secretKeyGenerator:
+      paths.layout === 'bash-entrypoint' ? () => GITEA_BUILTIN_SECRET_KEY : generateSecretKey,
     webhookAllowedHosts: [webhookAllowedHostFor(config.webhookUrl)],
     giteaSettings: config.giteaIni,
     ...(signal ? { signal } : {}),

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../gitea-sim/harness.ts';
+import { iniGet, parseIni } from '../gitea-sim/ini.ts';
 import type { DbState } from '../gitea-sim/state-store.ts';
 import { bootEnv, processesUsing, REPO_ROOT, runCli, SIMULATOR_BIN } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
@@ -18,6 +19,8 @@ import { createTestDatabase, freePort } from '../support/postgres.ts';
 
 const SEED_INIT = join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'seed-entrypoint-init.sh');
 const HOOK_URL = 'http://localhost:3000/webhook/gitea';
+/** Keys gigi-boot owns (src/gitea/app-ini.ts ownedSettings): the only seed keys it may change. */
+const OWNED = new Set(['server.HTTP_PORT', 'server.ROOT_URL', 'database.PATH', 'security.INSTALL_LOCK']);
 const KILL_STEPS: string[] = [
   'writeAppIni',
   'createUsers',
@@ -116,7 +119,17 @@ async function expectAdopted(volume: SeedVolume, before: DbState, opts: { seedTo
   const appIni = readFileSync(join(dataDir, 'gitea', 'conf', 'app.ini'), 'utf8');
   expect(appIni).toMatch(new RegExp(`^PATH\\s*=\\s*${join(dataDir, 'gitea', 'gitea.db')}$`, 'm'));
   expect(appIni).toMatch(/^DEFAULT_THEME\s*=\s*gitea-dark$/m);
-  expect(appIni).toMatch(/^SECRET_KEY\s*=\s*\S+$/m);
+  // The key Gitea used all along (none was set: its built-in one), written down as Gitea reads
+  // it, so what it encrypted stays readable; every other seed key is as the seed wrote it.
+  const ini = parseIni(appIni);
+  expect(iniGet(ini, 'security', 'SECRET_KEY')).toBe('!#@FDEWREWR&*(');
+  const seedIni = parseIni(volume.seedAppIni);
+  for (const section of seedIni.sections)
+    for (const { kind, key } of section.lines)
+      if (kind === 'key' && key !== undefined && !OWNED.has(`${section.name}.${key}`))
+        expect(iniGet(ini, section.name, key), `${section.name}.${key}`).toBe(
+          iniGet(seedIni, section.name, key),
+        );
   expect(spawnSync('test', ['-e', join(dataDir, 'gitea', 'custom', 'conf', 'app.ini')]).status).toBe(1);
 
   // One system webhook to the app; the seed's default one is gone (never two deliveries).
