@@ -34,8 +34,10 @@ const GITEA_LINE: readonly string[] = INTERNAL_STEPS.filter((s) => s !== 'buildR
 function reached(value: unknown, step: string): boolean {
   if (value === 'done' || value === 'failed') return true;
   const steps = activeSteps(value);
-  if (step === 'buildRunnerWorker') return steps.includes(step);
   const index = Math.max(-1, ...steps.map((s) => GITEA_LINE.indexOf(s)));
+  // The runner step starts beside writeAppIni and, without Docker, is over in milliseconds: a
+  // checkpoint read a moment later may already show it done.
+  if (step === 'buildRunnerWorker') return steps.includes(step) || index >= GITEA_LINE.indexOf('writeAppIni');
   return index >= GITEA_LINE.indexOf(step);
 }
 
