@@ -313,6 +313,9 @@ export async function openPostgresBackend(url: string): Promise<StoreBackend> {
     // boxes fit in one Postgres's default max_connections. Checkpoints are serial anyway.
     max: 1,
     Client: GuardedClient,
+    // …and that one only while in use: a boot waiting on Gitea gives it back after a second, so
+    // fifty boots' lock sessions and busy connections fit in max_connections 100 together.
+    idleTimeoutMillis: 1_000,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: `gigi-boot pid=${process.pid}`,
   });
