@@ -5,9 +5,9 @@
 // gigi's token still the app's — the default webhook to the app replaced by one system webhook,
 // the config table updated in place, the adoption in the journal and in `inspect`.
 import { spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../gitea-sim/harness.ts';
 import { iniGet, parseIni } from '../gitea-sim/ini.ts';
@@ -180,7 +180,12 @@ describe('a volume the bash entrypoint booted', () => {
     const before = giteaDb(volume.dataDir);
     expect(before.hooks.filter((h) => h.url === HOOK_URL).map((h) => h.isSystemWebhook)).toEqual([false]);
 
-    const result = await runCli(['run', '--no-handoff'], volume.env);
+    // Every gitea command line gigi-boot runs is logged by the simulator (the seed's own are not).
+    const argvLog = join(mkdtempSync(join(tmpdir(), 'adopt-argv-')), 'argv.jsonl');
+    writeFileSync(argvLog, '');
+    chmodSync(argvLog, 0o666);
+    chmodSync(dirname(argvLog), 0o755);
+    const result = await runCli(['run', '--no-handoff'], { ...volume.env, GITEA_SIM_ARGV_LOG: argvLog });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('adopting a volume the bash entrypoint booted (init done)');
     // No secret of the seed is printed.
@@ -190,7 +195,28 @@ describe('a volume the bash entrypoint booted', () => {
       volume.seedConfig.webhook_secret!,
     ])
       expect(result.stdout + result.stderr).not.toContain(secret);
-    await expectAdopted(volume, before, { seedToken: true });
+    const { config } = await expectAdopted(volume, before, { seedToken: true });
+
+    // The admin was reached through a CLI-minted token, and no secret was on a command line.
+    const argvs = readFileSync(argvLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { argv: string[] }).argv);
+    expect(
+      argvs.some((a) => a.includes('generate-access-token') && a[a.indexOf('--username') + 1] === 'mauro'),
+    ).toBe(true);
+    expect(config.gigi_boot_admin_token).toMatch(/^[0-9a-f]{40}$/);
+    const secrets = [
+      config.gigi_boot_admin_token!,
+      config.gitea_token!,
+      'gigi-local-dev',
+      config.webhook_secret!,
+    ];
+    for (const argv of argvs) {
+      for (const secret of secrets) expect(argv.join(' ')).not.toContain(secret);
+      expect(argv).not.toContain('--password');
+    }
+    expect(result.stdout + result.stderr).not.toContain(config.gigi_boot_admin_token);
 
     // A second boot changes nothing.
     const again = await runCli(['run', '--no-handoff'], volume.env);
