@@ -9,6 +9,7 @@ import { processRedactor } from '../log/process-redactor.ts';
 import { openStore, type BootLock, type Store } from '../store/index.ts';
 import { readOrCreateVolumeId } from '../store/volume.ts';
 import { rebindVolumeToDatabase } from '../boot/bind-volume.ts';
+import { registerStoredSecrets } from '../boot/secrets.ts';
 
 /** How long reset waits for a running boot of the volume to release its lock. */
 const RESET_LOCK_WAIT_MS = 2_000;
@@ -101,6 +102,8 @@ export async function execute(flags: Record<string, string | boolean | undefined
     await store.migrate();
     const lock = await lockBetweenBoots(store, volumeId);
     try {
+      // The stored secrets too (a token pasted into the reason): scrubbed like the config's.
+      if (reason !== null) await registerStoredSecrets(store, processRedactor);
       // The reason is kept in the journal and the run: known secrets never reach either.
       const result = await resetFrom(
         store,

@@ -30,6 +30,7 @@ import { bootEnv, CLI, REPO_ROOT, runCli, SIMULATOR_BIN, type CliResult } from '
 import { testServerUrl } from '../support/env.ts';
 import { readConfigTable } from '../support/gitea-state.ts';
 import { createTestDatabase, freePort } from '../support/postgres.ts';
+import { CONFIG_CORPUS, corpusScratchDir } from '../support/config-corpus.ts';
 import { spawn } from 'node:child_process';
 
 const BOOT_TABLES = ['gigi_boot_schema_migrations', 'gigi_boot_runs', 'gigi_boot_journal', 'config'];
@@ -828,3 +829,23 @@ describe('a Gitea that breaks its contract → boot fails at that step (exit 1),
     expect(report.steps.find((s) => s.step === 'createOrg')?.attempts).toBe(2);
   });
 });
+
+// The corpus `gigi-boot check` is held to (test/inspect/check.test.ts): each refused environment
+// is refused by run too, naming its settings, with nothing written.
+describe.concurrent(
+  'the shared config corpus (test/support/config-corpus.ts): every refused environment → exit 2, named, nothing written',
+  { timeout: SLOW_MACHINE_TIMEOUT },
+  () => {
+    for (const testCase of CONFIG_CORPUS) {
+      const scratch = corpusScratchDir();
+      // A data dir the case points at exists before the run: the tree-unchanged cases above cover it.
+      if (testCase.rejects.length === 0 || 'GIGI_DATA_DIR' in testCase.env(scratch)) continue;
+      it(testCase.name, async () => {
+        await expectConfigRejected(
+          await configEnv(testCase.env(scratch)),
+          testCase.rejects.map((setting) => [setting, '']),
+        );
+      });
+    }
+  },
+);

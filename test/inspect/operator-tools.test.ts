@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_KEYS } from '../../src/boot/config-keys.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { bootEnv, REPO_ROOT, runCli, startCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
@@ -35,6 +36,17 @@ async function publicTables(databaseUrl: string): Promise<string[]> {
       "select tablename as t from pg_tables where schemaname = 'public' order by 1",
     );
     return rows.map((r) => r.t);
+  } finally {
+    await client.end();
+  }
+}
+
+async function configValue(databaseUrl: string, key: string): Promise<string> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ value: string }>('select value from config where key = $1', [key]);
+    return rows[0]!.value;
   } finally {
     await client.end();
   }
@@ -159,6 +171,20 @@ describe('a completed boot', { timeout: 180_000 }, () => {
       runs: Array<{ resetFrom: { reason: string | null } | null }>;
     };
     expect(historyJson.runs[1]!.resetFrom!.reason).toBe(reason);
+
+    // A stored secret pasted into the reason is scrubbed before it is kept anywhere.
+    const token = await configValue(env.DATABASE_URL!, CONFIG_KEYS.giteaToken);
+    expect(token.length).toBeGreaterThan(10);
+    expect((await runCli(['reset', '--from', 'createOrg', '--reason', `rotated ${token}`], env)).code).toBe(
+      EXIT.ok,
+    );
+    const scrubbed = await runCli(['inspect', '--history', '--json'], env);
+    expect(scrubbed.stdout).toContain('rotated [redacted]');
+    expect(scrubbed.stdout).not.toContain(token);
+    const reveal = await runCli(['inspect', '--json', '--reveal'], env);
+    expect(reveal.stdout).toContain(token); // in the config table, as --reveal shows it
+    const journal = (JSON.parse(reveal.stdout) as Report).journal.filter((r) => r.outcome === 'reset');
+    expect(JSON.stringify(journal)).not.toContain(token);
   });
 });
 
