@@ -21,7 +21,11 @@ async function killAt(
   step: string,
   signal: NodeJS.Signals,
 ) {
-  const listener = new pg.Client({ connectionString: databaseUrl });
+  // Named as inspect --follow's session: checkpoints notify only while such a listener is connected.
+  const listener = new pg.Client({
+    connectionString: databaseUrl,
+    application_name: 'gigi-boot listen (test)',
+  });
   await listener.connect();
   await listener.query('LISTEN gigi_boot_progress');
   const target = INTERNAL_STEPS.indexOf(step as (typeof INTERNAL_STEPS)[number]);
