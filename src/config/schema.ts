@@ -409,6 +409,12 @@ export const envVarsSchema = z.object({
     .describe(
       'Docker socket path (wins over DOCKER_HOST). Set it, or DOCKER_HOST, to wait for a socket that appears late.',
     ),
+  GIGI_BOOT_RUN_DIR: optional()
+    .transform(optionalOf(absolutePath))
+    .describe(
+      "Absolute path of a directory private to this container for supervisord's socket and pidfile (created 0700). The image sets `/run/gigi-boot`: two containers of one data path (a Swarm start-first update) each need their own supervisord.",
+    )
+    .meta({ defaultText: '<GIGI_DATA_DIR>/gigi-boot' } satisfies EnvVarMeta),
   GIGI_BOOT_DOCKER_SOCKET_WAIT: str()
     .prefault('30s')
     .transform(duration(0))
@@ -596,6 +602,7 @@ function toBootConfig(v: EnvVars): BootConfig {
   return {
     databaseUrl: v.DATABASE_URL,
     dataDir: v.GIGI_DATA_DIR,
+    runDir: v.GIGI_BOOT_RUN_DIR ?? path.join(v.GIGI_DATA_DIR, 'gigi-boot'),
     giteaBin: v.GITEA_BIN,
     giteaUrl: v.GITEA_URL,
     giteaHttpPort: v.GITEA_HTTP_PORT,

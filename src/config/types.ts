@@ -45,6 +45,8 @@ export interface BootConfig {
   /** undefined → embedded PGlite under <dataDir>/gigi-boot/pglite. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** supervisord's socket and pidfile: per container (GIGI_BOOT_RUN_DIR), default under dataDir. */
+  runDir: string;
   giteaBin: string;
   /** Set → external Gitea mode: no internal Gitea is written, started or supervised. */
   giteaUrl: string | undefined;

@@ -109,14 +109,16 @@ export async function handOffToSupervisor({
   config,
   logger,
 }: {
-  config: Pick<BootConfig, 'dataDir'>;
+  config: Pick<BootConfig, 'dataDir'> & Partial<Pick<BootConfig, 'runDir'>>;
   logger: Logger;
 }): Promise<number> {
-  const { confFile, logDir, fatalFile } = supervisorPaths(config);
+  const { confFile, logDir, fatalFile, runDir } = supervisorPaths(config);
   const bin = 'supervisord';
   // The boot rendered the config (the handOff step, or a warm start's render); still, make sure
   // what it points at is there and forget the previous run's FATAL programs, whoever rendered it.
   await mkdir(logDir, { recursive: true });
+  // The default (under the data dir) is the boot dir, made privately by the preflight.
+  if (runDir !== dirname(fatalFile)) await mkdir(runDir, { recursive: true, mode: 0o700 });
   const bootDir = await openPrivateBootDir(config.dataDir, dirname(fatalFile));
   await removeIn(bootDir, basename(fatalFile)).finally(() => bootDir.close());
   const templates = await linkGiteaTemplates(APP_DIR, join(config.dataDir, 'gitea'), config.dataDir);

@@ -4,12 +4,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BootConfig } from '../config/types.ts';
 
-export function supervisorPaths(config: Pick<BootConfig, 'dataDir'>) {
+export function supervisorPaths(config: Pick<BootConfig, 'dataDir'> & Partial<Pick<BootConfig, 'runDir'>>) {
   const dir = join(config.dataDir, 'gigi-boot');
+  const runDir = config.runDir ?? dir;
   return {
     confFile: join(dir, 'supervisord.conf'),
-    socketPath: join(dir, 'supervisor.sock'),
-    pidFile: join(dir, 'supervisord.pid'),
+    // Not on the volume when GIGI_BOOT_RUN_DIR says so: during a start-first update the old
+    // container's supervisord still listens on its socket, and a shared one makes the new
+    // supervisord refuse to start ("Another program is already listening").
+    runDir,
+    socketPath: join(runDir, 'supervisor.sock'),
+    pidFile: join(runDir, 'supervisord.pid'),
     /** Written by aio/fatal-listener.py when a program goes FATAL; aio/healthcheck.sh fails on it. */
     fatalFile: join(dir, 'fatal-programs'),
     logDir: '/var/log/gigi',

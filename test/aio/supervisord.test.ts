@@ -245,11 +245,11 @@ describe('supervisord after the hand-off', () => {
         logToConsole: true,
       },
     ]);
-    // What `supervisorctl status` reads in the image when no -c is given (GIGI_DATA_DIR is the
-    // image's ENV, which `docker exec` inherits).
+    // What `supervisorctl status` reads in the image when no -c is given (GIGI_BOOT_RUN_DIR is
+    // the image's ENV, which `docker exec` inherits; this run has the default under the data dir).
     const typed = () =>
       exec('supervisorctl', ['-c', join(aioDir(), 'supervisorctl.conf'), 'status'], {
-        env: { ...process.env, GIGI_DATA_DIR: run.dataDir },
+        env: { ...process.env, GIGI_BOOT_RUN_DIR: join(run.dataDir, 'gigi-boot') },
       }).then(({ stdout }) => stdout);
     const out = await waitFor('RUNNING through the image config', async () =>
       (await typed()).includes(`app-${id}`) && (await status(run.conf))[`app-${id}`] === 'RUNNING'

@@ -287,6 +287,7 @@ describe.concurrent(
           GIGI_BOOT_STEP_ATTEMPTS: 'lots',
           GIGI_BOOT_LOCK_TIMEOUT: 'forever',
           GITEA_BIN: 'usr/local/bin/gitea',
+          GIGI_BOOT_RUN_DIR: 'run/gigi-boot',
         }),
         [
           ['GITEA_HTTP_PORT', 'expected an integer port 1-65535, got "0"'],
@@ -299,6 +300,10 @@ describe.concurrent(
           [
             'GITEA_BIN',
             'expected an absolute path (starting with "/", no control characters), got "usr/local/bin/gitea"',
+          ],
+          [
+            'GIGI_BOOT_RUN_DIR',
+            'expected an absolute path (starting with "/", no control characters), got "run/gigi-boot"',
           ],
         ],
       );

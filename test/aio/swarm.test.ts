@@ -1,0 +1,508 @@
+// The prod Swarm stack (the seed's aio-plan.md, Task 8; test/aio/fixtures/swarm-stack.yml) on a
+// real `docker stack deploy` of the AIO image built from stand-ins (test/support/aio-images.sh),
+// with the Gitea simulator as the in-image Gitea and Postgres as a second service. What Swarm
+// adds over compose: start-first updates overlap two boots of one data path (the boot lock makes
+// one wait), a killed task is restarted by Swarm and resumes, a failing update rolls back.
+//
+// This machine's override (the only one): no IPVS in the kernel, so no VIP — endpoint_mode
+// dnsrr; the runner-worker image is not built (its base cannot be pulled here). Task 8 publishes
+// no port (Caddy reaches gigi:3000 on the overlay network), so neither does the test: it checks
+// the task through its health check, `docker exec` and the bind-mounted data path.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DbState } from '../gitea-sim/state-store.ts';
+import { REPO_ROOT } from '../support/boot-process.ts';
+
+const IMAGE = process.env.GIGI_AIO_TEST_IMAGE ?? 'gigi-aio-test/aio:latest';
+const STACK_FILE = join(REPO_ROOT, 'test', 'aio', 'fixtures', 'swarm-stack.yml');
+const ALL_PROGRAMS = [
+  'cdp-relay',
+  'chromium',
+  'fatal-listener',
+  'gigi',
+  'gitea',
+  'websockify',
+  'x11vnc',
+  'xvfb',
+];
+/** The boot steps that touch Gitea: a warm boot runs none of them. */
+const GITEA_STEPS =
+  /"step":"(writeAppIni|startGitea|awaitApi|createUsers|createTokens|createOrg|addOwner|registerWebhook|stopGitea)"/;
+
+const docker = (...args: string[]) => execa('docker', args);
+
+let work: string;
+let createdSwarm = false;
+const stacks = new Set<string>();
+
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  diag?: () => Promise<string>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what} (${String(last)})\n${diag ? (await diag()).slice(-4000) : ''}`,
+  );
+}
+
+/** One deployment of the stack: its own storage (the "cluster storage" path) and override. */
+class Stack {
+  readonly storage: string;
+  readonly faults: string;
+  constructor(readonly name: string) {
+    this.storage = join(work, name);
+    this.faults = join(this.storage, 'faults');
+    for (const dir of ['data', 'workspace', 'postgres', 'faults'])
+      mkdirSync(join(this.storage, dir), { recursive: true });
+    chmodSync(this.faults, 0o777); // read by the simulator, which runs as the unprivileged user
+    this.setFaults({});
+    writeFileSync(
+      join(this.storage, 'override.yml'),
+      [
+        '# This machine: no IPVS (no VIP, so DNS round robin); no runner-worker image build.',
+        'services:',
+        '  gigi:',
+        '    environment:',
+        '      GIGI_BOOT_DOCKER_SOCKET: /nonexistent/docker.sock',
+        "      GIGI_BOOT_DOCKER_SOCKET_WAIT: '0'",
+        '      GITEA_SIM_FAULTS: /faults/faults.json',
+        '    volumes:',
+        `      - ${this.faults}:/faults`,
+        '    deploy:',
+        '      endpoint_mode: dnsrr',
+        '  postgres:',
+        '    deploy:',
+        '      endpoint_mode: dnsrr',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  get service(): string {
+    return `${this.name}_gigi`;
+  }
+
+  setFaults(faults: object): void {
+    writeFileSync(join(this.faults, 'faults.json'), JSON.stringify(faults));
+    chmodSync(join(this.faults, 'faults.json'), 0o644);
+  }
+
+  async deploy(): Promise<void> {
+    stacks.add(this.name);
+    await execa(
+      'docker',
+      ['stack', 'deploy', '-c', STACK_FILE, '-c', join(this.storage, 'override.yml'), this.name],
+      {
+        env: {
+          ...process.env,
+          GIGI_AIO_IMAGE: IMAGE,
+          GIGI_POSTGRES_IMAGE: 'gigi-aio-test/postgres:latest',
+          GIGI_PROD_DB_PASSWORD: 'swarm-test-postgres-password',
+          GIGI_STACK_STORAGE: this.storage,
+        },
+      },
+    );
+  }
+
+  /** The service's tasks, newest first, with their container and why they ended. */
+  async tasks(): Promise<
+    Array<{ id: string; state: string; desired: string; error: string; container: string }>
+  > {
+    const { stdout: ids } = await docker('service', 'ps', '-q', '--no-trunc', this.service);
+    const out = [];
+    for (const id of ids.split('\n').filter(Boolean)) {
+      const { stdout } = await docker(
+        'inspect',
+        '-f',
+        '{{.Status.State}}|{{.DesiredState}}|{{.Status.Err}}|{{.Status.ContainerStatus.ContainerID}}|{{.CreatedAt}}',
+        id,
+      );
+      const [state, desired, error, container, created] = stdout.trim().split('|');
+      out.push({
+        id,
+        state: state!,
+        desired: desired!,
+        error: error!,
+        container: container!,
+        created: created!,
+      });
+    }
+    return out.sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  /** The container of the task Swarm wants running (the newest one). */
+  async runningContainer(): Promise<string> {
+    const task = (await this.tasks()).find((t) => t.desired === 'running' && t.container);
+    if (!task) throw new Error(`${this.service} has no task with a container yet`);
+    return task.container;
+  }
+
+  async logs(): Promise<string> {
+    const { stdout, stderr } = await docker('service', 'logs', '--raw', this.service).catch(
+      (e: { stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+    );
+    return `${stdout}\n${stderr}`;
+  }
+
+  /** What the simulator keeps in its database file, on the bind-mounted data path. */
+  giteaState(): DbState {
+    return JSON.parse(
+      readFileSync(join(this.storage, 'data', 'gitea', 'data', 'gitea.db'), 'utf8'),
+    ) as DbState;
+  }
+
+  /** What was asked of the simulator (process starts and API requests), oldest first. */
+  giteaCalls(): string[] {
+    const path = join(this.storage, 'data', 'gitea', 'data', 'gitea.db.calls');
+    return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
+  }
+
+  async remove(): Promise<void> {
+    await docker('stack', 'rm', this.name).catch(() => undefined);
+    // `stack rm` returns before the containers are gone; the storage is theirs until then.
+    await until(`the containers of stack ${this.name} to go`, 60_000, async () => {
+      const { stdout } = await docker(
+        'ps',
+        '-aq',
+        '--filter',
+        `label=com.docker.stack.namespace=${this.name}`,
+      );
+      if (!stdout.trim()) return true;
+      await docker('rm', '-f', ...stdout.trim().split('\n')).catch(() => undefined);
+      return undefined;
+    });
+    await until(`the network of stack ${this.name} to go`, 30_000, async () => {
+      const { stdout } = await docker(
+        'network',
+        'ls',
+        '-q',
+        '--filter',
+        `label=com.docker.stack.namespace=${this.name}`,
+      );
+      return stdout.trim() ? undefined : true;
+    });
+    stacks.delete(this.name);
+  }
+}
+
+async function containerLogs(container: string): Promise<string> {
+  const { stdout, stderr } = await docker('logs', container);
+  return `${stdout}\n${stderr}`;
+}
+
+async function health(container: string): Promise<string> {
+  const { stdout } = await docker(
+    'inspect',
+    '-f',
+    '{{if .State.Health}}{{.State.Health.Status}}{{end}}',
+    container,
+  );
+  return stdout.trim();
+}
+
+/** `supervisorctl status` inside the container as {program: state}. */
+async function programStates(container: string): Promise<Record<string, string>> {
+  const result = await docker('exec', container, 'supervisorctl', 'status').catch(
+    (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
+  );
+  return Object.fromEntries(
+    result.stdout
+      .split('\n')
+      .filter((l) => /^\S+\s+[A-Z]+/.test(l))
+      .map((l) => l.trim().split(/\s+/).slice(0, 2) as [string, string]),
+  );
+}
+
+/** The service's running task is healthy (Task 8's curl health check) with every program RUNNING. */
+async function healthyTask(stack: Stack, timeoutMs = 240_000): Promise<string> {
+  const container = await until(
+    `${stack.service}: a running task whose health check passes`,
+    timeoutMs,
+    async () => {
+      const task = (await stack.tasks()).find((t) => t.desired === 'running' && t.state === 'running');
+      return task && (await health(task.container)) === 'healthy' ? task.container : undefined;
+    },
+    () => stack.logs(),
+  );
+  const states = await programStates(container);
+  expect(Object.keys(states).sort()).toEqual([...ALL_PROGRAMS].sort());
+  expect(Object.values(states).every((s) => s === 'RUNNING')).toBe(true);
+  return container;
+}
+
+async function updateState(service: string): Promise<string> {
+  const { stdout } = await docker(
+    'service',
+    'inspect',
+    '-f',
+    '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}',
+    service,
+  );
+  return stdout.trim();
+}
+
+/** When the container's first passing health check ended, and when the container stopped. */
+async function firstHealthyAt(container: string): Promise<number> {
+  const { stdout } = await docker('inspect', '-f', '{{json .State.Health.Log}}', container);
+  const log = JSON.parse(stdout) as Array<{ End: string; ExitCode: number }>;
+  const ok = log.find((entry) => entry.ExitCode === 0);
+  if (!ok) throw new Error(`${container} never passed its health check`);
+  return Date.parse(ok.End);
+}
+
+async function stopped(container: string): Promise<{ at: number; exitCode: number }> {
+  const { stdout } = await docker(
+    'inspect',
+    '-f',
+    '{{.State.FinishedAt}}|{{.State.ExitCode}}|{{.State.Running}}',
+    container,
+  );
+  const [at, exitCode, running] = stdout.trim().split('|');
+  if (running === 'true') throw new Error(`${container} is still running`);
+  return { at: Date.parse(at!), exitCode: Number(exitCode) };
+}
+
+const mutatingCalls = (calls: string[]) =>
+  calls.filter((c) => /^api (POST|PUT|PATCH|DELETE) /.test(c) || c.startsWith('cli '));
+
+beforeAll(async () => {
+  await execa('bash', [join(REPO_ROOT, 'test', 'support', 'aio-images.sh')], { stdio: 'inherit' });
+  const { stdout: state } = await docker(
+    'info',
+    '-f',
+    '{{.Swarm.LocalNodeState}}|{{.Swarm.ControlAvailable}}',
+  );
+  const [local, manager] = state.trim().split('|');
+  if (local === 'inactive') {
+    await docker('swarm', 'init', '--advertise-addr', '127.0.0.1');
+    createdSwarm = true;
+  } else if (local !== 'active' || manager !== 'true') {
+    throw new Error(
+      `this engine is in a swarm (${local}) but not a manager: the stack cannot be deployed here`,
+    );
+  }
+  // The "cluster storage": a path of the host, bind-mounted by the tasks (root-owned, 0700).
+  work = mkdtempSync('/var/tmp/gigi-aio-swarm-');
+}, 1_800_000);
+
+afterAll(async () => {
+  if (process.env.GIGI_AIO_KEEP !== '1') {
+    for (const name of [...stacks]) await new Stack(name).remove().catch(() => undefined);
+    if (createdSwarm) await docker('swarm', 'leave', '--force').catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  }
+}, 180_000);
+
+describe('the prod Swarm stack (Task 8) with the AIO image', () => {
+  let warm: Stack;
+  let warmContainer: string;
+
+  it('deploys with the prod shape: the task becomes healthy, every program RUNNING, Postgres a service', async () => {
+    warm = new Stack('gigiswarm');
+    await warm.deploy();
+    warmContainer = await healthyTask(warm);
+    const { stdout: spec } = await docker(
+      'service',
+      'inspect',
+      '-f',
+      '{{.Spec.UpdateConfig.Order}} {{.Spec.UpdateConfig.FailureAction}} {{.Spec.TaskTemplate.RestartPolicy.Condition}} {{.Spec.TaskTemplate.RestartPolicy.MaxAttempts}} {{.Spec.Mode.Replicated.Replicas}}',
+      warm.service,
+    );
+    expect(spec.trim()).toBe('start-first rollback on-failure 3 1');
+    const { stdout: mounts } = await docker(
+      'inspect',
+      '-f',
+      '{{range .Mounts}}{{.Type}}:{{.Source}}:{{.Destination}} {{end}}',
+      warmContainer,
+    );
+    expect(mounts).toContain(`bind:${join(warm.storage, 'data')}:/data`);
+    // The boot's journal is in the Postgres service; the app sees the config it wrote there.
+    const { stdout: pgTask } = await docker(
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.swarm.service.name=${warm.name}_postgres`,
+    );
+    const { stdout: keys } = await docker(
+      'exec',
+      pgTask.trim(),
+      'psql',
+      '-U',
+      'gigi_prod',
+      '-d',
+      'gigi_prod',
+      '-Atc',
+      'select key from config order by key',
+    );
+    expect(keys.split('\n')).toEqual(
+      expect.arrayContaining(['admin_user', 'gitea_token', 'gitea_url', 'webhook_secret']),
+    );
+    const logs = await containerLogs(warmContainer);
+    expect(logs).toContain('handing off to supervisord');
+    expect(logs).not.toContain('swarm-test-postgres-password');
+  });
+  it('the task killed mid-boot (`docker kill`): Swarm restarts it and it resumes from the checkpoint', async () => {
+    const stack = new Stack('gigiswarmkill');
+    // The temporary Gitea takes 20 s to answer: the boot is caught waiting for its API.
+    stack.setFaults({ startupDelayMs: 20_000 });
+    await stack.deploy();
+    const first = await until(
+      'the first boot to start Gitea',
+      180_000,
+      async () => {
+        const container = await stack.runningContainer();
+        return /"step":"(startGitea|awaitApi)"/.test(await containerLogs(container)) ? container : undefined;
+      },
+      () => stack.logs(),
+    );
+    stack.setFaults({});
+    await docker('kill', first);
+    const container = await healthyTask(stack);
+    expect(container).not.toBe(first);
+    // Swarm saw the kill as a failure (restart_policy on-failure) and started another task.
+    expect((await stack.tasks()).find((t) => t.container === first)?.error).toBe('task: non-zero exit (137)');
+    const logs = await containerLogs(container);
+    expect(logs).toMatch(/resum/i);
+    expect(logs).toContain('handing off to supervisord');
+    const state = stack.giteaState();
+    expect(state.users.map((u) => u.name).sort()).toEqual(['gigi', 'gigi-org', 'mauro']);
+    expect(state.hooks).toHaveLength(1);
+    await stack.remove();
+  });
+
+  it('`docker service update --force` on a warm box: the new task is healthy before the old one stops; no Gitea step runs', async () => {
+    const old = warmContainer;
+    const before = mutatingCalls(warm.giteaCalls());
+    await docker('service', 'update', '--detach', '--force', warm.service);
+    await until(
+      'the update to complete',
+      240_000,
+      async () => ((await updateState(warm.service)) === 'completed' ? true : undefined),
+      () => warm.logs(),
+    );
+    const fresh = await healthyTask(warm);
+    expect(fresh).not.toBe(old);
+    // start-first: Swarm stopped the old task only once the new one passed its health check,
+    // and the old one stopped cleanly (SIGTERM, within stop_grace_period: not killed, 137).
+    const end = await until('the old task to stop', 60_000, () => stopped(old));
+    expect(end.exitCode).toBe(0);
+    expect(await firstHealthyAt(fresh)).toBeLessThanOrEqual(end.at);
+    const logs = await containerLogs(fresh);
+    expect(logs).toContain('already initialised');
+    expect(logs).not.toMatch(GITEA_STEPS);
+    expect(mutatingCalls(warm.giteaCalls())).toEqual(before);
+    warmContainer = fresh;
+  });
+
+  it('`docker service update --force` during the first boot: one task initialises, the other waits on the lock and finds the work done', async () => {
+    const stack = new Stack('gigiswarmupd');
+    stack.setFaults({ startupDelayMs: 20_000 });
+    await stack.deploy();
+    const first = await until(
+      'the first boot to start Gitea',
+      180_000,
+      async () => {
+        const container = await stack.runningContainer();
+        return /"step":"(startGitea|awaitApi)"/.test(await containerLogs(container)) ? container : undefined;
+      },
+      () => stack.logs(),
+    );
+    await docker('service', 'update', '--detach', '--force', stack.service);
+    // The two tasks overlap: the new one starts while the first boot still holds the lock.
+    const second = await until(
+      'the new task to wait on the boot lock',
+      120_000,
+      async () => {
+        const task = (await stack.tasks()).find((t) => t.container && t.container !== first);
+        return task &&
+          (await containerLogs(task.container)).includes('another boot of this volume holds the lock')
+          ? task.container
+          : undefined;
+      },
+      () => stack.logs(),
+    );
+    expect((await docker('inspect', '-f', '{{.State.Running}}', first)).stdout.trim()).toBe('true');
+    stack.setFaults({});
+    await until(
+      'the update to complete',
+      300_000,
+      async () => ((await updateState(stack.service)) === 'completed' ? true : undefined),
+      () => stack.logs(),
+    );
+    expect(await healthyTask(stack)).toBe(second);
+    // The old task finished its boot, then stopped within its grace period when Swarm asked.
+    const end = await until('the old task to stop', 60_000, () => stopped(first));
+    expect(end.exitCode).toBe(0);
+    const firstLogs = await containerLogs(first);
+    expect(firstLogs).toContain('boot completed');
+    expect(firstLogs).toContain('handing off to supervisord');
+    const secondLogs = await containerLogs(second);
+    expect(secondLogs).toContain('already initialised');
+    expect(secondLogs).not.toMatch(GITEA_STEPS);
+    // Exactly one initialisation, in Gitea's own state: each account, token, hook once.
+    const state = stack.giteaState();
+    expect(state.users.map((u) => `${u.name}:${u.type}`).sort()).toEqual([
+      'gigi-org:organization',
+      'gigi:individual',
+      'mauro:individual',
+    ]);
+    expect(state.tokens.map((t) => t.name)).toEqual(['gigi-app']);
+    expect(state.hooks).toHaveLength(1);
+    const calls = stack.giteaCalls();
+    expect(mutatingCalls(calls).filter((c) => c === 'api POST /api/v1/admin/users')).toHaveLength(1);
+    // `gitea web` started three times: the first boot's temporary Gitea, then each task's
+    // supervised one (the new task's only after the old one's boot was done).
+    expect(calls.filter((c) => c === 'web')).toHaveLength(3);
+    const { stdout: history } = await docker('exec', second, 'gigi-boot', 'inspect', '--history');
+    expect(history).toContain('completed');
+    console.log(history);
+    await stack.remove();
+  });
+
+  it('a failing update (a bad config: the boot exits 2) rolls back; `docker service ps` shows why', async () => {
+    const serving = warmContainer;
+    // Task 8's own ORG_NAME, which gigi-boot refuses (the user it creates is named gigi).
+    await docker('service', 'update', '--detach', '--env-add', 'ORG_NAME=gigi', warm.service);
+    await until(
+      'the rollback to complete',
+      240_000,
+      async () => ((await updateState(warm.service)) === 'rollback_completed' ? true : undefined),
+      () => warm.logs(),
+    );
+    const { stdout: ps } = await docker(
+      'service',
+      'ps',
+      '--no-trunc',
+      '--format',
+      '{{.Error}}',
+      warm.service,
+    );
+    expect(ps).toContain('task: non-zero exit (2)');
+    expect(await warm.logs()).toContain('ORG_NAME: must differ from "gigi"');
+    const { stdout: env } = await docker(
+      'service',
+      'inspect',
+      '-f',
+      '{{json .Spec.TaskTemplate.ContainerSpec.Env}}',
+      warm.service,
+    );
+    expect(JSON.parse(env)).toContain('ORG_NAME=gigi-org');
+    const current = await healthyTask(warm);
+    console.log(`serving ${serving} after rollback ${current}`);
+    expect(await health(serving)).toBe('healthy');
+  });
+});
