@@ -2,6 +2,7 @@
 // [--reveal]`: the persisted progress of this volume's boot. Exit code: 0 complete/degraded,
 // 1 failed, 3 in progress, 5 never booted, 6 --follow timed out (src/cli/exit-codes.ts).
 // Read-only: never creates the data dir or a database (src/inspect/read-only.ts).
+import { stat } from 'node:fs/promises';
 import { registerStoredSecrets } from '../boot/secrets.ts';
 import { EXIT } from '../cli/exit-codes.ts';
 import { MAX_TIMER_MS, parseDuration } from '../config/duration.ts';
@@ -134,6 +135,16 @@ async function followWithEnv(
   },
 ): Promise<number> {
   const volumeId = await readVolumeId(config.dataDir);
+  // Waiting is right for a volume about to boot, but a mistyped path would wait forever: say so.
+  if (
+    !(await stat(config.dataDir).then(
+      (i) => i.isDirectory(),
+      () => false,
+    ))
+  )
+    process.stderr.write(
+      `gigi-boot inspect: GIGI_DATA_DIR ${config.dataDir} does not exist (yet): waiting for a boot to create it; check the path (--timeout bounds the wait)\n`,
+    );
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,

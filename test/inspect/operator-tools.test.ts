@@ -96,7 +96,15 @@ describe('read-only commands create nothing', { timeout: 120_000 }, () => {
       expect(readFileSync(out, 'utf8')).toContain('id="timeline-empty"');
       expect(existsSync(env.GIGI_DATA_DIR)).toBe(false);
       expect(tree(parent)).toEqual(before);
-      if (databaseUrl) expect(await publicTables(databaseUrl)).toEqual([]);
+      if (databaseUrl) {
+        // --follow waits for a first boot, bounded, saying the directory is not there.
+        const follow = await runCli(['inspect', '--follow', '--timeout', '1s'], env);
+        expect(follow.code, follow.stderr).toBe(EXIT.followTimeout);
+        expect(follow.stderr).toContain(`GIGI_DATA_DIR ${env.GIGI_DATA_DIR} does not exist (yet)`);
+        expect(existsSync(env.GIGI_DATA_DIR)).toBe(false);
+        expect(tree(parent)).toEqual(before);
+        expect(await publicTables(databaseUrl)).toEqual([]);
+      }
     });
 
     it(`an empty data dir (${store}): never booted, nothing created in it or in the database`, async () => {
