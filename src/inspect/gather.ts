@@ -81,6 +81,8 @@ export interface InspectReport {
   config: Record<string, string>;
   /** True when secret values are shown (--reveal). */
   revealed: boolean;
+  /** The bash entrypoint's volume this boot adopted in place, as detectModes recorded it; else null. */
+  adoption: string | null;
 }
 
 export interface HistoryRun {
@@ -226,6 +228,20 @@ function runView(run: RunRecord): RunView {
   };
 }
 
+/** Why: the adoption is recorded once, in detectModes' outcome (src/boot/adoption.ts). */
+function adoptionOf(journal: ReadonlyArray<{ step: string; detail?: unknown }>): string | null {
+  for (const row of journal) {
+    const outcome = (row.detail as { outcome?: unknown } | undefined)?.outcome;
+    const m =
+      row.step === 'detectModes' && typeof outcome === 'string'
+        ? /volume:bash-entrypoint\((marker|no-marker)\)/.exec(outcome)
+        : null;
+    if (m)
+      return `a volume the bash entrypoint booted (${m[1] === 'marker' ? 'its init done' : 'its init unfinished: no .aio-init-done'}), kept in its layout: gitea/conf/app.ini, gitea/gitea.db`;
+  }
+  return null;
+}
+
 /** Everything inspect shows; secret config values redacted unless reveal. */
 export async function gatherReport(
   store: ReadStore,
@@ -270,6 +286,7 @@ export async function gatherReport(
     nextAction: nextActionFor(run),
     config,
     revealed: reveal,
+    adoption: adoptionOf(journal),
   };
 }
 

@@ -39,6 +39,7 @@ function statusLines(report: InspectReport): string[] {
     return out;
   }
   out.push(`Status:  ${run.status}   run ${run.runId}   machine v${run.machineVersion}`);
+  if (report.adoption) out.push(`Adopted: ${report.adoption}`);
   out.push(`Step:    ${run.currentStep ?? '-'}`);
   out.push(
     `Started: ${run.startedAt}   ${run.finishedAt ? `finished ${run.finishedAt}` : `last checkpoint ${run.updatedAt}`}   wall ${formatMs(run.wallMs)}`,

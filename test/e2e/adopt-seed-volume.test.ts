@@ -166,10 +166,16 @@ async function expectAdopted(volume: SeedVolume, before: DbState, opts: { seedTo
   const report = JSON.parse(inspect.stdout) as {
     run: { status: string };
     journal: Array<{ step: string; detail?: { outcome?: string } }>;
+    adoption: string | null;
   };
   expect(report.run.status).toBe('completed');
   const modes = report.journal.find((r) => r.step === 'detectModes' && r.detail?.outcome);
   expect(modes?.detail?.outcome).toMatch(/volume:bash-entrypoint\((marker|no-marker)\)/);
+  expect(report.adoption).toMatch(
+    /^a volume the bash entrypoint booted \(its init (done|unfinished: no \.aio-init-done)\), kept in its layout: gitea\/conf\/app\.ini, gitea\/gitea\.db$/,
+  );
+  const text = await runCli(['inspect'], volume.env);
+  expect(text.stdout).toContain(`Adopted: ${report.adoption}`);
   expect(processesUsing(dataDir)).toEqual([]);
   return { config, db };
 }
