@@ -213,7 +213,7 @@ describe('buildOverlay', () => {
     );
     expect(overlay.states['boot.provision.gitea.checkExternalGitea']!.status).toBe('done');
     expect(overlay.states['boot.provision.gitea.writeAppIni']!.status).toBe('skipped');
-    expect(overlay.states['boot.stopGitea']!.status).toBe('skipped');
+    expect(overlay.states['boot.provision.gitea.stopGitea']!.status).toBe('skipped');
     expect(overlay.states['boot.done']).toMatchObject({ status: 'done', current: true });
     const dot = toDot(graph, overlay);
     expect(dot).toMatch(/"state:boot\.done", class="state final final done is-current visited"/);
