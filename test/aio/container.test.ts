@@ -13,6 +13,7 @@ import { execa } from 'execa';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGiteaUser, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
+import { programStates, until } from '../support/aio-docker.ts';
 import { REPO_ROOT } from '../support/boot-process.ts';
 import { stopProcessGroup, waitForHttp } from '../support/aio-processes.ts';
 import { testServerUrl } from '../support/env.ts';
@@ -80,41 +81,6 @@ async function addressOf(container: string): Promise<string> {
     container,
   );
   return stdout.trim().split(' ')[0]!;
-}
-
-/** `supervisorctl status` inside the container, typed as an operator would (no -c), as {program: state}. */
-async function programStates(container: string): Promise<Record<string, string>> {
-  const result = await docker('exec', container, 'supervisorctl', 'status').catch(
-    (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
-  );
-  return Object.fromEntries(
-    result.stdout
-      .split('\n')
-      .filter((l) => /^\S+\s+[A-Z]+/.test(l))
-      .map((l) => l.trim().split(/\s+/).slice(0, 2) as [string, string]),
-  );
-}
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-  diag?: () => Promise<string>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what} (${String(last)})\n${diag ? (await diag()).slice(-3000) : ''}`,
-  );
 }
 
 async function allRunning(container: string, expected: string[]): Promise<Record<string, string>> {

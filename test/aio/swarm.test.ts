@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbState } from '../gitea-sim/state-store.ts';
+import { programStates, until } from '../support/aio-docker.ts';
 import { REPO_ROOT } from '../support/boot-process.ts';
 
 const IMAGE = process.env.GIGI_AIO_TEST_IMAGE ?? 'gigi-aio-test/aio:latest';
@@ -36,28 +37,6 @@ const docker = (...args: string[]) => execa('docker', args);
 let work: string;
 let createdSwarm = false;
 const stacks = new Set<string>();
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-  diag?: () => Promise<string>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what} (${String(last)})\n${diag ? (await diag()).slice(-4000) : ''}`,
-  );
-}
 
 /** One deployment of the stack: its own storage (the "cluster storage" path) and override. */
 class Stack {
@@ -212,19 +191,6 @@ async function health(container: string): Promise<string> {
     container,
   );
   return stdout.trim();
-}
-
-/** `supervisorctl status` inside the container as {program: state}. */
-async function programStates(container: string): Promise<Record<string, string>> {
-  const result = await docker('exec', container, 'supervisorctl', 'status').catch(
-    (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
-  );
-  return Object.fromEntries(
-    result.stdout
-      .split('\n')
-      .filter((l) => /^\S+\s+[A-Z]+/.test(l))
-      .map((l) => l.trim().split(/\s+/).slice(0, 2) as [string, string]),
-  );
 }
 
 /** The service's running task is healthy (Task 8's curl health check) with every program RUNNING. */
