@@ -235,6 +235,9 @@ async function awaitOwnListener(
   }
 }
 
+/** The temporary Giteas this process started and that have not exited. */
+const startedHere = new Set<number>();
+
 /**
  * Why: start `gitea web` for the boot's API calls — after a leftover one from a crashed boot is
  * gone and the port is known free — and return once its own socket listens on the port.
@@ -277,6 +280,8 @@ export async function startTemporaryGitea(options: StartTemporaryGiteaOptions): 
     );
   }
   await writePidFile(options.pidFile, pid);
+  startedHere.add(pid);
+  void exited.then(() => startedHere.delete(pid));
 
   try {
     await awaitOwnListener(target, pid, {
@@ -303,7 +308,10 @@ export async function ensureTemporaryGitea(
   options: StartTemporaryGiteaOptions & { logFile: string },
 ): Promise<{ started: boolean; pid: number }> {
   const pid = await readPid(options.pidFile);
-  if (pid !== undefined && (await isOurGiteaWeb(pid, options.configPath))) {
+  // Only a Gitea this process started is reused. One left by an earlier gigi-boot process got
+  // its parent-death TERM and is shutting down (perhaps finishing a slow request): waiting for
+  // it to listen would wait for nothing, so startTemporaryGitea stops it and starts a new one.
+  if (pid !== undefined && startedHere.has(pid) && (await isOurGiteaWeb(pid, options.configPath))) {
     await awaitOwnListener(options, pid, {
       timeoutMs: options.readyTimeoutMs ?? 60_000,
       ...(options.signal ? { signal: options.signal } : {}),
