@@ -7,8 +7,6 @@
 // The build is held by a gate the test controls (no sleeps): its RUN step fetches a URL of this
 // test over the host network, which answers when the test says so, with 200 or 500.
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,35 +14,8 @@ import { readCalls } from '../gitea-sim/state-store.ts';
 import { cleanupContexts, containersOf, makeContext, requireEngine } from '../docker/helpers.ts';
 import { bootEnv, processesUsing, runCli, startCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
+import { Gate, gateRunStep } from '../support/http-gate.ts';
 import { createTestDatabase } from '../support/postgres.ts';
-
-/** An HTTP gate: requests wait until `open(status)`; later ones get that status at once. */
-class Gate {
-  #waiting: ServerResponse[] = [];
-  #status: number | null = null;
-  requests = 0;
-  readonly server: Server = createServer((_req, res) => {
-    this.requests++;
-    if (this.#status === null) this.#waiting.push(res);
-    else res.writeHead(this.#status).end('gate\n');
-  });
-
-  async listen(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
-  }
-
-  open(status: number): void {
-    this.#status = status;
-    for (const res of this.#waiting.splice(0)) res.writeHead(status).end('gate\n');
-  }
-
-  close(): void {
-    this.open(500);
-    this.server.closeAllConnections();
-    this.server.close();
-  }
-}
 
 const gates: Gate[] = [];
 beforeAll(requireEngine);
@@ -83,7 +54,7 @@ async function gatedVolume(extra: Record<string, string> = {}) {
   const gate = new Gate();
   gates.push(gate);
   const url = await gate.listen();
-  const context = makeContext([`RUN ["/bin/busybox", "wget", "-q", "-O", "/gate", "${url}"]`]);
+  const context = makeContext([gateRunStep(url)]);
   const databaseUrl = await createTestDatabase(testServerUrl(), 'bgbuild');
   const env = await bootEnv({
     databaseUrl,

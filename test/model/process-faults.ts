@@ -54,6 +54,26 @@ export interface FaultPlan {
   failpointAttempts: Partial<Record<BootStep, boolean[]>>;
   /** What the run's error must say when a step gives up: the fault that made it, not another. */
   ending: RegExp | undefined;
+  /**
+   * Set when the path has the runner-worker build end after the hand-off (the Gitea region
+   * `ready` while the runner region still builds): the test holds the build's last attempt, a
+   * real build, at a gate until the journal shows handOff done, then answers with `release`
+   * (200: built; 500: its RUN step fails, so the build does, for real).
+   */
+  heldBuild: { release: 200 | 500 } | undefined;
+}
+
+const BUILD_ENDS = ['xstate.done.actor.buildRunnerWorker', 'xstate.error.actor.buildRunnerWorker'];
+
+/**
+ * Does the path's planned event order have the runner-worker build end after handOff is done?
+ * Left to the engine, a small build would usually win that race; only a held build follows the path.
+ */
+export function buildEndsAfterHandOff(path: Pick<ProcessPath, 'events'>): boolean {
+  const types: string[] = path.events.map((e) => e.type);
+  const handOff = types.indexOf('xstate.done.actor.handOff');
+  const buildEnd = Math.max(...BUILD_ENDS.map((t) => types.lastIndexOf(t)));
+  return handOff >= 0 && buildEnd > handOff;
 }
 
 function runs(list: readonly Attempt[]): Array<{ kind: Attempt; times: number }> {
@@ -78,6 +98,16 @@ export function planFaults(path: ProcessPath): FaultPlan {
   };
   const failpointAttempts: Partial<Record<BootStep, boolean[]>> = {};
   let ending: RegExp | undefined;
+  const buildAttempts = path.attempts.buildRunnerWorker ?? [];
+  let heldBuild: FaultPlan['heldBuild'];
+  if (buildEndsAfterHandOff(path)) {
+    // Docker absent, the step is done at once ("skipped"): nothing to hold, no process can follow.
+    if (!modes.docker)
+      throw new Error(
+        `${path.description}: the runner-worker build ends after the hand-off with Docker absent, which no process can do`,
+      );
+    heldBuild = { release: buildAttempts.at(-1) === 'ok' ? 200 : 500 };
+  }
 
   for (const [step, list] of Object.entries(path.attempts) as Array<[BootStep, Attempt[]]>) {
     const faults = list.filter((a) => a !== 'ok');
@@ -142,6 +172,12 @@ export function planFaults(path: ProcessPath): FaultPlan {
     // Where a step's permanent fault is reachable for real, the world makes it; transient faults
     // of these steps (none reachable: waitForApi absorbs them, a file error is not retried) and
     // every other step's come from failpoints.
+    // A held build's last attempt is the real build, failed (if it fails) by the gate's 500.
+    if (step === 'buildRunnerWorker' && heldBuild) {
+      failpointAttempts[step] = list.map((a, i) => a !== 'ok' && i < list.length - 1);
+      if (list.at(-1) !== 'ok') ending = /^buildRunnerWorker: Building \S+ from \S+ failed: /;
+      continue;
+    }
     const real = list.at(-1) === 'permanent' ? REAL_PERMANENT[step] : undefined;
     if (real) {
       world[real.fault] = true;
@@ -172,6 +208,7 @@ export function planFaults(path: ProcessPath): FaultPlan {
     world,
     failpointAttempts,
     ending,
+    heldBuild,
   };
 }
 

@@ -24,6 +24,7 @@ import { createGiteaUser, startSimulator, type RunningSimulator } from '../gitea
 import { readCalls, type DbState } from '../gitea-sim/state-store.ts';
 import { bootEnv, CLI, processesUsing, REPO_ROOT, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
+import { Gate, gateRunStep } from '../support/http-gate.ts';
 import { readConfigTable } from '../support/gitea-state.ts';
 import { createTestDatabase, freePort } from '../support/postgres.ts';
 import { MODEL_RETRY, type ModelEvent } from './boot-graph.ts';
@@ -269,12 +270,16 @@ describe.concurrent(
         if (path.modes.chrome === 'external') env.CHROME_CDP_URL = 'http://chrome.example:9222';
         delete env.GIGI_BOOT_DOCKER_SOCKET;
         delete env.GIGI_BOOT_DOCKER_SOCKET_WAIT;
+        // A path whose build ends after the hand-off: the build waits on a gate (reached over
+        // the host network) that opens once the journal shows handOff done.
+        const gate = plan.heldBuild ? new Gate() : undefined;
         if (path.modes.docker) {
-          const context = makeContext();
+          const context = makeContext(gate ? [gateRunStep(await gate.listen())] : []);
           Object.assign(env, {
             GIGI_BOOT_DOCKER_SOCKET: DOCKER_SOCKET,
             GIGI_BOOT_RUNNER_CONTEXT: context.dir,
             GIGI_BOOT_RUNNER_IMAGE: context.image,
+            ...(gate ? { GIGI_BOOT_RUNNER_NETWORK: 'host' } : {}),
           });
         }
         let external: { sim: RunningSimulator; adminPassword: string } | undefined;
@@ -299,6 +304,8 @@ describe.concurrent(
           if (plan.world.apiNeverReady) env.GIGI_BOOT_GITEA_READY_TIMEOUT = '1500ms';
         }
 
+        let ended = false; // every process of the path has ended
+        let released: Promise<void> | undefined;
         try {
           // A runner-only path starts from a box whose Gitea is set up and whose runner-worker
           // image failed to build: made by a first boot with the build failing on purpose.
@@ -316,6 +323,20 @@ describe.concurrent(
             expect(priorCalls.length, 'the first boot talked to Gitea').toBeGreaterThan(0);
           }
           const thisRun = async () => (await journal(databaseUrl)).slice(priorRows);
+
+          // The held build is let go once this run's journal has handOff done (in whichever
+          // process gets there: a crash at handOff kills the first before it journals it).
+          const handedOff = async () =>
+            (await thisRun()).some((r) => r.step === 'handOff' && r.outcome === 'ok');
+          released =
+            gate &&
+            expect
+              .poll(async () => ended || (await handedOff()), { timeout: 290_000, interval: 100 })
+              .toBe(true)
+              .then(async () => {
+                expect(await handedOff(), 'handOff done before the held build is let go').toBe(true);
+                gate.open(plan.heldBuild!.release);
+              });
 
           // Run, and after each crash run again, until a process ends by itself.
           const results: CliResult[] = [];
@@ -338,6 +359,8 @@ describe.concurrent(
               path.crashes.length + 1,
             );
           }
+          ended = true;
+          await released;
           const last = results.at(-1)!;
           const printed = results.map((r) => r.stdout + r.stderr).join('\n');
           expect(pending, `crashes that never happened:\n${printed.slice(-4000)}`).toEqual([]);
@@ -409,6 +432,9 @@ describe.concurrent(
           for (const step of path.crashes) crashedAndResumed.add(step);
           pathsRun++;
         } finally {
+          ended = true; // a path that failed early: stop waiting for a hand-off that never comes
+          released?.catch(() => undefined); // its error, if any, is the body's to report
+          gate?.close();
           await external?.sim.stop();
         }
       },

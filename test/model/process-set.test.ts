@@ -4,15 +4,23 @@
 import { describe, expect, it } from 'vitest';
 import { BOOT_STEPS, bootMachine, type Modes } from '../../machines/boot.ts';
 import { allStateNodeIds, allTransitionKeys } from './coverage.ts';
-import { failpointsFor, planFaults } from './process-faults.ts';
+import { buildEndsAfterHandOff, failpointsFor, planFaults } from './process-faults.ts';
 import { generateProcessPaths, isRealizable, journalOf, type ProcessPath } from './process-set.ts';
 
 const INTERNAL: Modes = { gitea: 'internal', chrome: 'external', docker: false };
 const EXTERNAL: Modes = { gitea: 'external', chrome: 'internal', docker: false };
 
 function path(modes: Modes, attempts: ProcessPath['attempts'], crashes: ProcessPath['crashes'] = []) {
-  return { modes, attempts, crashes } as ProcessPath;
+  return { modes, attempts, crashes, events: [], description: 'a test path' } as unknown as ProcessPath;
 }
+
+const DOCKER: Modes = { gitea: 'internal', chrome: 'external', docker: true };
+const done = (step: string) => ({ type: `xstate.done.actor.${step}` }) as ProcessPath['events'][number];
+const error = (step: string) =>
+  ({
+    type: `xstate.error.actor.${step}`,
+    error: { transient: false, message: '' },
+  }) as ProcessPath['events'][number];
 
 describe('the process path set', () => {
   it('covers every state node and transition, crashes every step once, and is the same every time', async () => {
@@ -25,6 +33,9 @@ describe('the process path set', () => {
     expect(allTransitionKeys(bootMachine).filter((t) => !transitions.has(t))).toEqual([]);
     expect(first.paths.flatMap((p) => p.crashes).sort()).toEqual([...BOOT_STEPS].sort());
     for (const p of first.paths) expect(isRealizable(p.attempts, p.finalStatus)).toBe(true);
+    // The Gitea region \`ready\` beside a running build: a path with the build ending after handOff.
+    expect(first.paths.some((p) => p.states.has('boot.provision.gitea.ready'))).toBe(true);
+    expect(first.paths.some((p) => buildEndsAfterHandOff(p))).toBe(true);
     expect(new Set(first.paths.map((p) => JSON.stringify(p.modes))).size).toBe(4);
   });
 
@@ -105,6 +116,29 @@ describe('fault plans', () => {
     expect(
       'createUsers: POST http://127.0.0.1:1/api/v1/admin/users answered 422: e-mail already in use [email: gigi@gigi.local]',
     ).toMatch(createUsers.ending!);
+  });
+
+  it('a build that ends after the hand-off is held at a gate and made to end by it, not by a failpoint', () => {
+    const failing = {
+      ...path(DOCKER, { handOff: ['ok'], buildRunnerWorker: ['transient', 'permanent'] }),
+      events: [done('handOff'), error('buildRunnerWorker'), error('buildRunnerWorker')],
+    };
+    expect(buildEndsAfterHandOff(failing)).toBe(true);
+    const plan = planFaults(failing);
+    expect(plan.heldBuild).toEqual({ release: 500 });
+    expect(plan.failpointAttempts).toEqual({ buildRunnerWorker: [true, false] });
+    expect('buildRunnerWorker: Building gigi/runner:ctx-1 from /ctx failed: exit code 1').toMatch(
+      plan.ending!,
+    );
+
+    const building = { ...failing, attempts: { handOff: ['ok'], buildRunnerWorker: ['ok'] } };
+    building.events = [done('handOff'), done('buildRunnerWorker')];
+    expect(planFaults(building as ProcessPath).heldBuild).toEqual({ release: 200 });
+    // Built before the hand-off: not held, the engine's speed is no problem there.
+    building.events = [done('buildRunnerWorker'), done('handOff')];
+    expect(planFaults(building as ProcessPath).heldBuild).toBeUndefined();
+    // Docker absent: the step is skipped at once, so no process can end it after the hand-off.
+    expect(() => planFaults({ ...failing, modes: { ...DOCKER, docker: false } })).toThrow(/Docker absent/);
   });
 
   it('arms failpoints and crashes for the next process from the errors the journal already shows', () => {
