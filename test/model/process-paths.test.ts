@@ -361,6 +361,7 @@ describe.concurrent(
           }
           ended = true;
           await released;
+          if (gate) expect(gate.requests, 'the held build waited at its gate').toBeGreaterThan(0);
           const last = results.at(-1)!;
           const printed = results.map((r) => r.stdout + r.stderr).join('\n');
           expect(pending, `crashes that never happened:\n${printed.slice(-4000)}`).toEqual([]);
