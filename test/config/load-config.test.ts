@@ -97,6 +97,7 @@ describe('loadConfig defaults', () => {
         networkMode: undefined,
       },
       retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 10_000 },
+      runDir: '/data/gigi-boot',
       failpoints: {},
       giteaIni: [],
     });
