@@ -6,6 +6,7 @@
 // dir that the unprivileged `gigi` user could plant.
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { readUpTo } from '../io/read-up-to.ts';
 
 /** Secrets are tokens, passwords and URLs: a few hundred bytes. 64 KiB leaves ample room. */
 export const MAX_SECRET_FILE_BYTES = 64 * 1024;
@@ -50,16 +51,7 @@ export async function readSecretFileBytes(path: string, maxBytes = MAX_SECRET_FI
         `is larger than the ${size(maxBytes)} limit of a secret file${n ? ` (${size(n)})` : ''}; expected only the secret in it`,
       );
     if (info.size > maxBytes) throw tooLarge(info.size);
-    // Read one byte past the limit: the size can change, and /proc-like files report 0.
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > maxBytes) throw tooLarge();
-    }
-    return buffer.subarray(0, length);
+    return await readUpTo(handle, maxBytes, () => tooLarge());
   } finally {
     await handle.close();
   }

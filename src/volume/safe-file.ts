@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { UnsafePathError } from '../errors.ts';
 import { errnoOf, linkRefused, type Owner, type SafeDir } from './safe-dir.ts';
+import { readUpTo } from '../io/read-up-to.ts';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
 
@@ -86,16 +87,7 @@ export async function readFileIn(
         },
       );
     if ((await handle.stat()).size > maxBytes) throw tooLarge();
-    // One byte past the limit: the file can grow between stat and read.
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > maxBytes) throw tooLarge();
-    }
-    return buffer.subarray(0, length).toString('utf8');
+    return (await readUpTo(handle, maxBytes, tooLarge)).toString('utf8');
   } finally {
     await handle.close();
   }
