@@ -1,6 +1,6 @@
 // The handOff step: render the effective supervisord.conf with exactly the programs this
-// deployment mode runs, and prepare what they need (log dir, Chromium's profile dir owned by the
-// run user). supervisord itself is started by the CLI after the machine is done.
+// deployment mode runs, and prepare what they need (log dir, the agent's workspace and Chromium's
+// profile dir owned by the run user). supervisord itself is started by the CLI after the machine is done.
 // The file is derived, never state: a warm start (the machine does not run) renders it again
 // from the current configuration, so a deleted or edited file, or one an older image wrote,
 // neither breaks the start nor outlives it.
@@ -14,7 +14,7 @@ import { InternalError } from '../errors.ts';
 import type { BootConfig } from '../config/types.ts';
 import { INTERNAL_CHROME_BROWSER_MODE, INTERNAL_CHROME_BROWSER_VIEW_URL } from '../config/schema.ts';
 import { lazyRunAs, type RunAs } from '../gitea/run-as.ts';
-import { CDP_RELAY_PORT, chromeProfileDir, programsFor } from '../supervisor/programs.ts';
+import { CDP_RELAY_PORT, chromeProfileDir, programsFor, workspaceDir } from '../supervisor/programs.ts';
 import { APP_DIR, appEnvironment } from '../supervisor/hand-off.ts';
 import { aioDir, supervisorPaths } from '../supervisor/paths.ts';
 import { renderSupervisordConf } from '../supervisor/render.ts';
@@ -71,6 +71,13 @@ export async function renderHandOff(
   if (modes.gitea === 'internal') await writeGiteaAppIni(ctx, 'supervised');
   // /var/log/gigi is the image's, outside the volume.
   await mkdir(paths.logDir, { recursive: true });
+  const workspace = await openDirBelow({
+    root: config.dataDir,
+    path: workspaceDir(config.dataDir),
+    create: true,
+    ...(runAs?.switchUser ? { owner: runAs } : {}),
+  });
+  await workspace.close();
   if (modes.chrome === 'internal') {
     const profile = await openDirBelow({
       root: config.dataDir,

@@ -60,6 +60,12 @@ export function chromeProfileDir(dataDir: string): string {
   return `${dataDir}/chrome-profile`;
 }
 
+// Why: the seed's entrypoint made /data/workspace (the agent's working tree) on every start; the
+// image has it only in a new named volume, so a bind mount or an older volume may lack it.
+export function workspaceDir(dataDir: string): string {
+  return `${dataDir}/workspace`;
+}
+
 /**
  * Chromium's flags in the container: the seed's (a maximised, dark, screen-sized window on Xvfb),
  * with CDP on loopback only. The seed's `--remote-allow-origins=*` is left out on purpose: the

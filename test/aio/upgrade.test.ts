@@ -213,6 +213,9 @@ async function expectUpgraded(
     'http://localhost:3300/api/v1/orgs/gigi-org',
   );
   expect(org).toBe('200');
+  // The agent's workspace, as the seed's entrypoint made it on every start, the run user's.
+  const { stdout: workspace } = await docker('exec', container, 'stat', '-c', '%U %F', '/data/workspace');
+  expect(workspace).toBe('gigi directory');
   // The image's health check agrees.
   await docker('exec', container, '/opt/gigi-boot/aio/healthcheck.sh');
 }
@@ -259,6 +262,8 @@ afterAll(async () => {
 describe('the AIO image on a volume the bash entrypoint booted', () => {
   it('adopts it: same users, repository and token; one system webhook; every program RUNNING; app healthy', async () => {
     const seed = await seedVolume('upgrade');
+    // A bind mount the seed's workspace never reached (it moved elsewhere): the boot makes it again.
+    rmSync(join(seed.dataDir, 'workspace'), { recursive: true });
     const container = `${NAME}-aio`;
     await startAio(container, 'upgrade', seed.dataDir);
     await expectUpgraded(container, 'upgrade', seed);

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bootEnv, runCli, type CliResult } from '../support/boot-process.ts';
 import { resolveRunAs } from '../../src/gitea/run-as.ts';
-import { chromeProfileDir } from '../../src/supervisor/programs.ts';
+import { chromeProfileDir, workspaceDir } from '../../src/supervisor/programs.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { GITEA_TEST_USER, plantAsGigi } from '../support/system-users.ts';
@@ -93,6 +93,25 @@ describe('links the run user plants on the volume (gigi-boot as root)', () => {
     expect(warm.stderr).toContain(`${profile} is a symbolic link`);
     expect(warm.stderr).toContain(`Remove ${profile}`);
     expectUntouched(target);
+  });
+
+  it("workspace -> a root dir: the boot refuses it, the target keeps its owner; removed, the boot makes it, the run user's", async () => {
+    const env = await gigiOwnedVolume({ postgres: true });
+    const workspace = workspaceDir(env.GIGI_DATA_DIR!);
+    const target = rootOnlyTarget();
+    plantAsGigi(['ln', '-s', target.dir, workspace]);
+
+    const first = await run(env);
+    expect(first.code, output(first)).toBe(1);
+    expect(output(first)).toContain(`${workspace} is a symbolic link`);
+    expectUntouched(target);
+
+    plantAsGigi(['rm', workspace]);
+    const second = await run(env);
+    expect(second.code, output(second)).toBe(0);
+    const made = lstatSync(workspace);
+    expect(made.isDirectory()).toBe(true);
+    expect(made.uid).toBe((await resolveRunAs(GITEA_TEST_USER)).uid);
   });
 
   it.each(['gitea', 'gitea/custom', 'gitea/custom/conf', 'gitea/data', 'gitea/log'])(
