@@ -1,6 +1,7 @@
 // `gigi-boot run [--no-handoff]`: the container entrypoint. Validate, take the volume's lock,
 // run or resume the boot machine, always stop the temporary Gitea, then hand off to supervisord.
 import { EXIT } from '../cli/exit-codes.ts';
+import { hostname } from 'node:os';
 import { InternalError } from '../errors.ts';
 import { bindVolumeToDatabase } from '../boot/bind-volume.ts';
 import { configDigest, runnerDigest } from '../boot/config-digest.ts';
@@ -16,6 +17,7 @@ import { createLogger, type Logger } from '../log/logger.ts';
 import { processRedactor } from '../log/process-redactor.ts';
 import { createProgressView } from '../log/progress-view.ts';
 import { openStoreWithRetry } from '../store/open-with-retry.ts';
+import type { LockHolder } from '../store/types.ts';
 import { handOffToSupervisor } from '../supervisor/hand-off.ts';
 
 export interface RunOptions {
@@ -93,14 +95,19 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl,
     });
+    // Set only when this boot had to wait for another's lock: then the wait is recorded.
+    let waited: { since: Date; holder: LockHolder | null } | undefined;
     const lock = await store.acquireBootLock(volumeId, {
       timeoutMs: config.deadlines.lockWaitMs,
-      onWait: (holder) =>
+      onWait: (holder) => {
+        waited = { since: new Date(), holder };
         logger.warn(
           { event: 'lock.wait', holder },
           `another boot of this volume holds the lock (${holder?.applicationName ?? 'unknown holder'}${holder?.pid ? `, backend pid ${holder.pid}` : ''}); waiting up to ${config.deadlines.lockWaitMs} ms`,
-        ),
+        );
+      },
     });
+    const waitedMs = waited ? Date.now() - waited.since.getTime() : 0;
     const onLost = () =>
       logger.error(
         { event: 'lock.lost', err: lock.lost.reason as Error },
@@ -108,6 +115,8 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
       );
     lock.lost.addEventListener('abort', onLost, { once: true });
     try {
+      // The run the lock holder left (read before this boot starts its own): what was waited for.
+      const waitedFor = waited ? await store.latestRun(volumeId) : null;
       await registerStoredSecrets(store, processRedactor);
       result = await runBoot({
         store,
@@ -131,6 +140,8 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
         // Losing the lock stops the boot like a signal does: at the next checkpoint.
         signal: AbortSignal.any([abort.signal, lock.lost]),
       });
+      if (waited)
+        await recordWait(store, logger, volumeId, waitedFor?.runId ?? null, waited, waitedMs, result);
       // Stopped because the lock went, not because of a signal: say so (exit 1, not 143). After
       // the hand-off the app runs on regardless: the next start finishes the build.
       if (result.status === 'interrupted' && lock.lost.aborted && !abort.signal.aborted && !supervisor)
@@ -175,6 +186,41 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   }
   if (noHandoff) return code;
   return handOffToSupervisor({ config, logger });
+}
+
+/** Why: the wait is otherwise only in this process's log; inspect --history shows it on the run waited for. */
+async function recordWait(
+  store: Awaited<ReturnType<typeof openStoreWithRetry>>,
+  logger: Logger,
+  volumeId: string,
+  runId: string | null,
+  waited: { since: Date; holder: LockHolder | null },
+  waitedMs: number,
+  result: BootResult,
+): Promise<void> {
+  const holder = waited.holder
+    ? [waited.holder.applicationName, waited.holder.pid ? `backend pid ${waited.holder.pid}` : null]
+        .filter(Boolean)
+        .join(', ') || null
+    : null;
+  // A note for the operator, not part of the boot: failing to write it does not fail the boot.
+  await store
+    .recordLockWait({
+      volumeId,
+      runId,
+      waiterHost: hostname(),
+      waiterPid: process.pid,
+      holder,
+      startedAt: waited.since,
+      waitedMs,
+      then: result.plan,
+    })
+    .catch((error: unknown) =>
+      logger.warn(
+        { event: 'lock.wait_not_recorded', err: error },
+        'could not record the wait for the boot lock',
+      ),
+    );
 }
 
 function reportResult(result: BootResult, logger: Logger): void {

@@ -94,6 +94,20 @@ export interface HistoryRun {
   wallMs: number;
   error: string | null;
   resetFrom: ResetMark | null;
+  /** Boots that waited for the boot lock while this run held it (or had just finished), oldest first. */
+  waits: HistoryWait[];
+}
+
+export interface HistoryWait {
+  host: string;
+  pid: number;
+  /** Who held the lock, as the lock reported it. */
+  holder: string | null;
+  /** When the wait began. */
+  at: string;
+  waitedMs: number;
+  /** What the waiter then did: warm, resume, fresh or runner. */
+  then: string;
 }
 
 export interface HistoryReport {
@@ -105,7 +119,10 @@ export interface HistoryReport {
 }
 
 /** What the read-only views read: a Store, or nothingRecorded() when there is none to open. */
-export type ReadStore = Pick<Store, 'kind' | 'latestRun' | 'journal' | 'readConfig' | 'listRuns'>;
+export type ReadStore = Pick<
+  Store,
+  'kind' | 'latestRun' | 'journal' | 'readConfig' | 'listRuns' | 'lockWaits'
+>;
 
 /** Why: a volume that never booted (or a missing data dir) is read without opening a store. */
 export function nothingRecorded(kind: 'postgres' | 'pglite'): ReadStore {
@@ -115,6 +132,7 @@ export function nothingRecorded(kind: 'postgres' | 'pglite'): ReadStore {
     journal: () => Promise.resolve([]),
     readConfig: () => Promise.resolve(new Map()),
     listRuns: () => Promise.resolve([]),
+    lockWaits: () => Promise.resolve([]),
   };
 }
 
@@ -297,6 +315,7 @@ export async function gatherHistory(
   limit = 50,
 ): Promise<HistoryReport> {
   const runs = volumeId ? await store.listRuns(volumeId, limit) : [];
+  const waits = volumeId ? await store.lockWaits(volumeId) : [];
   return {
     schemaVersion: INSPECT_SCHEMA_VERSION,
     volumeId,
@@ -310,6 +329,16 @@ export async function gatherHistory(
       wallMs: (run.finishedAt ?? run.updatedAt).getTime() - run.startedAt.getTime(),
       error: run.error,
       resetFrom: resetMarkOf(run),
+      waits: waits
+        .filter((wait) => wait.runId === run.runId)
+        .map((wait) => ({
+          host: wait.waiterHost,
+          pid: wait.waiterPid,
+          holder: wait.holder,
+          at: wait.startedAt.toISOString(),
+          waitedMs: wait.waitedMs,
+          then: wait.then,
+        })),
     })),
   };
 }

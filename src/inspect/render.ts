@@ -159,6 +159,14 @@ export function criticalPathLines(report: InspectReport): string[] {
   return out;
 }
 
+/** What a boot that waited for the lock then did, by its start plan. */
+const THEN: Record<string, string> = {
+  warm: 'warm start',
+  resume: 'resumed the run',
+  fresh: 'fresh boot',
+  runner: 'runner-worker build',
+};
+
 /** Why: earlier boots of this volume (after a reset, a config change, a failure), newest first. */
 export function renderHistory(history: HistoryReport): string {
   const out = [`Volume:  ${history.volumeId ?? '(never booted)'}   store: ${history.store}`];
@@ -177,6 +185,10 @@ export function renderHistory(history: HistoryReport): string {
         ? `reset --from ${r.resetFrom.from} at ${r.resetFrom.at}${r.resetFrom.reason ? ` (reason: ${r.resetFrom.reason})` : ''}`
         : '',
       r.error ?? '',
+      ...r.waits.map(
+        (w) =>
+          `waited: host ${w.host} pid ${w.pid} for ${formatMs(w.waitedMs)}, then ${THEN[w.then] ?? w.then}`,
+      ),
     ]
       .filter(Boolean)
       .join('; '),

@@ -81,6 +81,25 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'boots that waited for the boot lock (inspect --history shows who waited for which run)',
+    sql: `
+      -- Not journal rows: the journal is a run's step history, replayed into the machine.
+      CREATE TABLE gigi_boot_lock_waits (
+        id bigserial PRIMARY KEY,
+        volume_id text NOT NULL,
+        run_id uuid REFERENCES gigi_boot_runs (run_id) ON DELETE CASCADE,
+        waiter_host text NOT NULL,
+        waiter_pid integer NOT NULL,
+        holder text,
+        started_at timestamptz NOT NULL,
+        waited_ms integer NOT NULL CHECK (waited_ms >= 0),
+        then_plan text NOT NULL
+      );
+      CREATE INDEX gigi_boot_lock_waits_volume_idx ON gigi_boot_lock_waits (volume_id, id);
+    `,
+  },
 ];
 
 async function applyOne(tx: Queryable, migration: Migration): Promise<boolean> {

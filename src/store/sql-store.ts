@@ -10,6 +10,7 @@ import type {
   ConfigRow,
   DatabaseBinding,
   JournalEntry,
+  LockWait,
   ResetMark,
   RunRecord,
   RunStatus,
@@ -310,6 +311,57 @@ export class SqlStore implements Store {
         [runId],
       );
       return rows.map(toJournal);
+    });
+  }
+
+  /** Why: a boot that waited for another's lock is otherwise only in its own log (issue 13). */
+  async recordLockWait(wait: LockWait): Promise<void> {
+    await this.wrap('Recording a wait for the boot lock', async () => {
+      await this.db.query(
+        `INSERT INTO gigi_boot_lock_waits
+           (volume_id, run_id, waiter_host, waiter_pid, holder, started_at, waited_ms, then_plan)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          wait.volumeId,
+          wait.runId,
+          wait.waiterHost,
+          wait.waiterPid,
+          wait.holder,
+          wait.startedAt,
+          Math.max(0, Math.round(wait.waitedMs)),
+          wait.then,
+        ],
+      );
+    });
+  }
+
+  /** Why: `inspect --history` shows who waited for which run. */
+  async lockWaits(volumeId: string): Promise<LockWait[]> {
+    return this.wrap('Reading the waits for the boot lock', async () => {
+      const rows = await this.db.query<{
+        volume_id: string;
+        run_id: string | null;
+        waiter_host: string;
+        waiter_pid: number;
+        holder: string | null;
+        started_at: Date;
+        waited_ms: number;
+        then_plan: string;
+      }>(
+        `SELECT volume_id, run_id, waiter_host, waiter_pid, holder, started_at, waited_ms, then_plan
+         FROM gigi_boot_lock_waits WHERE volume_id = $1 ORDER BY id`,
+        [volumeId],
+      );
+      return rows.map((row) => ({
+        volumeId: row.volume_id,
+        runId: row.run_id,
+        waiterHost: row.waiter_host,
+        waiterPid: Number(row.waiter_pid),
+        holder: row.holder,
+        startedAt: new Date(row.started_at),
+        waitedMs: Number(row.waited_ms),
+        then: row.then_plan,
+      }));
     });
   }
 

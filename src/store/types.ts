@@ -76,6 +76,21 @@ export interface LockHolder {
   backendStart: Date | null;
 }
 
+/** A boot that had to wait for the volume's boot lock, recorded against the run it waited for. */
+export interface LockWait {
+  volumeId: string;
+  /** The volume's latest run when the lock was granted (what the holder did); null if none. */
+  runId: string | null;
+  waiterHost: string;
+  waiterPid: number;
+  /** Who held the lock, as the lock reported it (application name or lock-file label). */
+  holder: string | null;
+  startedAt: Date;
+  waitedMs: number;
+  /** What the waiter then did: its start plan (warm, resume, fresh, runner). */
+  then: string;
+}
+
 export interface BootLockOptions {
   timeoutMs: number;
   onWait?: (holder: LockHolder | null) => void;
@@ -135,6 +150,10 @@ export interface Store {
    */
   markReset(runId: string, mark: ResetMark, entry: JournalEntry): Promise<void>;
   journal(runId: string): Promise<JournalEntry[]>;
+  /** Record a boot that waited for the boot lock (only then: a warm start without a wait writes nothing). */
+  recordLockWait(wait: LockWait): Promise<void>;
+  /** The recorded lock waits of a volume, oldest first. */
+  lockWaits(volumeId: string): Promise<LockWait[]>;
 
   /** Read-only, also before migrate(): which database this is and which volume it belongs to. */
   readDatabaseBinding(): Promise<DatabaseBinding>;

@@ -1,9 +1,12 @@
 // A rolling update with start-first: two containers boot the same volume at once. One holds
 // the volume's lock and initialises; the other waits (saying who holds the lock), then finds
 // the work done and does not do it again.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { bootEnv, startCli } from '../support/boot-process.ts';
+import { bootEnv, REPO_ROOT, runCli, startCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { readBootOutcome } from './verify.ts';
@@ -15,6 +18,47 @@ function events(stdout: string): Array<Record<string, unknown>> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** Every field path of a JSON value: `a.b`, arrays of objects as `a[]` with `a[].b` inside. */
+function fieldPaths(value: unknown, prefix = '', out = new Set<string>()): Set<string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return out;
+  for (const [key, child] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (Array.isArray(child) && child.some((c) => typeof c === 'object' && c !== null)) {
+      out.add(`${path}[]`);
+      for (const element of child) fieldPaths(element, `${path}[]`, out);
+    } else {
+      out.add(path);
+      fieldPaths(child, path, out);
+    }
+  }
+  return out;
+}
+
+/** The field paths README.md documents for `inspect --history --json`. */
+function documentedHistoryFields(): string[] {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('<!-- inspect-history-json:start -->'),
+    readme.indexOf('<!-- inspect-history-json:end -->'),
+  );
+  return [...section.matchAll(/^\| `([^`]+)` +\|/gm)].map((m) => m[1]!);
+}
+
+interface HistoryJson {
+  runs: Array<{
+    runId: string;
+    status: string;
+    waits: Array<{
+      host: string;
+      pid: number;
+      holder: string | null;
+      at: string;
+      waitedMs: number;
+      then: string;
+    }>;
+  }>;
+}
+
 describe('two boots of one volume at once', () => {
   it('with Postgres: one initialises, the other waits for the lock and finds the work done', async () => {
     const databaseUrl = await createTestDatabase(testServerUrl(), 'twice');
@@ -22,6 +66,7 @@ describe('two boots of one volume at once', () => {
     const [a, b] = [startCli(['run', '--no-handoff'], env), startCli(['run', '--no-handoff'], env)];
     const results = await Promise.all([a.done, b.done]);
     for (const r of results) expect(r.code, r.stdout + r.stderr).toBe(0);
+    const pids = [a.child.pid, b.child.pid];
 
     const logs = results.map((r) => events(r.stdout));
     const worker = logs.findIndex((l) => l.some((e) => e.event === 'step.start'));
@@ -46,6 +91,33 @@ describe('two boots of one volume at once', () => {
     const { state } = await readBootOutcome(env, databaseUrl);
     expect(state.gigiTokenNames).toEqual(['gigi-app']);
     expect(state.hooks).toHaveLength(1);
+
+    // inspect --history shows the initialising run and, on it, the boot that waited for it.
+    const historyResult = await runCli(['inspect', '--history', '--json'], env);
+    expect(historyResult.code, historyResult.stderr).toBe(0);
+    const history = JSON.parse(historyResult.stdout) as HistoryJson;
+    expect(history.runs).toHaveLength(1);
+    const [run] = history.runs;
+    expect(run!.status).toBe('completed');
+    expect(run!.waits).toHaveLength(1);
+    const [waited] = run!.waits;
+    expect(waited).toMatchObject({ host: hostname(), pid: pids[waiter], then: 'warm' });
+    expect(waited!.holder).toContain(`gigi-boot pid=${pids[worker]}`);
+    expect(waited!.waitedMs).toBeGreaterThanOrEqual(0);
+    expect(Number.isNaN(Date.parse(waited!.at))).toBe(false);
+    // Every field it printed is documented in README.md, and every documented wait field appears.
+    const documented = documentedHistoryFields();
+    const seen = fieldPaths(history);
+    for (const field of seen) expect(documented).toContain(field);
+    for (const field of documented.filter((f) => f.startsWith('runs[].waits[]')))
+      expect(seen).toContain(field);
+
+    const text = await runCli(['inspect', '--history'], env);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(run!.runId);
+    expect(text.stdout).toMatch(
+      new RegExp(`waited: host ${hostname()} pid ${pids[waiter]} for [0-9.]+ (ms|s), then warm start`),
+    );
   });
 
   it('with embedded PGlite: the second waits for the database, then finds the work done', async () => {
