@@ -121,6 +121,30 @@ describe.each(BACKENDS)('runs, checkpoints and journal ($name)', (backend) => {
     expect(await store.journal(runId)).toEqual([]);
   });
 
+  it('records boots that waited for the boot lock, per volume, oldest first, without touching the journal', async () => {
+    const volumeId = randomUUID();
+    expect(await store.lockWaits(volumeId)).toEqual([]);
+    const run = await store.startRun({ volumeId, ...MACHINE });
+    const wait = {
+      volumeId,
+      runId: run.runId,
+      waiterHost: 'box-2',
+      waiterPid: 4242,
+      holder: "gigi-boot pid=17 host=box-1; it's",
+      startedAt: new Date('2026-01-02T03:04:05.678Z'),
+      waitedMs: 12_345.6,
+      then: 'warm',
+    };
+    await store.recordLockWait(wait);
+    await store.recordLockWait({ ...wait, runId: null, waiterPid: 4243, holder: null, then: 'fresh' });
+    await store.recordLockWait({ ...wait, volumeId: randomUUID() });
+    expect(await store.lockWaits(volumeId)).toEqual([
+      { ...wait, waitedMs: 12_346 },
+      { ...wait, runId: null, waiterPid: 4243, holder: null, then: 'fresh', waitedMs: 12_346 },
+    ]);
+    expect(await store.journal(run.runId)).toEqual([]);
+  });
+
   it('appends journal rows outside a checkpoint, in order', async () => {
     const run = await store.startRun({ volumeId: randomUUID(), ...MACHINE });
     const entries: JournalEntry[] = ['a', 'b', 'c'].map((step, i) =>
