@@ -434,11 +434,14 @@ describe('the prod Swarm stack (Task 8) with the AIO image', () => {
     // supervised one (the new task's only after the old one's boot was done).
     expect(calls.filter((c) => c === 'web')).toHaveLength(3);
     const { stdout: history } = await docker('exec', second, 'gigi-boot', 'inspect', '--history');
-    // The one initialisation is the run on record; the waiting task's warm start records none
-    // (its wait is only in its log, above).
+    // The one initialisation is the run on record; the waiting task's warm start records no run,
+    // but its wait is shown on the run it waited for: its container's hostname, then warm start.
     const runs = history.split('\n').filter((l) => /^\d{4}-\d\d-\d\dT/.test(l));
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatch(/ completed /);
+    const secondHost = (await docker('exec', second, 'hostname')).stdout.trim();
+    expect(runs[0]).toContain(`waited: host ${secondHost} pid `);
+    expect(runs[0]).toMatch(/, then warm start/);
     await stack.remove();
   });
 
