@@ -338,7 +338,8 @@ export class SqlStore implements Store {
   /** Why: `inspect --history` shows who waited for which run. */
   async lockWaits(volumeId: string): Promise<LockWait[]> {
     return this.wrap('Reading the waits for the boot lock', async () => {
-      const rows = await this.db.query<{
+      // inspect never migrates: a database an older gigi-boot booted has no such table (none waited).
+      const rows = await this.tableRows<{
         volume_id: string;
         run_id: string | null;
         waiter_host: string;
@@ -383,6 +384,16 @@ export class SqlStore implements Store {
         lastRunVolumeId: lastRun?.volume_id ?? null,
       };
     });
+  }
+
+  /** The rows of a query on a table that may not exist yet (a database not yet migrated): none. */
+  private async tableRows<R>(text: string, params: unknown[]): Promise<R[]> {
+    try {
+      return await this.db.query<R>(text, params);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === '42P01') return []; // undefined_table
+      throw error;
+    }
   }
 
   /** The first row of a query on a table that may not exist yet (a database never booted). */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/store/migrations.ts';
+import { applyMigrations, MIGRATIONS } from '../../src/store/migrations.ts';
 import { BACKENDS, type BackendHarness } from './backends.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
 
@@ -69,6 +69,30 @@ describe.each(BACKENDS)('migrations ($name)', (backend) => {
       "SELECT indexdef FROM pg_indexes WHERE tablename = 'gigi_boot_runs'",
     );
     expect(indexes.map((i) => i.indexdef).join('\n')).toMatch(/\(volume_id, started_at DESC\)/);
+  });
+
+  it('reads no lock waits (no error) from a database an older gigi-boot migrated, then records them once migrated', async () => {
+    harness = await backend.create();
+    const store = await harness.open();
+    stores.push(store);
+    await applyMigrations(
+      store.db,
+      MIGRATIONS.filter((m) => m.version <= 3),
+    );
+    expect(await store.lockWaits('some-volume')).toEqual([]);
+    await store.migrate();
+    const wait = {
+      volumeId: 'some-volume',
+      runId: null,
+      waiterHost: 'box',
+      waiterPid: 7,
+      holder: null,
+      startedAt: new Date(),
+      waitedMs: 5,
+      then: 'warm',
+    };
+    await store.recordLockWait(wait);
+    expect(await store.lockWaits('some-volume')).toEqual([wait]);
   });
 
   it('keeps a config table the app created already, with its rows and shape', async () => {
