@@ -1,12 +1,11 @@
 // The `gitea admin user` subcommands that recover an account gigi-boot owns (CONTRACT §A.6,
 // §L.6.2): mint a short-lived admin token, clear must-change-password. Neither puts a secret on
 // argv: the token comes back on stdout, and passwords travel only in API request bodies.
-import { execa } from 'execa';
 import { GiteaProcessError } from '../errors.ts';
 import { execFailure, resolveGiteaBinary } from './binary.ts';
-import { boundedBy, timedOut } from './cli.ts';
+import { runGiteaCli } from './cli.ts';
 import { outputTail, redactGiteaOutput } from './redact.ts';
-import { giteaCommand, type RunAs } from './run-as.ts';
+import type { RunAs } from './run-as.ts';
 
 export interface AdminCliOptions {
   bin: string;
@@ -28,23 +27,12 @@ async function runAdminUser(
 ): Promise<string> {
   const bin = await resolveGiteaBinary(options.bin);
   // Flags before positional names: whether urfave/cli parses them after one is unknown (§L.10).
-  const cmd = giteaCommand(
-    options.runAs,
+  const result = await runGiteaCli(
+    options,
     bin,
     ['admin', 'user', sub, '--config', options.configPath, ...args],
-    options.workDir,
+    `gitea admin user ${shown}`,
   );
-  const result = await execa(cmd.file, cmd.args, {
-    env: cmd.env,
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    ...boundedBy(options.timeoutMs),
-    ...(options.signal ? { cancelSignal: options.signal } : {}),
-  });
-  if (result.isCanceled) throw options.signal?.reason ?? new Error('aborted');
-  if (result.timedOut)
-    throw timedOut(`gitea admin user ${shown}`, options.timeoutMs!, `${result.stdout}\n${result.stderr}`);
   if (result.exitCode === 0) return result.stdout;
   const notExecutable = execFailure(bin, result.exitCode, result.stderr);
   if (notExecutable) throw notExecutable;

@@ -53,6 +53,31 @@ export function timedOut(command: string, timeoutMs: number, output: string): Gi
   );
 }
 
+/**
+ * Why: run `gitea <args>` as the run user, bounded by GIGI_BOOT_COMMAND_TIMEOUT: a cancel
+ * rethrows the abort reason and a hang is a GiteaProcessError naming `command`; any exit code
+ * comes back for the caller to read.
+ */
+export async function runGiteaCli(
+  options: { runAs: RunAs; workDir: string; timeoutMs?: number; signal?: AbortSignal },
+  bin: string,
+  args: string[],
+  command: string,
+) {
+  const cmd = giteaCommand(options.runAs, bin, args, options.workDir);
+  const result = await execa(cmd.file, cmd.args, {
+    env: cmd.env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    ...boundedBy(options.timeoutMs),
+    ...(options.signal ? { cancelSignal: options.signal } : {}),
+  });
+  if (result.isCanceled) throw options.signal?.reason ?? new Error('aborted');
+  if (result.timedOut) throw timedOut(command, options.timeoutMs!, `${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
 /** Why: create a Gitea user as the run user, mapping "already exists" to a no-op for idempotency. */
 export async function createUserWithCli(options: CreateUserWithCliOptions): Promise<CreateUserResult> {
   const bin = await resolveGiteaBinary(options.bin);
@@ -70,18 +95,8 @@ export async function createUserWithCli(options: CreateUserWithCliOptions): Prom
     '--must-change-password=false',
     ...(options.admin ? ['--admin'] : []),
   ];
-  const cmd = giteaCommand(options.runAs, bin, args, options.workDir);
-  const result = await execa(cmd.file, cmd.args, {
-    env: cmd.env,
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    ...boundedBy(options.timeoutMs),
-    ...(options.signal ? { cancelSignal: options.signal } : {}),
-  });
-  if (result.isCanceled) throw options.signal?.reason ?? new Error('aborted');
   const command = `gitea admin user create --username ${options.username}`;
-  if (result.timedOut) throw timedOut(command, options.timeoutMs!, `${result.stdout}\n${result.stderr}`);
+  const result = await runGiteaCli(options, bin, args, command);
 
   const stdout = result.stdout;
   const stderr = result.stderr;
