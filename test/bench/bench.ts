@@ -16,7 +16,7 @@ import { cleanupContexts } from '../docker/helpers.ts';
 import { measureCheckpoints, readCheckpointSample } from './checkpoint-latency.ts';
 import { snapshotCheckout } from './checkout-snapshot.ts';
 import { BenchFailure } from './failure.ts';
-import { measureFirstBoot, type FirstBootResult } from './first-boot.ts';
+import { measureFirstBootPairs } from './first-boot.ts';
 import { measureFiftyBoxes } from './fifty-boxes.ts';
 import { measureHandOffFigures } from './hand-off-time.ts';
 import { describePostgres } from './postgres-settings.ts';
@@ -85,17 +85,13 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
     );
   }
 
-  const firstBoots: FirstBootResult[] = [];
-  for (let i = 1; i <= settings.firstBoots; i++) {
-    progress(
-      `first boot ${i}/${settings.firstBoots} on the simulator (startupDelayMs ${settings.giteaDelayMs})`,
-    );
-    const label = `first boot ${i} (simulator, ${settings.giteaDelayMs} ms start-up delay)`;
-    const { result } = await measureFirstBoot(workspace, checkout.cli, serverUrl, settings.giteaDelayMs, {
-      label,
-    });
-    firstBoots.push(result);
-  }
+  const firstBoots = await measureFirstBootPairs(
+    workspace,
+    checkout.cli,
+    serverUrl,
+    { iterations: settings.firstBoots, delayMs: settings.giteaDelayMs },
+    progress,
+  );
 
   progress('time to hand-off with Docker absent, its socket missing, a slow build; restarts after degraded');
   const handOff = await measureHandOffFigures(workspace, checkout.cli, serverUrl, settings, progress);
@@ -151,7 +147,8 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
   // One node start-up baseline for both warm-boot figures: all its samples, from both phases.
   const nodeStartup = summarise([...pgWarm.baselineMs, ...(pgliteWarm?.baselineMs ?? [])]);
   const select1 = summarise(checkpoints.selectMs);
-  const wall = summarise(firstBoots.map((r) => r.wallMs));
+  const wall = summarise(firstBoots.map((r) => r.boot.wallMs));
+  const plainBoot = summarise(firstBoots.map((r) => r.plainWallMs));
   const dockerPing = imageChecks ? summarise(imageChecks.pingMs) : null;
   const { outputFile: _outputFile, ...recordedSettings } = settings;
   return {
@@ -175,8 +172,15 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
     firstBoot: {
       delayMs: settings.giteaDelayMs,
       wall,
+      plain: plainBoot,
+      ratioToPlain: { median: ratio(wall.median, plainBoot.median), p95: ratio(wall.p95, plainBoot.p95) },
       ratioToDelay: { median: ratio(wall.median, settings.giteaDelayMs) },
-      runs: firstBoots.map((r) => ({ ...r, ratioToDelay: ratio(r.wallMs, settings.giteaDelayMs) })),
+      runs: firstBoots.map(({ boot, plainWallMs }) => ({
+        ...boot,
+        plainWallMs,
+        ratioToPlain: ratio(boot.wallMs, plainWallMs),
+        ratioToDelay: ratio(boot.wallMs, settings.giteaDelayMs),
+      })),
     },
     checkpoint: {
       ...figure(checkpoints.checkpointMs, select1, 'select1'),

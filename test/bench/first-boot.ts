@@ -1,15 +1,23 @@
 // Figure 2: a first boot against the Gitea simulator with a fixed simulated start-up delay
 // (fault `startupDelayMs` in the GITEA_SIM_FAULTS file), on Postgres: wall time, its ratio to
-// the delay, and the per-step durations the journal recorded.
+// a plain bootstrapper doing the same work (plain-boot.ts) and to the delay, and the per-step
+// durations the journal recorded.
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { InspectReport } from '../../src/inspect/gather.ts';
 import type { FaultsConfig } from '../gitea-sim/faults.ts';
 import { bootEnv } from '../support/boot-process.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { BenchFailure } from './failure.ts';
 import { inspectJson, timeBoot } from './gigi-boot-runs.ts';
+import {
+  assertSameWork,
+  bundlePlainBootstrapper,
+  measurePlainBoot,
+  readBootWork,
+  type BootWork,
+} from './plain-boot.ts';
 import type { Workspace } from './workspace.ts';
 
 /** The steps that wait for the temporary Gitea; together they must cover the simulated delay. */
@@ -33,7 +41,7 @@ export interface FirstBootResult {
 }
 
 /** Why: the faults file is read by the simulator, which runs as the unprivileged Gitea user. */
-function writeFaultsFile(workspace: Workspace, delayMs: number): string {
+export function writeFaultsFile(workspace: Workspace, delayMs: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'gigi-boot-bench-faults-'));
   workspace.track(dir);
   chmodSync(dir, 0o755);
@@ -54,6 +62,8 @@ export interface FirstBootOptions {
 export interface FirstBootMeasurement {
   result: FirstBootResult;
   journal: JournalRow[];
+  /** The Gitea calls the simulator saw and the config keys written (compared with the baseline's). */
+  work: BootWork;
 }
 
 /** Why: one first boot on a fresh volume and database, checked to have completed and waited the delay. */
@@ -92,5 +102,42 @@ export async function measureFirstBoot(
   return {
     result: { wallMs: boot.wallMs, journalWallMs: report.run.wallMs, steps },
     journal: report.journal,
+    work: await readBootWork(env),
   };
+}
+
+export interface FirstBootPair {
+  boot: FirstBootResult;
+  /** Process wall time of the plain bootstrapper run beside it (same delay, same calls). */
+  plainWallMs: number;
+}
+
+/**
+ * Why: the first-boot figure is a ratio against the plain bootstrapper measured in the same
+ * run: one of each per iteration, on fresh volumes, the one that goes first alternating, so
+ * a drift in the machine's load touches both.
+ */
+export async function measureFirstBootPairs(
+  workspace: Workspace,
+  cli: string,
+  serverUrl: string,
+  { iterations, delayMs }: { iterations: number; delayMs: number },
+  progress: (message: string) => void,
+): Promise<FirstBootPair[]> {
+  const plainScript = bundlePlainBootstrapper(dirname(dirname(cli)));
+  const pairs: FirstBootPair[] = [];
+  for (let i = 1; i <= iterations; i++) {
+    progress(`first boot ${i}/${iterations} and the plain bootstrapper (startupDelayMs ${delayMs})`);
+    const label = `first boot ${i} (simulator, ${delayMs} ms start-up delay)`;
+    const plain = () =>
+      measurePlainBoot(workspace, plainScript, serverUrl, writeFaultsFile(workspace, delayMs), label);
+    const boot = () => measureFirstBoot(workspace, cli, serverUrl, delayMs, { label });
+    const [p, b] =
+      i % 2 === 1
+        ? [await plain(), await boot()]
+        : await boot().then(async (first) => [await plain(), first] as const);
+    assertSameWork(label, b.work, p.work);
+    pairs.push({ boot: b.result, plainWallMs: p.wallMs });
+  }
+  return pairs;
 }

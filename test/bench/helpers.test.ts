@@ -158,11 +158,15 @@ describe('renderResult', () => {
       firstBoot: {
         delayMs: 1000,
         wall: summarise([4000]),
+        plain: summarise([3200]),
+        ratioToPlain: { median: 1.25, p95: 1.25 },
         ratioToDelay: { median: 4 },
         runs: [
           {
             wallMs: 4000,
             journalWallMs: 3000,
+            plainWallMs: 3200,
+            ratioToPlain: 1.25,
             ratioToDelay: 4,
             steps: [{ step: 'awaitApi', attempts: 2, durationMs: 1100, outcome: 'ok' }],
           },
@@ -227,6 +231,8 @@ describe('renderResult', () => {
     expect(text).toMatch(/Checkpoint write \(3\.0 KB snapshot \+ 1 journal row\)\s+2\s+2\.50 ms/);
     expect(text).toMatch(/awaitApi\s+1100 ms \(2 attempts\)/);
     expect(text).toContain('= 4.00x the simulated delay');
+    expect(text).toContain('= 1.25x a plain bootstrapper (3200 ms; p95 1.25x)');
+    expect(text).toMatch(/\(wall \/ plain bootstrapper\)\s+1\.25x/);
     expect(text).toContain('fsync=off');
     expect(text).toMatch(/Docker absent \(baseline\)\s+2000 ms\s+1\.00x\s+skipped/);
     expect(text).toMatch(/runner-worker build of 60 s\s+2200 ms\s+1\.10x\s+built\s+62000 ms/);

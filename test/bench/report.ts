@@ -20,6 +20,9 @@ export interface Figure {
 export interface FirstBootRun {
   wallMs: number;
   journalWallMs: number;
+  /** The plain bootstrapper's process wall time in the same iteration (plain-bootstrapper.ts). */
+  plainWallMs: number;
+  ratioToPlain: number;
   /** Process wall time divided by the simulated Gitea start-up delay. */
   ratioToDelay: number;
   steps: StepTiming[];
@@ -55,7 +58,15 @@ export interface BenchResult {
   settings: Omit<BenchSettings, 'outputFile'>;
   baselines: { nodeStartup: Summary; select1: Summary; dockerPing: Summary | null };
   warmBoot: { postgres: Figure; pglite: Figure | null };
-  firstBoot: { delayMs: number; wall: Summary; ratioToDelay: { median: number }; runs: FirstBootRun[] };
+  firstBoot: {
+    delayMs: number;
+    wall: Summary;
+    /** The baseline: a plain bootstrapper doing the same Gitea calls without checkpoints. */
+    plain: Summary;
+    ratioToPlain: { median: number; p95: number };
+    ratioToDelay: { median: number };
+    runs: FirstBootRun[];
+  };
   checkpoint: Figure & {
     /** JSON size of the snapshot each checkpoint wrote (the real one, padded up to BENCH_SNAPSHOT_BYTES). */
     snapshotBytes: number;
@@ -194,7 +205,7 @@ export function renderResult(result: BenchResult): string {
 
   const fb = result.firstBoot;
   out.push(
-    `First boot on the Gitea simulator (startupDelayMs ${fb.delayMs}), Postgres: wall ${ms(fb.wall.median)} median of ${fb.wall.n} = ${times(fb.ratioToDelay.median)} the simulated delay`,
+    `First boot on the Gitea simulator (startupDelayMs ${fb.delayMs}), Postgres: wall ${ms(fb.wall.median)} median of ${fb.wall.n} = ${times(fb.ratioToPlain.median)} a plain bootstrapper (${ms(fb.plain.median)}; p95 ${times(fb.ratioToPlain.p95)}) making the same Gitea calls without checkpoints, runs interleaved; = ${times(fb.ratioToDelay.median)} the simulated delay`,
   );
   const stepNames = [...new Set(fb.runs.flatMap((r) => r.steps.map((s) => s.step)))];
   const runHeaders = fb.runs.map((_, i) => (fb.runs.length === 1 ? 'DURATION' : `RUN ${i + 1}`));
@@ -208,6 +219,8 @@ export function renderResult(result: BenchResult): string {
   stepRows.push(
     ['(journal: run start to finish)', ...fb.runs.map((r) => ms(r.journalWallMs))],
     ['(process wall time)', ...fb.runs.map((r) => ms(r.wallMs))],
+    ['(plain bootstrapper, same iteration)', ...fb.runs.map((r) => ms(r.plainWallMs))],
+    ['(wall / plain bootstrapper)', ...fb.runs.map((r) => times(r.ratioToPlain))],
     ['(wall / simulated delay)', ...fb.runs.map((r) => times(r.ratioToDelay))],
   );
   out.push(...table(['STEP', ...runHeaders], stepRows), '');
