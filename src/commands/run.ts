@@ -70,7 +70,10 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
 
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    logger.warn({ event: 'signal', signal }, `received ${signal}: stopping the boot at the next safe point`);
+    logger.warn(
+      { event: 'boot.signal', signal },
+      `received ${signal}: stopping the boot at the next safe point`,
+    );
     abort.abort(new Error(`received ${signal}`));
   };
   process.on('SIGTERM', onSignal);

@@ -1,10 +1,22 @@
 // The boot's logger: pino JSON lines (one event per line, `event` names what happened), with
 // every string passed through the Redactor first, so no secret reaches a log line even when
 // it hides inside an error message from Gitea or Postgres.
-import { pino, type Logger } from 'pino';
+import { pino } from 'pino';
+import type { BootStep } from '../../machines/boot-logic.ts';
+import type { LogEventAt } from './events.ts';
 import type { Redactor } from './redactor.ts';
 
-export type { Logger } from 'pino';
+/**
+ * The boot's logger: pino, typed so that each level takes only the events of that level
+ * (src/log/events.ts) with exactly their fields, and a message for the operator.
+ */
+export interface Logger {
+  debug(entry: LogEventAt<'debug'>, msg: string): void;
+  info(entry: LogEventAt<'info'>, msg: string): void;
+  warn(entry: LogEventAt<'warn'>, msg: string): void;
+  error(entry: LogEventAt<'error'>, msg: string): void;
+  child(bindings: { step: BootStep }): Logger;
+}
 
 export interface LoggerOptions {
   redactor: Redactor;
