@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { renderEnvReference } from '../../src/config/reference.ts';
 import { ENV_VAR_NAMES, SECRET_ENV_VARS } from '../../src/config/schema.ts';
 
-const README = new URL('../../README.md', import.meta.url);
+const REFERENCE = new URL('../../docs/configuration.md', import.meta.url);
 
-function tableInReadme(readme: string): string {
-  const lines = readme.split('\n');
+function tableInReference(doc: string): string {
+  const lines = doc.split('\n');
   const start = lines.indexOf('<!-- env:start -->');
   const end = lines.indexOf('<!-- env:end -->');
-  expect(start, 'README.md has a line <!-- env:start -->').toBeGreaterThanOrEqual(0);
-  expect(end, 'README.md has a line <!-- env:end --> after env:start').toBeGreaterThan(start);
+  expect(start, 'docs/configuration.md has a line <!-- env:start -->').toBeGreaterThanOrEqual(0);
+  expect(end, 'docs/configuration.md has a line <!-- env:end --> after env:start').toBeGreaterThan(start);
   return lines
     .slice(start + 1, end)
     .join('\n')
@@ -19,12 +19,12 @@ function tableInReadme(readme: string): string {
 }
 
 describe('environment reference', () => {
-  it('README.md holds exactly the generated table (regenerate: npx tsx src/config/print-reference.ts)', async () => {
-    const readme = await readFile(README, 'utf8');
-    expect(tableInReadme(readme)).toBe(renderEnvReference());
+  it('docs/configuration.md holds exactly the generated table (regenerate: npx tsx src/config/print-reference.ts --write)', async () => {
+    const doc = await readFile(REFERENCE, 'utf8');
+    expect(tableInReference(doc)).toBe(renderEnvReference());
   });
 
-  it('print-reference.ts prints the same table, for regenerating the README', async () => {
+  it('print-reference.ts prints the same table, for regenerating the reference', async () => {
     const { stdout } = await execa('npx', ['tsx', 'src/config/print-reference.ts'], {
       cwd: new URL('../..', import.meta.url),
     });

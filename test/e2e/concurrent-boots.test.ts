@@ -34,9 +34,9 @@ function fieldPaths(value: unknown, prefix = '', out = new Set<string>()): Set<s
   return out;
 }
 
-/** The field paths README.md documents for `inspect --history --json`. */
+/** The field paths docs/operations.md documents for `inspect --history --json`. */
 function documentedHistoryFields(): string[] {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const readme = readFileSync(join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
   const section = readme.slice(
     readme.indexOf('<!-- inspect-history-json:start -->'),
     readme.indexOf('<!-- inspect-history-json:end -->'),
@@ -105,7 +105,7 @@ describe('two boots of one volume at once', () => {
     expect(waited!.holder).toContain(`gigi-boot pid=${pids[worker]}`);
     expect(waited!.waitedMs).toBeGreaterThanOrEqual(0);
     expect(Number.isNaN(Date.parse(waited!.at))).toBe(false);
-    // Every field it printed is documented in README.md, and every documented wait field appears.
+    // Every field it printed is documented in docs/operations.md, and every documented wait field appears.
     const documented = documentedHistoryFields();
     const seen = fieldPaths(history);
     for (const field of seen) expect(documented).toContain(field);

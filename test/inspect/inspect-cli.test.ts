@@ -38,14 +38,14 @@ interface History {
   runs: Array<{ runId: string; status: string; resetFrom: { from: string; at: string } | null }>;
 }
 
-/** The field paths documented in README.md between the given markers. */
+/** The field paths documented in docs/operations.md between the given markers. */
 function documentedFields(marker: string): Set<string> {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const readme = readFileSync(join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
   const section = readme.slice(
     readme.indexOf(`<!-- ${marker}:start -->`),
     readme.indexOf(`<!-- ${marker}:end -->`),
   );
-  expect(section.length, `README.md has no ${marker} section`).toBeGreaterThan(0);
+  expect(section.length, `docs/operations.md has no ${marker} section`).toBeGreaterThan(0);
   return new Set([...section.matchAll(/^\| `([^`]+)` +\|/gm)].map((m) => m[1]!));
 }
 
@@ -234,7 +234,7 @@ describe('inspect and reset of a booted volume (real Postgres, real boots)', () 
     expect((await inspectJson(env)).run!.runId).toBe(after.run!.runId);
   });
 
-  it('--json has exactly the fields README documents (completed, reset-pending and failed runs)', async () => {
+  it('--json has exactly the fields docs/operations.md documents (completed, reset-pending and failed runs)', async () => {
     const documented = new Set([
       ...documentedFields('inspect-json'),
       ...documentedFields('inspect-critical-path-json'),

@@ -52,9 +52,9 @@ async function configValue(databaseUrl: string, key: string): Promise<string> {
   }
 }
 
-/** The field paths documented in README.md between the given markers. */
+/** The field paths documented in docs/operations.md between the given markers. */
 function documentedFields(marker: string): string[] {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const readme = readFileSync(join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
   const section = readme.slice(
     readme.indexOf(`<!-- ${marker}:start -->`),
     readme.indexOf(`<!-- ${marker}:end -->`),
