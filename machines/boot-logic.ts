@@ -37,9 +37,13 @@ export interface Modes {
   docker: boolean;
 }
 
+/** How a step retries a transient fault; BootConfig.retry (src/config) is this type. */
 export interface RetryPolicy {
+  /** Attempts per step for transient faults, first attempt included (GIGI_BOOT_STEP_ATTEMPTS). */
   maxAttempts: number;
+  /** First backoff delay; doubles each attempt (GIGI_BOOT_RETRY_BASE_DELAY). */
   baseDelayMs: number;
+  /** Backoff ceiling (GIGI_BOOT_RETRY_MAX_DELAY). */
   maxDelayMs: number;
 }
 

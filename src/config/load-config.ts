@@ -3,7 +3,8 @@
 import { ConfigError } from '../errors.ts';
 import { collectGiteaEnv } from './gitea-env.ts';
 import { decodeSecret, readSecretFileBytes, SecretFileProblem } from './read-secret-file.ts';
-import { bootConfigSchema, ENV_VAR_NAMES, SECRET_ENV_VARS } from './schema.ts';
+import { bootConfigSchema } from './boot-config.ts';
+import { ENV_VAR_NAMES, SECRET_ENV_VARS } from './schema.ts';
 import type { BootConfig } from './types.ts';
 
 export interface LoadConfigOptions {
