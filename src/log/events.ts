@@ -15,26 +15,66 @@ export const LOG_LEVELS = {
 } as const;
 export type LogLevel = keyof typeof LOG_LEVELS;
 
+/** An event with no fields besides `event`. */
+type NoFields = Record<never, never>;
+
 /** The fields each event carries besides `event` (and pino's level, time, pid and msg). */
 export interface LogEventFields {
-  'config.warning': Record<never, never>;
-  'store.wait': { err: unknown };
-  'lock.wait': { holder: LockHolder | null };
-  'lock.lost': { err: unknown };
-  'lock.wait_not_recorded': { err: unknown };
-  'boot.signal': { signal: NodeJS.Signals };
-  'boot.plan': { plan: StartPlan['kind']; reason: string };
-  'boot.replay': Record<never, never>;
-  'boot.restore_failed': { err: unknown };
+  'config.warning': NoFields;
+  'store.wait': {
+    err: unknown;
+  };
+  'lock.wait': {
+    holder: LockHolder | null;
+  };
+  'lock.lost': {
+    err: unknown;
+  };
+  'lock.wait_not_recorded': {
+    err: unknown;
+  };
+  'boot.signal': {
+    signal: NodeJS.Signals;
+  };
+  'boot.plan': {
+    plan: StartPlan['kind'];
+    reason: string;
+  };
+  'boot.replay': NoFields;
+  'boot.restore_failed': {
+    err: unknown;
+  };
   modes: { modes: Modes; scope: BootScope };
-  'boot.completed': { plan: StartPlan['kind']; runId: string };
-  'boot.degraded': { reasons: string[] | undefined };
-  'boot.interrupted': { state?: unknown };
-  'boot.failed': { step: BootStep; hint: string | null };
-  'boot.failed_after_handoff': { err: unknown };
-  'volume.adopted': { layout: string };
-  'step.start': { step: BootStep; attempt: number };
-  'step.done': { step: BootStep; attempt: number; durationMs: number; outcome: string };
+  'boot.completed': {
+    plan: StartPlan['kind'];
+    runId: string;
+  };
+  'boot.degraded': {
+    reasons: string[] | undefined;
+  };
+  'boot.interrupted': {
+    state?: unknown;
+  };
+  'boot.failed': {
+    step: BootStep;
+    hint: string | null;
+  };
+  'boot.failed_after_handoff': {
+    err: unknown;
+  };
+  'volume.adopted': {
+    layout: string;
+  };
+  'step.start': {
+    step: BootStep;
+    attempt: number;
+  };
+  'step.done': {
+    step: BootStep;
+    attempt: number;
+    durationMs: number;
+    outcome: string;
+  };
   'step.error': {
     step: BootStep;
     attempt: number;
@@ -44,15 +84,36 @@ export interface LogEventFields {
     outputTail?: string[];
   };
   failpoint: { step: BootStep; action: 'transient' | 'permanent' };
-  'checkpoint.saved': { status: RunStatus; state: unknown };
-  'gitea.restart': { pid: number };
-  'webhook.system': { action: 'existed' | 'created' | 'replaced'; deleted: number[] };
-  'gitea.stop_failed': { err: unknown };
-  'gitea.templates': { outcome: string };
-  'docker.build': { line: string };
-  'handoff.rendered': { conf: string };
-  'handoff.start': { conf: string };
-  'handoff.exit': { code: number | null; signal: NodeJS.Signals | null };
+  'checkpoint.saved': {
+    status: RunStatus;
+    state: unknown;
+  };
+  'gitea.restart': {
+    pid: number;
+  };
+  'webhook.system': {
+    action: 'existed' | 'created' | 'replaced';
+    deleted: number[];
+  };
+  'gitea.stop_failed': {
+    err: unknown;
+  };
+  'gitea.templates': {
+    outcome: string;
+  };
+  'docker.build': {
+    line: string;
+  };
+  'handoff.rendered': {
+    conf: string;
+  };
+  'handoff.start': {
+    conf: string;
+  };
+  'handoff.exit': {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+  };
 }
 export type LogEventName = keyof LogEventFields;
 
@@ -74,32 +135,45 @@ export const LOG_EVENTS = {
   'store.wait': {
     level: 'warn',
     when: 'the database is not reachable yet; the boot retries until `GIGI_BOOT_DATABASE_TIMEOUT`',
-    fields: { err: 'the first connection error' },
+    fields: {
+      err: 'the first connection error',
+    },
   },
   'lock.wait': {
     level: 'warn',
     when: 'another gigi-boot holds the boot lock of this volume (or has the embedded database open); this one waits up to `GIGI_BOOT_LOCK_TIMEOUT`',
-    fields: { holder: 'who holds it (pid, applicationName, clientAddr, backendStart), or null' },
+    fields: {
+      holder: 'who holds it (pid, applicationName, clientAddr, backendStart), or null',
+    },
   },
   'lock.lost': {
     level: 'error',
     when: "the boot lock's database session ended; the boot stops at the next checkpoint",
-    fields: { err: 'why the session ended' },
+    fields: {
+      err: 'why the session ended',
+    },
   },
   'lock.wait_not_recorded': {
     level: 'warn',
     when: 'the wait for the boot lock could not be written for `inspect --history` (the boot goes on)',
-    fields: { err: 'the store error' },
+    fields: {
+      err: 'the store error',
+    },
   },
   'boot.signal': {
     level: 'warn',
     when: 'SIGTERM or SIGINT arrived; the boot stops at the next checkpoint',
-    fields: { signal: 'the signal name' },
+    fields: {
+      signal: 'the signal name',
+    },
   },
   'boot.plan': {
     level: 'info',
     when: 'the boot decided how to start, from the last run of this volume',
-    fields: { plan: 'fresh, resume, runner or warm', reason: 'why, in words' },
+    fields: {
+      plan: 'fresh, resume, runner or warm',
+      reason: 'why, in words',
+    },
   },
   'boot.replay': {
     level: 'warn',
@@ -109,7 +183,9 @@ export const LOG_EVENTS = {
   'boot.restore_failed': {
     level: 'warn',
     when: 'the checkpoint could not be restored (followed by `boot.replay`)',
-    fields: { err: 'why' },
+    fields: {
+      err: 'why',
+    },
   },
   modes: {
     level: 'info',
@@ -122,12 +198,17 @@ export const LOG_EVENTS = {
   'volume.adopted': {
     level: 'info',
     when: 'the volume was initialised by the bash entrypoint and is adopted as it is',
-    fields: { layout: 'the layout found (bash-entrypoint)' },
+    fields: {
+      layout: 'the layout found (bash-entrypoint)',
+    },
   },
   'step.start': {
     level: 'info',
     when: 'a step begins an attempt',
-    fields: { step: 'the step', attempt: 'its attempt number, from 1' },
+    fields: {
+      step: 'the step',
+      attempt: 'its attempt number, from 1',
+    },
   },
   'step.done': {
     level: 'info',
@@ -154,12 +235,17 @@ export const LOG_EVENTS = {
   failpoint: {
     level: 'warn',
     when: '`GIGI_BOOT_FAILPOINTS` made a step fail on purpose (tests)',
-    fields: { step: 'the step', action: 'transient or permanent' },
+    fields: {
+      step: 'the step',
+      action: 'transient or permanent',
+    },
   },
   'gitea.restart': {
     level: 'info',
     when: 'a resumed boot found the temporary Gitea not running and started it',
-    fields: { pid: 'its process id' },
+    fields: {
+      pid: 'its process id',
+    },
   },
   'webhook.system': {
     level: 'info',
@@ -172,62 +258,90 @@ export const LOG_EVENTS = {
   'docker.build': {
     level: 'info',
     when: 'a line of progress from the runner-worker image build',
-    fields: { line: 'the line, with `step` buildRunnerWorker bound' },
+    fields: {
+      line: 'the line, with `step` buildRunnerWorker bound',
+    },
   },
   'checkpoint.saved': {
     level: 'debug',
     when: 'a checkpoint was written to the database',
-    fields: { status: "the run's status", state: 'the machine state saved' },
+    fields: {
+      status: "the run's status",
+      state: 'the machine state saved',
+    },
   },
   'gitea.stop_failed': {
     level: 'error',
     when: 'the temporary Gitea could not be stopped after the boot',
-    fields: { err: 'why' },
+    fields: {
+      err: 'why',
+    },
   },
   'boot.completed': {
     level: 'info',
     when: 'the boot ended well (also a warm start, which ran no step)',
-    fields: { plan: 'fresh, resume, runner or warm', runId: 'the run' },
+    fields: {
+      plan: 'fresh, resume, runner or warm',
+      runId: 'the run',
+    },
   },
   'boot.degraded': {
     level: 'warn',
     when: 'the boot ended, but a part that may fail did (the runner-worker image, for one)',
-    fields: { reasons: 'what is missing' },
+    fields: {
+      reasons: 'what is missing',
+    },
   },
   'boot.interrupted': {
     level: 'warn',
     when: 'the boot stopped on a signal or the lost lock; the next `gigi-boot run` resumes it',
-    fields: { state: 'the machine state it stopped in (first line, when it stops)' },
+    fields: {
+      state: 'the machine state it stopped in (first line, when it stops)',
+    },
   },
   'boot.failed': {
     level: 'error',
     when: 'a step failed for good; the message says why, the hint what to do',
-    fields: { step: 'the step', hint: 'what to do, or null' },
+    fields: {
+      step: 'the step',
+      hint: 'what to do, or null',
+    },
   },
   'boot.failed_after_handoff': {
     level: 'error',
     when: 'the background runner-worker build failed after the hand-off; the app runs on, the next start resumes it',
-    fields: { err: 'why' },
+    fields: {
+      err: 'why',
+    },
   },
   'handoff.rendered': {
     level: 'info',
     when: "a warm start rendered supervisord's config from the current configuration",
-    fields: { conf: 'the file' },
+    fields: {
+      conf: 'the file',
+    },
   },
   'gitea.templates': {
     level: 'info',
     when: "the app's Gitea templates were linked into Gitea's custom path, before the hand-off",
-    fields: { outcome: 'what was done' },
+    fields: {
+      outcome: 'what was done',
+    },
   },
   'handoff.start': {
     level: 'info',
     when: 'gigi-boot starts supervisord, which runs the programs from now on',
-    fields: { conf: 'its config file' },
+    fields: {
+      conf: 'its config file',
+    },
   },
   'handoff.exit': {
     level: 'info',
     when: 'supervisord exited (the container ends with it)',
-    fields: { code: 'its exit code, or null', signal: 'the signal that ended it, or null' },
+    fields: {
+      code: 'its exit code, or null',
+      signal: 'the signal that ended it, or null',
+    },
   },
 } as const satisfies { [K in LogEventName]: LogEventMeta<K> };
 
