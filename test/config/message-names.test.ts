@@ -1,9 +1,9 @@
 // Every message and hint an operator reads is a string literal somewhere in src/ or machines/.
 // A hint that names a variable or a command that does not exist sends the operator nowhere
 // (GITEA_ORG_NAME and GITEA_ADMIN_EMAIL once did), so this scans every string literal of the
-// source with the TypeScript parser and checks what it names against the config schema and the
-// CLI's command table.
-import { readdirSync, readFileSync } from 'node:fs';
+// source with the TypeScript parser and checks what it names against the config schema, the
+// CLI's command table and the repository's documents.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -30,27 +30,32 @@ function sourceFiles(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
+/** Every string literal and template chunk of one source text. */
+function literalsOf(file: string, text: string): Literal[] {
+  const out: Literal[] = [];
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isStringLiteral(node) ||
+      ts.isNoSubstitutionTemplateLiteral(node) ||
+      ts.isTemplateHead(node) ||
+      ts.isTemplateMiddle(node) ||
+      ts.isTemplateTail(node)
+    ) {
+      const line = source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
+      out.push({ file, line, text: node.text });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return out;
+}
+
 /** Every string literal and template chunk of src/ and machines/. */
 function literals(): Literal[] {
-  const out: Literal[] = [];
-  for (const file of [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'machines'))]) {
-    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
-    const visit = (node: ts.Node): void => {
-      if (
-        ts.isStringLiteral(node) ||
-        ts.isNoSubstitutionTemplateLiteral(node) ||
-        ts.isTemplateHead(node) ||
-        ts.isTemplateMiddle(node) ||
-        ts.isTemplateTail(node)
-      ) {
-        const line = source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
-        out.push({ file: relative(ROOT, file), line, text: node.text });
-      }
-      ts.forEachChild(node, visit);
-    };
-    visit(source);
-  }
-  return out;
+  return [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'machines'))].flatMap((file) =>
+    literalsOf(relative(ROOT, file), readFileSync(file, 'utf8')),
+  );
 }
 
 const ALL = literals();
@@ -88,6 +93,65 @@ function namedCommands(text: string): Array<{ command: string; flags: string[] }
   return out;
 }
 
+/** Names in `literals` that are not settings: `file:line: NAME`. */
+function wrongVariables(literals: readonly Literal[]): string[] {
+  return literals.flatMap((l) =>
+    namedVariables(l.text)
+      .filter((name) => !VALID.has(name) && !(name in NOT_OURS))
+      .map((name) => `${l.file}:${l.line}: ${name}`),
+  );
+}
+
+/** `gigi-boot COMMAND --flag`s in `literals` that the CLI does not have. */
+function wrongCommands(literals: readonly Literal[]): string[] {
+  return literals.flatMap((l) =>
+    namedCommands(l.text).flatMap(({ command, flags }) => {
+      const known = COMMANDS[command];
+      if (!known) return [`${l.file}:${l.line}: gigi-boot ${command}`];
+      return flags
+        .filter((f) => !(f in known.options))
+        .map((f) => `${l.file}:${l.line}: gigi-boot ${command} --${f}`);
+    }),
+  );
+}
+
+/**
+ * Documents a message points the operator to: README.md or docs/NAME.md, with an optional
+ * #anchor. A path that starts with ../ is code finding a file, not a pointer for a reader.
+ */
+function namedDocs(text: string): Array<{ file: string; anchor: string | undefined }> {
+  return [...text.matchAll(/(?<![\w./-])((?:docs\/)?[\w-]+\.md)(?:#([\w-]+))?/g)].map((m) => ({
+    file: m[1]!,
+    anchor: m[2],
+  }));
+}
+
+/** GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces as dashes. */
+function headingAnchors(markdown: string): Set<string> {
+  return new Set(
+    [...markdown.matchAll(/^#{1,6} +(.+)$/gm)].map((m) =>
+      m[1]!
+        .trim()
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, '')
+        .replace(/ /g, '-'),
+    ),
+  );
+}
+
+/** Documents (and #anchors) named in `literals` that the repository does not have. */
+function wrongDocs(literals: readonly Literal[]): string[] {
+  return literals.flatMap((l) =>
+    namedDocs(l.text).flatMap(({ file, anchor }) => {
+      const where = `${l.file}:${l.line}: ${file}${anchor === undefined ? '' : `#${anchor}`}`;
+      if (!existsSync(join(ROOT, file))) return [where];
+      if (anchor !== undefined && !headingAnchors(readFileSync(join(ROOT, file), 'utf8')).has(anchor))
+        return [where];
+      return [];
+    }),
+  );
+}
+
 describe('messages and hints name only what exists', () => {
   it('scans a real amount of source (the scanner finds the literals)', () => {
     expect(ALL.length).toBeGreaterThan(500);
@@ -95,25 +159,11 @@ describe('messages and hints name only what exists', () => {
   });
 
   it('every UPPER_CASE name with a variable prefix in a string of src/ or machines/ is a setting', () => {
-    const unknown = ALL.flatMap((l) =>
-      namedVariables(l.text)
-        .filter((name) => !VALID.has(name) && !(name in NOT_OURS))
-        .map((name) => `${l.file}:${l.line}: ${name}`),
-    );
-    expect(unknown).toEqual([]);
+    expect(wrongVariables(ALL)).toEqual([]);
   });
 
   it('every `gigi-boot COMMAND --flag` in a string names a command and flags the CLI has', () => {
-    const wrong = ALL.flatMap((l) =>
-      namedCommands(l.text).flatMap(({ command, flags }) => {
-        const known = COMMANDS[command];
-        if (!known) return [`${l.file}:${l.line}: gigi-boot ${command}`];
-        return flags
-          .filter((f) => !(f in known.options))
-          .map((f) => `${l.file}:${l.line}: gigi-boot ${command} --${f}`);
-      }),
-    );
-    expect(wrong).toEqual([]);
+    expect(wrongCommands(ALL)).toEqual([]);
   });
 
   it('the scanners catch the names that once slipped through', () => {
@@ -131,5 +181,38 @@ describe('messages and hints name only what exists', () => {
     expect(namedCommands('Usage: gigi-boot inspect [--blame] [--json]')).toEqual([
       { command: 'inspect', flags: ['blame', 'json'] },
     ]);
+  });
+
+  it('every README.md or docs/*.md a string of src/ or machines/ points to exists, with its #heading', () => {
+    expect(wrongDocs(ALL)).toEqual([]);
+  });
+
+  it('fails on the wrong hints as they once stood in the source, and passes them fixed', () => {
+    // src/gitea/ensure.ts and src/gitea/cli.ts before def4414, and a made-up command and document.
+    const before = literalsOf(
+      'hints.ts',
+      [
+        "const org = { hint: 'Choose another organization name (GITEA_ORG_NAME) or rename that user.' };",
+        'const email = (o: { email: string; username: string }) =>',
+        '  `Another Gitea account already uses ${o.email}: set a different email for "${o.username}" (e.g. GITEA_ADMIN_EMAIL) or remove that account.`;',
+        "const retry = 'run `gigi-boot retry --step createOrg`, see docs/recovery.md and README.md#troubleshooting';",
+      ].join('\n'),
+    );
+    expect(wrongVariables(before)).toEqual(['hints.ts:1: GITEA_ORG_NAME', 'hints.ts:3: GITEA_ADMIN_EMAIL']);
+    expect(wrongCommands(before)).toEqual(['hints.ts:4: gigi-boot retry']);
+    expect(wrongDocs(before)).toEqual([
+      'hints.ts:4: docs/recovery.md',
+      'hints.ts:4: README.md#troubleshooting',
+    ]);
+
+    const after = literalsOf(
+      'hints.ts',
+      [
+        "const org = { hint: 'Choose another organization name (ORG_NAME) or rename that user.' };",
+        "const email = 'set ADMIN_EMAIL to another address';",
+        "const reset = 'run `gigi-boot reset --from createOrg`, see docs/configuration.md and README.md#configuration';",
+      ].join('\n'),
+    );
+    expect([...wrongVariables(after), ...wrongCommands(after), ...wrongDocs(after)]).toEqual([]);
   });
 });
