@@ -9,20 +9,12 @@ import { dirname, relative } from 'node:path';
 import type { BootConfig } from '../config/types.ts';
 import { ConfigError, isBootError } from '../errors.ts';
 import { runUserCanExecute } from '../gitea/access-as.ts';
+import { deepestExisting, pathExists } from '../io/path-exists.ts';
 import { resolveRunAs, type RunAs } from '../gitea/run-as.ts';
 import { appEnvironment } from '../supervisor/hand-off.ts';
 import { supervisordCanPass } from '../supervisor/render.ts';
 import { refuseEmbeddedForBoundVolume } from './bind-volume.ts';
 import { bootPaths } from './paths.ts';
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function allowed(path: string, mode: number): Promise<boolean> {
   try {
@@ -31,13 +23,6 @@ async function allowed(path: string, mode: number): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** The path itself if it exists, else its deepest existing ancestor. */
-async function deepestExisting(path: string): Promise<string> {
-  let current = path;
-  while (!(await exists(current)) && dirname(current) !== current) current = dirname(current);
-  return current;
 }
 
 function kindOf(info: Awaited<ReturnType<typeof lstat>>): string {
@@ -113,7 +98,11 @@ async function checkAppIni(config: BootConfig, problems: string[]) {
     problems.push(
       `app.ini: ${appIni} exists but is not writable; gigi-boot sets the keys it owns and Gitea writes INTERNAL_TOKEN/JWT_SECRET back — make it writable (chmod u+w) or remove it`,
     );
-  } else if (!info && (await exists(dirname(appIni))) && !(await allowed(dirname(appIni), constants.W_OK))) {
+  } else if (
+    !info &&
+    (await pathExists(dirname(appIni))) &&
+    !(await allowed(dirname(appIni), constants.W_OK))
+  ) {
     problems.push(`app.ini: directory ${dirname(appIni)} is not writable; gigi-boot must create ${appIni}`);
   }
 }

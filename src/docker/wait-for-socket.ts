@@ -1,10 +1,10 @@
 // A Docker-in-Docker sidecar creates its socket some seconds after we start. Instead of polling,
 // watch the socket's directory (or, if that does not exist yet, its nearest existing ancestor,
 // down the path only) with chokidar and resolve on the first event that makes the file exist.
-import { stat } from 'node:fs/promises';
 import { dirname, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { DockerError } from '../errors.ts';
+import { deepestExisting, pathExists } from '../io/path-exists.ts';
 
 export interface WaitForSocketOptions {
   /** How long to wait for the file to appear; 0 checks once. */
@@ -16,25 +16,6 @@ export interface WaitForSocketResult {
   /** False when the socket was already there. */
   appeared: boolean;
   waitedMs: number;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function nearestExistingAncestor(path: string): Promise<string> {
-  let dir = dirname(path);
-  while (!(await exists(dir))) {
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return dir;
 }
 
 function abortedError(socketPath: string, cause: unknown): DockerError {
@@ -57,7 +38,7 @@ export async function waitForSocket(
   const started = performance.now();
   const { signal } = options;
   if (signal?.aborted) throw abortedError(socketPath, signal.reason);
-  if (await exists(socketPath)) return { appeared: false, waitedMs: performance.now() - started };
+  if (await pathExists(socketPath)) return { appeared: false, waitedMs: performance.now() - started };
   const deadlineSeconds = Math.round(options.deadlineMs / 100) / 10;
   const missing = (): DockerError =>
     new DockerError(
@@ -70,7 +51,7 @@ export async function waitForSocket(
     );
   if (options.deadlineMs <= 0) throw missing();
 
-  const root = await nearestExistingAncestor(socketPath);
+  const root = await deepestExisting(dirname(socketPath));
   const levels = socketPath.slice(root.length).split(sep).filter(Boolean).length;
   // Watch only the directories on the way down to the socket, nothing beside them.
   const onPath = (p: string): boolean =>
@@ -88,7 +69,7 @@ export async function waitForSocket(
       else resolve(outcome.result);
     };
     const check = (): void => {
-      void exists(socketPath).then((present) => {
+      void pathExists(socketPath).then((present) => {
         if (present) finish({ result: { appeared: true, waitedMs: performance.now() - started } });
       });
     };

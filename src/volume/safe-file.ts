@@ -55,6 +55,26 @@ async function openRegular(dir: SafeDir, name: string, flags: number, mode = 0o6
   }
 }
 
+/** Why: the readers below take a missing file as "not there" and close the handle whatever the read does. */
+async function readExisting<T>(
+  dir: SafeDir,
+  name: string,
+  read: (handle: FileHandle) => Promise<T>,
+): Promise<T | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await openRegular(dir, name, O_RDONLY);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return await read(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * What gigi-boot reads on the volume (app.ini, the volume id, a pidfile) is a few KiB: a larger
  * file is one the run user planted (a sparse 100 GB "app.ini" would exhaust root's memory).
@@ -70,14 +90,7 @@ export async function readFileIn(
   name: string,
   maxBytes = MAX_VOLUME_FILE_BYTES,
 ): Promise<string | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await openRegular(dir, name, O_RDONLY);
-  } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
+  return readExisting(dir, name, async (handle) => {
     const tooLarge = () =>
       new UnsafePathError(
         join(dir.path, name),
@@ -88,21 +101,12 @@ export async function readFileIn(
       );
     if ((await handle.stat()).size > maxBytes) throw tooLarge();
     return (await readUpTo(handle, maxBytes, tooLarge)).toString('utf8');
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 /** Why: the last `bytes` of a file on the volume (a log's tail), however large it has grown. */
 export async function readFileTailIn(dir: SafeDir, name: string, bytes: number): Promise<string | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await openRegular(dir, name, O_RDONLY);
-  } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
+  return readExisting(dir, name, async (handle) => {
     const start = Math.max(0, (await handle.stat()).size - bytes);
     const buffer = Buffer.alloc(bytes);
     let length = 0;
@@ -114,9 +118,7 @@ export async function readFileTailIn(dir: SafeDir, name: string, bytes: number):
     const text = buffer.subarray(0, length).toString('utf8');
     // Cut mid-file: drop the partial first line.
     return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 /** Why: replace a file atomically (fresh temp file, owner and mode set on it, fsync, rename). */
