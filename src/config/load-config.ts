@@ -140,7 +140,9 @@ export async function loadConfig(
     for (const setting of giteaIni) if (setting.secret) secrets.push(setting.value);
     throw new ConfigError(
       issues.map((i) => scrub(i, secrets)),
-      { hint: 'Fix the environment variables listed above; docs/configuration.md lists every setting.' },
+      {
+        hint: 'Fix the environment variables listed above; docs/configuration.md (linked from README.md#configuration) lists every setting.',
+      },
     );
   }
   const config: BootConfig = { ...result.data, giteaIni: result.data.giteaUrl === undefined ? giteaIni : [] };

@@ -419,6 +419,7 @@ describe('loadConfig rejects each invalid variable, naming it and what it expect
     expect(isBootError(error)).toBe(true);
     expect(error.domain).toBe('config');
     expect(error.hint).toMatch(/README/);
+    expect(error.hint).toMatch(/docs\/configuration\.md/);
     for (const issue of error.issues) expect(error.message).toContain(`  - ${issue}`);
   });
 });
