@@ -26,3 +26,11 @@ export function replaceBlock(text: string, name: string, body: string): string {
   const { start, end } = markerLines(lines, name);
   return [...lines.slice(0, start + 1), '', body.trim(), '', ...lines.slice(end)].join('\n');
 }
+
+/** Why: generated tables must pass `prettier --check` as written, so columns are padded the way prettier pads them. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const escaped = rows.map((row) => row.map((cell) => cell.replace(/\|/g, '\\|')));
+  const widths = header.map((h, c) => Math.max(h.length, 3, ...escaped.map((row) => row[c]!.length)));
+  const format = (cells: readonly string[]) => `| ${cells.map((v, c) => v.padEnd(widths[c]!)).join(' | ')} |`;
+  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...escaped.map(format)].join('\n');
+}

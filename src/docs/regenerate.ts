@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { renderEnvReference } from '../config/reference.ts';
 import { BOOT_MACHINE_SVG, drawBootMachineSvg } from './boot-machine-svg.ts';
 import { replaceBlock } from './blocks.ts';
+import { renderStepReference } from './steps-reference.ts';
 
 const file = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
@@ -13,4 +14,6 @@ function rewriteBlock(path: string, name: string, body: string): void {
 }
 
 rewriteBlock('docs/configuration.md', 'env', renderEnvReference());
+rewriteBlock('docs/architecture.md', 'steps', renderStepReference());
+rewriteBlock('machines/README.md', 'steps', renderStepReference());
 writeFileSync(BOOT_MACHINE_SVG, drawBootMachineSvg());
