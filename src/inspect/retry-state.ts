@@ -2,7 +2,7 @@
 // so while a step waits to run again after a transient error the stored snapshot holds it — the
 // state value is `{ <step>: 'backoff' }`, the machine's context counts the attempts and keeps
 // the last transient error, and the back-off timer's actor input holds its absolute deadline.
-import { isBootStep, type FailureInfo } from '../../machines/boot.ts';
+import { isBootStep, type FailureInfo, type RetryPolicy } from '../../machines/boot.ts';
 import type { JournalEntry, RunRecord } from '../store/types.ts';
 
 export interface RetryState {
@@ -23,7 +23,7 @@ interface StoredXState {
   context?: {
     attempts?: Record<string, number>;
     lastError?: FailureInfo | null;
-    retry?: { maxAttempts?: number };
+    retry?: Partial<RetryPolicy>;
   };
   children?: Record<string, { snapshot?: { input?: { deadline?: unknown } } }>;
 }
