@@ -1,20 +1,9 @@
-// The README's configuration table, generated from the env schema so the documentation
+// The configuration table of docs/configuration.md, generated from the env schema so the documentation
 // cannot drift from what loadConfig accepts.
+import { markdownTable } from '../docs/blocks.ts';
 import { ENV_VAR_NAMES, envVarDefault, envVarMeta } from './schema.ts';
 
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
-// Columns padded to equal width, the way prettier formats Markdown tables, so the README
-// passes `prettier --check` with the table pasted verbatim.
-function alignedTable(header: readonly string[], rows: readonly string[][]): string {
-  const widths = header.map((h, c) => Math.max(h.length, 3, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: readonly string[]) => `| ${cells.map((v, c) => v.padEnd(widths[c]!)).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-// Why: operators read the settings in the README; this renders them straight from the schema.
+// Why: operators read the settings in docs/configuration.md; this renders them straight from the schema.
 export function renderEnvReference(): string {
   const rows = ENV_VAR_NAMES.map((name) => {
     const meta = envVarMeta(name);
@@ -24,7 +13,8 @@ export function renderEnvReference(): string {
       fallback === undefined ? '—' : `\`${fallback}\``,
       meta.secret ? `yes (or \`${name}_FILE\`)` : 'no',
       meta.description ?? '',
-    ].map(cell);
+    ].map((text) => text.replace(/\n/g, ' '));
   });
-  return alignedTable(['Variable', 'Default', 'Secret', 'Description'], rows);
+  // Padded as prettier pads tables, so the doc passes `prettier --check` as written.
+  return markdownTable(['Variable', 'Default', 'Secret', 'Description'], rows);
 }

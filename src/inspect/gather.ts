@@ -1,6 +1,6 @@
 // Read-only view of a volume's boot for `inspect`: the last run, its journal, per-step
 // summaries, the config keys and the earlier runs. Never takes the boot lock, never writes.
-// The JSON form of these types is an interface: see README.md "inspect --json" (a test keeps
+// The JSON form of these types is an interface: see docs/operations.md "inspect --json" (a test keeps
 // the documented field list and the output in sync).
 import { join } from 'node:path';
 import { activeSteps, describeStateValue, type FailureInfo } from '../../machines/boot.ts';
