@@ -16,6 +16,7 @@ import {
   requireEngine,
 } from './helpers.ts';
 import { rejection } from './rejection.ts';
+import { waitFor } from '../support/wait.ts';
 
 beforeAll(requireEngine);
 afterEach(cleanupContexts);
@@ -151,13 +152,11 @@ describe('ensureRunnerImage', () => {
     );
 
     // Abort only once the RUN step's container is actually running.
-    const runningBy = Date.now() + 20_000;
-    for (;;) {
-      const running = (await containersOf(ctx.nonce)).filter((c) => c.State === 'running');
-      if (sawRun && running.length > 0) break;
-      if (Date.now() > runningBy) throw new Error('the RUN step never started');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      'the RUN step to start',
+      async () => sawRun && (await containersOf(ctx.nonce)).some((c) => c.State === 'running'),
+      { timeout: 20_000 },
+    );
     const abortedAt = Date.now();
     controller.abort();
     const error = await outcome;
@@ -166,13 +165,7 @@ describe('ensureRunnerImage', () => {
     expect(rejectedAfterMs).toBeLessThan(2000);
 
     // forcerm: the daemon removes the build container once it notices the cancelled request.
-    const goneBy = Date.now() + 10_000;
-    let left = await containersOf(ctx.nonce);
-    while (left.length > 0 && Date.now() < goneBy) {
-      await new Promise((r) => setTimeout(r, 200));
-      left = await containersOf(ctx.nonce);
-    }
-    expect(left).toEqual([]);
+    await expect.poll(() => containersOf(ctx.nonce), { timeout: 10_000, interval: 200 }).toEqual([]);
     expect(await imageIdOf(`${ctx.image}:latest`)).toBeUndefined();
   });
 
@@ -196,11 +189,11 @@ describe('ensureRunnerImage', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 
-    const runningBy = Date.now() + 30_000;
-    while ((await containersOf(ctx.nonce)).every((c) => c.State !== 'running')) {
-      if (Date.now() > runningBy) throw new Error('the RUN step never started');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      'the RUN step to start',
+      async () => (await containersOf(ctx.nonce)).some((c) => c.State === 'running'),
+      { timeout: 30_000 },
+    );
     expect(lines.some((l) => l.line !== undefined && /^Step \d+\/\d+ : RUN /.test(l.line))).toBe(true);
     const killedAt = Date.now();
     child.kill('SIGTERM');
@@ -208,13 +201,7 @@ describe('ensureRunnerImage', () => {
     expect(Date.now() - killedAt).toBeLessThan(3000);
     expect(lines.at(-1)).toEqual({ outcome: 'aborted' });
 
-    const goneBy = Date.now() + 10_000;
-    let left = await containersOf(ctx.nonce);
-    while (left.length > 0 && Date.now() < goneBy) {
-      await new Promise((r) => setTimeout(r, 200));
-      left = await containersOf(ctx.nonce);
-    }
-    expect(left).toEqual([]);
+    await expect.poll(() => containersOf(ctx.nonce), { timeout: 10_000, interval: 200 }).toEqual([]);
   });
 
   it('rejects an image name with a tag or upper-case letters, naming the setting', () => {

@@ -12,6 +12,7 @@ import { bootEnv, runCli, startCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { DEFAULT_WEBHOOK, readBootOutcome } from './verify.ts';
+import { waitFor } from '../support/wait.ts';
 
 async function withClient<T>(databaseUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -39,29 +40,30 @@ describe('the boot lock lost mid-boot', () => {
     const boot = startCli(['run', '--no-handoff'], env);
 
     // Wait for createOrg to start, then terminate the session holding the lock.
-    const deadline = Date.now() + 90_000;
-    let terminated = 0;
-    while (Date.now() < deadline && terminated === 0) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const started = await withClient(
-        databaseUrl,
-        async (c) =>
-          (
-            await c
-              .query("select 1 from gigi_boot_journal where step = 'createUsers' and outcome = 'ok'")
-              .catch(() => ({ rowCount: 0 }))
-          ).rowCount,
-      );
-      if (!started) continue;
-      terminated = await withClient(databaseUrl, async (c) => {
-        const { rows } = await c.query<{ pid: number }>(
-          `select pg_terminate_backend(pid) as ok, pid from pg_stat_activity
-           where datname = current_database() and application_name like $1`,
-          [`gigi-boot pid=${boot.child.pid} host=%`],
+    const terminated = await waitFor(
+      'createOrg to run, then the lock session to be terminated',
+      async () => {
+        const started = await withClient(
+          databaseUrl,
+          async (c) =>
+            (
+              await c
+                .query("select 1 from gigi_boot_journal where step = 'createUsers' and outcome = 'ok'")
+                .catch(() => ({ rowCount: 0 }))
+            ).rowCount,
         );
-        return rows.length;
-      });
-    }
+        if (!started) return false;
+        return withClient(databaseUrl, async (c) => {
+          const { rows } = await c.query<{ pid: number }>(
+            `select pg_terminate_backend(pid) as ok, pid from pg_stat_activity
+             where datname = current_database() and application_name like $1`,
+            [`gigi-boot pid=${boot.child.pid} host=%`],
+          );
+          return rows.length || false;
+        });
+      },
+      { timeout: 90_000, interval: 200 },
+    );
     expect(terminated, 'the lock session was found and terminated').toBe(1);
 
     const stopped = await boot.done;

@@ -19,6 +19,7 @@ import {
   requireEngine,
   type TestContext,
 } from '../docker/helpers.ts';
+import { waitFor } from '../support/wait.ts';
 
 interface Row {
   step: string;
@@ -173,8 +174,9 @@ describe('runner-worker image during a boot (real Docker engine)', () => {
     });
     const boot = startCli(['run', '--no-handoff'], env);
     // Once the build runs, the "daemon" disappears: close the relay and drop its connections.
-    for (let i = 0; i < 200 && (await containersOf(context.nonce)).length === 0; i++)
-      await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the build container', async () => (await containersOf(context.nonce)).length > 0, {
+      timeout: 60_000,
+    });
     down = true;
     for (const s of open) s.destroy();
     const result = await boot.done;
@@ -188,14 +190,12 @@ describe('runner-worker image during a boot (real Docker engine)', () => {
     const context = makeContext(['RUN ["/bin/busybox", "sleep", "30"]']);
     const { env } = await dockerBoot(context);
     const boot = startCli(['run', '--no-handoff'], env);
-    for (let i = 0; i < 300 && (await containersOf(context.nonce)).length === 0; i++)
-      await new Promise((r) => setTimeout(r, 100));
-    expect((await containersOf(context.nonce)).length).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await containersOf(context.nonce)).length, { timeout: 30_000 })
+      .toBeGreaterThan(0);
     boot.child.kill('SIGTERM');
     const result = await boot.done;
     expect(result.code, result.stdout + result.stderr).toBe(143);
-    for (let i = 0; i < 100 && (await containersOf(context.nonce)).length > 0; i++)
-      await new Promise((r) => setTimeout(r, 100));
-    expect(await containersOf(context.nonce)).toEqual([]);
+    await expect.poll(() => containersOf(context.nonce), { timeout: 10_000 }).toEqual([]);
   }, 180_000);
 });

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator } from '../gitea-sim/harness.ts';
 import type { DbState } from '../gitea-sim/state-store.ts';
-import { freePort } from '../support/postgres.ts';
+import { bootEnv, runCli } from '../support/boot-process.ts';
+import { testServerUrl } from '../support/env.ts';
+import { createTestDatabase, freePort } from '../support/postgres.ts';
 import { readConfigTable, readGiteaState, type GiteaSnapshot } from '../support/gitea-state.ts';
 
 export const DEFAULT_ORG = 'gigi-org';
@@ -80,4 +82,17 @@ export function comparableOutcome(outcome: BootOutcome) {
       ? outcome.hookSecrets.map((s) => s === outcome.config.webhook_secret)
       : null,
   };
+}
+
+/**
+ * Why: the kill, restart and resume suites compare their boots with an uninterrupted first boot
+ * of a fresh volume; this runs one and returns what it left, comparable.
+ */
+export async function referenceOutcome(): Promise<ReturnType<typeof comparableOutcome>> {
+  const databaseUrl = await createTestDatabase(testServerUrl(), 'ref');
+  const env = await bootEnv({ databaseUrl });
+  const result = await runCli(['run', '--no-handoff'], env);
+  if (result.code !== 0)
+    throw new Error(`the reference boot exited ${result.code}:\n${result.stdout}${result.stderr}`);
+  return comparableOutcome(await readBootOutcome(env, databaseUrl));
 }

@@ -22,6 +22,7 @@ import {
   startSimulator,
   type RunningSimulator,
 } from './harness.ts';
+import { waitFor } from '../support/wait.ts';
 
 const dirs: string[] = [];
 const sims: RunningSimulator[] = [];
@@ -138,13 +139,12 @@ describe('gitea web', () => {
       waitReady: false,
     });
     sims.push(sim);
-    let health: Response | undefined;
-    for (let i = 0; i < 200 && !health; i++) {
-      health = await fetch(`${sim.url}/api/healthz`).catch(() => undefined);
-      if (!health) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(health?.status).toBe(200);
-    expect(await health!.json()).toEqual({ status: 'pass', description: 'Gitea sim' });
+    const health = await waitFor('the simulator to listen', () => fetch(`${sim.url}/api/healthz`), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'pass', description: 'Gitea sim' });
     expect((await fetch(`${sim.url}/api/v1/version`)).status).toBe(404);
     expect(sim.output()).toContain('Prepare to run install page');
     expect(readFileSync(sim.configPath, 'utf8')).not.toContain('INTERNAL_TOKEN');

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/postgres.ts';
 import { ApiClient } from './api-client.ts';
 import { runGiteaCli, startSimulator, type RunningSimulator } from './harness.ts';
+import { waitFor } from '../support/wait.ts';
 
 const dirs: string[] = [];
 const sims: RunningSimulator[] = [];
@@ -42,14 +43,6 @@ async function createAdmin(sim: RunningSimulator): Promise<[string, string]> {
   return ['admin', 'admin-pw'];
 }
 
-async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 afterEach(async () => {
   await Promise.all(sims.splice(0).map((s) => s.stop('SIGKILL')));
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -58,7 +51,14 @@ afterEach(async () => {
 describe('fault injection', () => {
   it('startupDelayMs: initialised but refusing connections until the delay is over', async () => {
     const sim = await boot({ startupDelayMs: 1500 }, false);
-    await until(() => sim.output().includes('ORM engine initialization successful!'));
+    await waitFor(
+      'the ORM initialised line',
+      () => sim.output().includes('ORM engine initialization successful!'),
+      {
+        timeout: 20_000,
+        interval: 20,
+      },
+    );
     const started = Date.now();
     await expect(fetch(`${sim.url}/api/v1/version`)).rejects.toThrow();
     expect(sim.output()).not.toContain('Starting new Web server');

@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GiteaClient, waitForApi } from '../../src/gitea/api.ts';
 import { ensureAppIni } from '../../src/gitea/app-ini.ts';
@@ -48,15 +47,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function waitGone(pid: number, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (alive(pid)) {
-    if (Date.now() > deadline) return false;
-    await sleep(50);
-  }
-  return true;
 }
 
 async function bootFailure(promise: Promise<unknown>): Promise<BootError> {
@@ -144,7 +134,7 @@ describe('temporary gitea process', () => {
     const first = await restart();
     const second = await restart(); // same pidfile: the first one is the "leftover"
     expect(second).not.toBe(first);
-    expect(await waitGone(first)).toBe(true);
+    await expect.poll(() => alive(first), { timeout: 10_000, interval: 50 }).toBe(false);
     expect(stopOf(first)).toBe('SIGTERM');
     expect(await isOurGiteaWeb(second, gitea.configPath)).toBe(true);
   });
@@ -238,7 +228,7 @@ describe('temporary gitea process', () => {
     expect(await isOurGiteaWeb(pid, gitea.configPath)).toBe(true);
     child.kill('SIGKILL');
     await child;
-    expect(await waitGone(pid)).toBe(true);
+    await expect.poll(() => alive(pid), { timeout: 10_000, interval: 50 }).toBe(false);
     expect(stopOf(pid)).toBe('SIGTERM');
     // The pidfile is left behind; the next stop/start treats it as stale.
     expect(await stop(500)).toEqual({ action: 'not-running', pid });

@@ -12,6 +12,7 @@ import { EXIT } from '../../src/cli/exit-codes.ts';
 import { REPO_ROOT, bootEnv, runCli, startCli, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
+import { waitFor } from '../support/wait.ts';
 
 interface Report {
   exitCode: number;
@@ -374,14 +375,17 @@ describe('a boot that is running, then killed', () => {
     });
     const boot = startCli(['run', '--no-handoff'], env);
     try {
-      let report: Report | null = null;
-      for (let i = 0; i < 120 && report?.run?.status !== 'running'; i++) {
-        await new Promise((r) => setTimeout(r, 250));
-        const result = await runCli(['inspect', '--json'], env);
-        if (result.code === EXIT.inProgress) report = JSON.parse(result.stdout) as Report;
-      }
-      expect(report?.run?.status).toBe('running');
-      expect(report!.nextAction).toContain('a boot is running');
+      const report = await waitFor(
+        'inspect to report the running boot',
+        async () => {
+          const result = await runCli(['inspect', '--json'], env);
+          const seen = result.code === EXIT.inProgress ? (JSON.parse(result.stdout) as Report) : null;
+          return seen?.run?.status === 'running' && seen;
+        },
+        { timeout: 30_000, interval: 250 },
+      );
+      expect(report.run?.status).toBe('running');
+      expect(report.nextAction).toContain('a boot is running');
 
       const reset = await runCli(['reset', '--from', 'createOrg'], env);
       expect(reset.code, reset.stderr).toBe(EXIT.lockTimeout);

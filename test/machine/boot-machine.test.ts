@@ -1,7 +1,7 @@
 // The machine's decisions alone, with scripted actors: which step follows which, retries on
 // transient faults, failure on permanent ones, and that a persisted snapshot restores.
 import { describe, expect, it } from 'vitest';
-import { createActor, fromPromise, toPromise, waitFor, type AnyActorLogic } from 'xstate';
+import { createActor, toPromise, waitFor } from 'xstate';
 import {
   BOOT_STEPS,
   bootMachine,
@@ -12,6 +12,7 @@ import {
   type StepInput,
   type StepOutput,
 } from '../../machines/boot.ts';
+import { ScriptedActors } from '../support/scripted-actors.ts';
 
 const retry = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
 
@@ -19,23 +20,21 @@ function transient(message: string) {
   return Object.assign(new Error(message), { transient: true });
 }
 
+/** The machine with every actor answering at once: a step as `behaviour` says (else success), a backoff at once. */
 function scripted(
   modes: Modes,
   behaviour: Partial<Record<BootStep, (input: StepInput) => Promise<StepOutput>>> = {},
   calls: BootStep[] = [],
 ) {
-  const actors = Object.fromEntries(
-    BOOT_STEPS.map((step) => [
-      step,
-      fromPromise<StepOutput, StepInput>(async ({ input }) => {
-        calls.push(step);
-        const custom = behaviour[step];
-        if (custom) return custom(input);
-        return step === 'detectModes' ? { modes } : { outcome: 'created' };
-      }),
-    ]),
-  ) as Record<BootStep, AnyActorLogic>;
-  return bootMachine.provide({ actors });
+  const actors = new ScriptedActors((id, input) => {
+    if (id.endsWith('.backoff')) return Promise.resolve(undefined);
+    const step = id as BootStep;
+    calls.push(step);
+    const custom = behaviour[step];
+    if (custom) return custom(input as StepInput);
+    return Promise.resolve(step === 'detectModes' ? { modes } : { outcome: 'created' });
+  });
+  return bootMachine.provide({ actors: actors.logic() });
 }
 
 const internal: Modes = { gitea: 'internal', chrome: 'internal', docker: false };
@@ -190,8 +189,9 @@ describe('boot machine', () => {
       { input: { retry } },
     );
     first.start();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(first.getSnapshot().value).toMatchObject({ provision: { gitea: { createOrg: 'run' } } });
+    await expect
+      .poll(() => first.getSnapshot().value)
+      .toMatchObject({ provision: { gitea: { createOrg: 'run' } } });
     const persisted = JSON.parse(JSON.stringify(first.getPersistedSnapshot()));
     first.stop();
     release();

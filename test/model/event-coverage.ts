@@ -11,7 +11,7 @@ import {
 import { bootMachine, type BootOutput, type RetryPolicy } from '../../machines/boot.ts';
 import type { ModelEvent } from './boot-graph.ts';
 import { transitionKey } from './coverage.ts';
-import { ScriptedActors } from './replay.ts';
+import { ScriptedActors } from '../support/scripted-actors.ts';
 
 export interface EventCoverage {
   states: Set<string>;

@@ -32,6 +32,7 @@ import { coverageReport, formatCoverage } from './coverage.ts';
 import { coverageOfEvents } from './event-coverage.ts';
 import { describeModes, failpointsFor, planFaults, type FaultPlan } from './process-faults.ts';
 import { generateProcessPaths, journalOf, type JournalAttempt, type ProcessPath } from './process-set.ts';
+import { waitFor } from '../support/wait.ts';
 
 const DOCKER_SOCKET = '/var/run/docker.sock';
 const WEBHOOK = 'http://localhost:3000/webhook/gitea';
@@ -125,9 +126,10 @@ function runBoot(env: Record<string, string>, hideDockerSocket: boolean): Promis
 }
 
 async function expectNoOrphans(dir: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (processesUsing(dir).length > 0 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 100));
+  // The paths run concurrently: expect.poll needs a test's own expect, so wait, then assert.
+  await waitFor(`no process left on ${dir}`, () => processesUsing(dir).length === 0, {
+    timeout: 5_000,
+  }).catch(() => undefined);
   expect(processesUsing(dir), `processes left on ${dir}`).toEqual([]);
 }
 

@@ -4,67 +4,16 @@
 // latestRun) before a new actor is built from it.
 import {
   createActor,
-  fromPromise,
-  type AnyActorLogic,
   type AnyMachineSnapshot,
   type AnyTransitionDefinition,
   type InspectionEvent,
   type Snapshot,
 } from 'xstate';
-import {
-  BOOT_STEPS,
-  bootMachine,
-  type BootOutput,
-  type BootStep,
-  type RetryPolicy,
-  type StepOutput,
-} from '../../machines/boot.ts';
+import { bootMachine, type BootOutput, type BootStep, type RetryPolicy } from '../../machines/boot.ts';
 import type { Store } from '../../src/store/types.ts';
-import type { ModelEvent, ModelPath, StepFault } from './boot-graph.ts';
+import { ScriptedActors } from '../support/scripted-actors.ts';
+import type { ModelPath } from './boot-graph.ts';
 import { transitionKey } from './coverage.ts';
-
-interface Pending {
-  resolve: (output: StepOutput | undefined) => void;
-  reject: (error: unknown) => void;
-}
-
-/** Promise actors the test settles by hand, keyed by invoke id (a step, or `<step>.backoff`). */
-export class ScriptedActors {
-  readonly pending = new Map<string, Pending>();
-  started: string[] = [];
-
-  /** A crash: nothing is in flight any more. */
-  reset(): void {
-    this.pending.clear();
-    this.started = [];
-  }
-
-  logic(): Record<string, AnyActorLogic> {
-    const scripted = fromPromise<StepOutput | undefined, unknown>(
-      ({ self }) =>
-        new Promise((resolve, reject) => {
-          this.started.push(self.id);
-          this.pending.set(self.id, { resolve, reject });
-        }),
-    );
-    return Object.fromEntries([...BOOT_STEPS.map((s) => [s, scripted]), ['sleepUntil', scripted]]);
-  }
-
-  settle(event: ModelEvent): void {
-    const [kind, id] = event.type.startsWith('xstate.done.actor.')
-      ? ['done', event.type.slice('xstate.done.actor.'.length)]
-      : ['error', event.type.slice('xstate.error.actor.'.length)];
-    const pending = this.pending.get(id);
-    if (!pending)
-      throw new Error(`actor "${id}" is not in flight; in flight: ${[...this.pending.keys()].join(', ')}`);
-    this.pending.delete(id);
-    if (kind === 'done') pending.resolve((event as { output?: StepOutput }).output);
-    else {
-      const fault = (event as { error: StepFault }).error;
-      pending.reject(Object.assign(new Error(fault.message), { transient: fault.transient }));
-    }
-  }
-}
 
 /** What a replay saw, for the invariants and the coverage count. */
 export interface ReplayResult {

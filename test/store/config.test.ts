@@ -1,8 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { SqlStore } from '../../src/store/sql-store.ts';
 import { BACKENDS, useMigratedStore } from './backends.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { waitFor } from '../support/wait.ts';
 
 describe.each(BACKENDS)('config table ($name)', (backend) => {
   const opened = useMigratedStore(backend);
@@ -23,7 +22,11 @@ describe.each(BACKENDS)('config table ($name)', (backend) => {
   it('keeps created_at, and bumps updated_at only when the value changes', async () => {
     await store.writeConfig({ K_SAME: 'one', K_CHANGED: 'one' });
     const before = await store.readConfig();
-    await sleep(20);
+    const firstWrite = before.get('K_CHANGED')!.updatedAt.getTime();
+    await waitFor('the clock to pass the first write', () => Date.now() > firstWrite, {
+      timeout: 1000,
+      interval: 1,
+    });
     await store.writeConfig({ K_SAME: 'one', K_CHANGED: 'two' });
     const after = await store.readConfig();
 

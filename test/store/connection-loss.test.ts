@@ -12,6 +12,7 @@ import { createTestDatabase } from '../support/postgres.ts';
 import pg from 'pg';
 
 const STORE = new URL('../../src/store/index.ts', import.meta.url).pathname;
+const WAIT = new URL('../support/wait.ts', import.meta.url).pathname;
 
 /** Run a script in a process of its own: an unhandled 'error' event there is its exit code, not ours. */
 function runScript(
@@ -46,12 +47,16 @@ describe('Postgres sessions lost under the store', () => {
     const databaseUrl = await createTestDatabase(testServerUrl(), 'loss');
     const script = `${TERMINATE}
 import { openStore } from ${JSON.stringify(STORE)};
+import { waitFor } from ${JSON.stringify(WAIT)};
 const store = await openStore({ databaseUrl: process.env.DB, dataDir: '/nonexistent' });
 await store.migrate();
 const error = await store.db.transaction(async (tx) => {
   const [{ pid }] = await tx.query('select pg_backend_pid() as pid');
   await admin('select pg_terminate_backend($1)', [pid]);
-  await new Promise((r) => setTimeout(r, 300)); // the session's end arrives while the client is checked out
+  // The session's end arrives while the client is checked out: its backend is gone.
+  await waitFor('the terminated backend to exit', async () =>
+    (await admin('select 1 from pg_stat_activity where pid = $1', [pid])).length === 0,
+    { timeout: 10_000, interval: 20 });
   await tx.query('select 1');
 }).then(() => 'no error', (e) => e.message);
 console.log('transaction:', error);
@@ -75,11 +80,22 @@ process.on('warning', (w) => console.log('WARNING', w.name, w.message));
 // pg 9 refuses client.query() while the client runs a query (pg 8 queues it): record every such call.
 const original = pg.Client.prototype.query;
 const running = new WeakMap();
+// The heartbeat ('SELECT 1'): how many are in flight, and a promise for the next one sent.
+let beatsInFlight = 0;
+let beatSent = () => undefined;
 pg.Client.prototype.query = function (...args) {
+  if (args[0] === 'SELECT 1') {
+    beatsInFlight++;
+    beatSent();
+  }
   const n = running.get(this) ?? 0;
   if (n > 0) console.log('OVERLAP', String(args[0]?.text ?? args[0]).slice(0, 50));
   running.set(this, n + 1);
-  const settle = () => running.set(this, (running.get(this) ?? 1) - 1);
+  const beat = args[0] === 'SELECT 1';
+  const settle = () => {
+    running.set(this, (running.get(this) ?? 1) - 1);
+    if (beat) beatsInFlight--;
+  };
   const last = args.length - 1;
   if (typeof args[last] === 'function') {
     const callback = args[last];
@@ -95,8 +111,10 @@ await store.migrate();
 const lock = await store.acquireBootLock('vol-serial', { timeoutMs: 1000 });
 const [{ pid }] = await admin("select pid from pg_stat_activity where application_name like $1", ['gigi-boot pid=' + process.pid + ' host=%']);
 process.kill(pid, 'SIGSTOP');
-await new Promise((r) => setTimeout(r, 2600)); // past the 2 s heartbeat: one is waiting on the frozen backend
+// A heartbeat waits on the frozen backend: one already in flight, or the next one sent.
+if (beatsInFlight === 0) await new Promise((resolve) => (beatSent = resolve));
 const released = lock.release();
+// Not a synchronisation: the window in which an overlapping query would be sent (and recorded).
 await new Promise((r) => setTimeout(r, 200));
 process.kill(pid, 'SIGCONT');
 await released;

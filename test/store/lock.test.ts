@@ -82,8 +82,9 @@ describe.each(BACKENDS)('boot lock ($name)', (backend) => {
     // A different volume is not blocked, and the lock is free again after release().
     const other = await store.acquireBootLock(randomUUID(), { timeoutMs: 0 });
     await other.release();
-    const waiting = store.acquireBootLock(volumeId, { timeoutMs: 5000 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const waitedOn: (LockHolder | null)[] = [];
+    const waiting = store.acquireBootLock(volumeId, { timeoutMs: 5000, onWait: (h) => waitedOn.push(h) });
+    await expect.poll(() => waitedOn.length).toBe(1); // it waits on the first holder, then...
     await first.release();
     const second = await waiting;
     await second.release();
@@ -132,8 +133,10 @@ describe.each(BACKENDS)('boot lock ($name)', (backend) => {
 async function freezableProxy(databaseUrl: string) {
   const target = new URL(databaseUrl);
   const sockets = new Set<Socket>();
+  let replies = 0;
   const server = createServer((inbound) => {
     const outbound = connect(Number(target.port || 5432), target.hostname);
+    outbound.on('data', () => replies++);
     sockets.add(inbound).add(outbound);
     inbound.pipe(outbound).pipe(inbound);
     const drop = () => {
@@ -149,6 +152,8 @@ async function freezableProxy(databaseUrl: string) {
   url.port = String((server.address() as AddressInfo).port);
   return {
     url: url.toString(),
+    /** How many chunks the server has sent back through the proxy. */
+    replies: () => replies,
     freeze: () => {
       for (const socket of sockets) {
         socket.unpipe();
@@ -214,7 +219,9 @@ describe('boot lock lost (postgres)', () => {
     const volumeId = randomUUID();
     // A short heartbeat deadline for the test (30 s by default).
     const lock = await store.acquireBootLock(volumeId, { timeoutMs: 1000, heartbeatTimeoutMs: 5000 });
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // heartbeats get answered
+    // Heartbeats get answered: the pool is idle, so what the server sends now answers them.
+    const acquired = proxy.replies();
+    await expect.poll(() => proxy.replies(), { timeout: 10_000 }).toBeGreaterThan(acquired + 1);
     expect(lock.lost.aborted).toBe(false);
     proxy.freeze();
     await expect.poll(() => lock.lost.aborted, { timeout: 20_000, interval: 200 }).toBe(true);
@@ -225,6 +232,7 @@ describe('boot lock lost (postgres)', () => {
   it('never aborts once released', async () => {
     const { lock } = await heldLock();
     await lock.release();
+    // Not a synchronisation: a window past one heartbeat (2 s), in which an abort would show.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(lock.lost.aborted).toBe(false);
   });

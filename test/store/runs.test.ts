@@ -238,14 +238,22 @@ describe.each(BACKENDS)('runs, checkpoints and journal ($name)', (backend) => {
       await stop();
       await external?.end();
     }
-    await store.saveCheckpoint({
-      runId: run.runId,
-      status: 'completed',
-      stateValue: 'done',
-      snapshot: {},
-      journal: [],
-    });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A stopped listener hears nothing more: once a listener started now has heard the next
+    // checkpoint, the notification has been delivered.
+    const heardLater: string[] = [];
+    const stopLater = await store.onProgress((runId) => heardLater.push(runId));
+    try {
+      await store.saveCheckpoint({
+        runId: run.runId,
+        status: 'completed',
+        stateValue: 'done',
+        snapshot: {},
+        journal: [],
+      });
+      await expect.poll(() => heardLater, { timeout: 5000 }).toEqual([run.runId]);
+    } finally {
+      await stopLater();
+    }
     expect(received).toEqual([run.runId]);
   });
 });

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { waitFor } from './wait.ts';
 
 const PG_BIN_DIRS = [
   '/usr/lib/postgresql/17/bin',
@@ -93,19 +94,16 @@ export async function startTestCluster({
   ]);
   const child = spawn(cmd, args, { stdio: 'ignore', detached: false });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
+  await waitFor(
+    `test Postgres to start on port ${port}`,
+    async () => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       await client.end();
-      break;
-    } catch (error) {
-      if (Date.now() > deadline)
-        throw new Error(`test Postgres did not start on port ${port}`, { cause: error });
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+      return true;
+    },
+    { timeout: 30_000 },
+  );
   return {
     url,
     stop: async () => {

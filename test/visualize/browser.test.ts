@@ -16,6 +16,7 @@ import { bootEnv, REPO_ROOT, runCli, startCli } from '../support/boot-process.ts
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { HEADLESS_CHROMIUM_FLAGS } from '../support/chromium.ts';
+import { waitFor } from '../support/wait.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test-output', 'visualizer');
@@ -152,16 +153,18 @@ describe('visualize in Chromium', () => {
     ]);
     const boot = startCli(['run', '--no-handoff'], env);
     // Wait until the boot's checkpoint says it is in createOrg, then kill it outright.
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const inspect = await runCli(['inspect', '--json'], env);
-      const step = inspect.stdout
-        ? (JSON.parse(inspect.stdout) as { run: { currentStep: string | null } | null }).run?.currentStep
-        : null;
-      if (step?.includes('createOrg')) break;
-      if (Date.now() > deadline) throw new Error(`boot never reached createOrg: ${inspect.stdout}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await waitFor(
+      'the boot to reach createOrg',
+      async () => {
+        const inspect = await runCli(['inspect', '--json'], env);
+        const step = inspect.stdout
+          ? (JSON.parse(inspect.stdout) as { run: { currentStep: string | null } | null }).run?.currentStep
+          : null;
+        if (!step?.includes('createOrg')) throw new Error(`inspect said: ${inspect.stdout}`);
+        return true;
+      },
+      { timeout: 120_000, interval: 300 },
+    );
     boot.child.kill('SIGKILL');
     await boot.done;
 
