@@ -19,6 +19,21 @@ export default tseslint.config(
     },
   },
   {
+    // esbuild tree-shakes a namespace import of zod, not `import { z }` (bin/build.mjs bundles
+    // zod: every locale and the JSON-schema code, over 400 KB, parsed on every start).
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value='zod'][importKind!='type'] > :matches(ImportSpecifier, ImportDefaultSpecifier)",
+          message: "import * as z from 'zod': the bundle then carries only what is used.",
+        },
+      ],
+    },
+  },
+  {
     files: ['machines/**/*.ts'],
     rules: {
       'no-restricted-imports': [

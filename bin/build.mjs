@@ -1,13 +1,78 @@
 #!/usr/bin/env node
 // Bundles gigi-boot's TypeScript (src/ and machines/) into dist/gigi-boot.mjs with esbuild, so
 // the entrypoint starts in a fraction of the time tsx's on-the-fly transpiling takes (a warm
-// container restart is dominated by start-up). Dependencies stay external in node_modules.
+// container restart is dominated by start-up: issue 11 wants it within 3× `node -e 0`).
+//
+// The packages a warm start loads (xstate, zod, pino, pg, and execa's chunk) are bundled too:
+// resolving and reading the hundreds of small files they ship (execa alone is over 100 modules)
+// cost more than running them. Packages only a first boot, `visualize` or `demo` loads, with
+// assets or native parts of their own, stay external in node_modules.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** Loaded lazily, never by a warm start; some carry WebAssembly, native addons or worker files. */
+const EXTERNAL = [
+  '@electric-sql/pglite',
+  '@hpcc-js/wasm-graphviz',
+  '@balena/dockerignore',
+  'chokidar',
+  'dockerode',
+  'tar-stream',
+  'undici',
+  'tsx',
+  // pg's optional native binding and its Cloudflare socket: required only when asked for.
+  'pg-native',
+  'pg-cloudflare',
+];
+
+/**
+ * pg asks "am I in a Cloudflare Worker?" when it is first loaded; on Node 20, which has no
+ * `navigator`, it answers by constructing a fetch Response, and that loads Node's built-in
+ * undici: more CPU than the rest of pg on every start. gigi-boot runs on Node only.
+ */
+const pgOnNode = {
+  name: 'pg-on-node',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const probe = 'function isCloudflareRuntime() {';
+      if (!source.includes(probe))
+        throw new Error(`${args.path} no longer has ${probe}: check pg's runtime probe (bin/build.mjs)`);
+      return { contents: source.replace(probe, `${probe}\n  return false;`), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * The boot machine's fingerprint (src/boot/fingerprint.ts), computed here so that a warm start
+ * decides without loading XState: the machine is bundled on its own and its definition hashed
+ * exactly as the run-time check does (test/boot/fingerprint.test.ts holds the two equal).
+ */
+async function machineFingerprint() {
+  const dir = await mkdtemp(join(tmpdir(), 'gigi-boot-fingerprint-'));
+  try {
+    const out = join(dir, 'boot.mjs');
+    await build({
+      entryPoints: [join(root, 'machines', 'boot.ts')],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'warning',
+    });
+    const { bootMachine } = await import(pathToFileURL(out).href);
+    return createHash('sha256').update(JSON.stringify(bootMachine.definition)).digest('hex');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 await rm(join(root, 'dist'), { recursive: true, force: true });
 await build({
@@ -19,10 +84,19 @@ await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
-  packages: 'external',
+  external: EXTERNAL,
+  plugins: [pgOnNode],
+  // Bundled CommonJS packages (pg, pino) require Node's built-ins: give every chunk a `require`.
+  banner: {
+    js: "import { createRequire as __gigiBootRequire } from 'node:module'; const require = __gigiBootRequire(import.meta.url);",
+  },
+  define: { __GIGI_BOOT_FINGERPRINT__: JSON.stringify(await machineFingerprint()) },
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  // Less to parse at every start; names are kept, so a stack trace still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: 'linked',
   logLevel: 'warning',
 });

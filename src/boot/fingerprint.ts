@@ -7,3 +7,17 @@ import type { AnyStateMachine } from 'xstate';
 export function machineFingerprint(machine: AnyStateMachine): string {
   return createHash('sha256').update(JSON.stringify(machine.definition)).digest('hex');
 }
+
+/** The boot machine's fingerprint, set by bin/build.mjs in the bundle (undefined under tsx). */
+declare const __GIGI_BOOT_FINGERPRINT__: string | undefined;
+
+/**
+ * Why: a warm start only compares fingerprints, and loading XState and the machine for that
+ * cost more than the rest of it. The bundle carries the hash computed at build time; run from
+ * the sources, it is computed here, from the same machine.
+ */
+export async function bootFingerprint(): Promise<string> {
+  if (typeof __GIGI_BOOT_FINGERPRINT__ === 'string') return __GIGI_BOOT_FINGERPRINT__;
+  const { bootMachine } = await import('../../machines/boot.ts');
+  return machineFingerprint(bootMachine);
+}

@@ -32,13 +32,16 @@ export async function writeGiteaAppIni(
   signal?: AbortSignal,
 ): Promise<EnsureAppIniResult> {
   const { config, paths } = ctx;
+  const runAs = await ctx.runAs();
   return ensureAppIni({
     path: paths.appIni,
     httpPort: config.giteaHttpPort,
     httpAddr: phase === 'boot' ? BOOT_HTTP_ADDR : config.giteaHttpAddr,
     dataDir: paths.giteaWorkDir,
     databasePath: paths.giteaDatabase,
-    runUser: (await ctx.runAs()).user,
+    runUser: runAs.user,
+    // The run user already looked up (not a second look-up inside): it owns app.ini as root.
+    ...(process.getuid?.() === 0 ? { owner: { uid: runAs.uid, gid: runAs.gid } } : {}),
     rootUrl: `http://localhost:${config.giteaHttpPort}/`,
     secretKeyGenerator:
       paths.layout === 'bash-entrypoint' ? () => GITEA_BUILTIN_SECRET_KEY : generateSecretKey,

@@ -17,7 +17,7 @@ import {
   recreateToken,
 } from '../gitea/ensure.ts';
 import { AccessTokenSchema, UserSchema } from '../gitea/schemas.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONFIG_KEYS } from './config-keys.ts';
 import type { StepContext } from './compose.ts';
 import type { StepImplementations } from './run-boot.ts';

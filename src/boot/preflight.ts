@@ -10,7 +10,7 @@ import type { BootConfig } from '../config/types.ts';
 import { ConfigError, isBootError } from '../errors.ts';
 import { runUserCanExecute } from '../gitea/access-as.ts';
 import { deepestExisting, pathExists } from '../io/path-exists.ts';
-import { resolveRunAs, type RunAs } from '../gitea/run-as.ts';
+import { findRunUser, type RunAs } from '../gitea/run-as.ts';
 import { appEnvironment } from '../supervisor/hand-off.ts';
 import { supervisordCanPass } from '../supervisor/render.ts';
 import { refuseEmbeddedForBoundVolume } from './bind-volume.ts';
@@ -37,7 +37,7 @@ async function runUser(config: BootConfig, problems: string[], hints: string[]):
   const isRoot = process.getuid?.() === 0;
   if (config.giteaUrl && !isRoot) return undefined;
   try {
-    return await resolveRunAs(config.giteaRunUser, undefined, config.deadlines.commandMs);
+    return await findRunUser(config.giteaRunUser, config.deadlines.commandMs);
   } catch (error) {
     if (!isBootError(error) || error.domain !== 'config') throw error;
     problems.push(...(error as ConfigError).issues);
@@ -144,6 +144,13 @@ async function createDataDir(dir: string): Promise<void> {
   }
 }
 
+/** The problems one check finds, in a list of its own. */
+async function collect(check: (problems: string[]) => Promise<void>): Promise<string[]> {
+  const problems: string[] = [];
+  await check(problems);
+  return problems;
+}
+
 /**
  * Every check `run` makes before it writes anything, writing nothing itself: `gigi-boot check`
  * calls exactly this, so what check accepts is what run accepts (by construction). Throws one
@@ -157,9 +164,13 @@ export async function checkBeforeWriting(
   const hints: string[] = [];
   checkAppEnvironment(config, env, problems);
   const runAs = await runUser(config, problems, hints);
-  if (!config.giteaUrl) await checkGiteaBin(config, runAs, problems);
-  await checkDataDir(config, runAs, problems);
-  if (!config.giteaUrl) await checkAppIni(config, problems);
+  // Side by side (each may ask a `setpriv` child), their problems listed in this order.
+  const found = await Promise.all([
+    config.giteaUrl ? [] : collect((into) => checkGiteaBin(config, runAs, into)),
+    collect((into) => checkDataDir(config, runAs, into)),
+    config.giteaUrl ? [] : collect((into) => checkAppIni(config, into)),
+  ]);
+  problems.push(...found.flat());
   if (problems.length > 0) throw new ConfigError(problems, hints.length > 0 ? { hint: hints.join(' ') } : {});
   // A volume bound to Postgres refuses the embedded store before PGlite creates a database on it.
   await refuseEmbeddedForBoundVolume(config.dataDir, config.databaseUrl);

@@ -18,12 +18,11 @@ import { InternalError, StoreError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redactor.ts';
 import type { RunRecord, RunStatus, Store } from '../store/types.ts';
-import { REQUIRED_CONFIG_KEYS } from './config-keys.ts';
 import { machineFingerprint } from './fingerprint.ts';
 import { JournalRecorder, type StepImplementation } from './journal-recorder.ts';
+import { decideStart, type StartDecision } from './start-plan.ts';
 import {
   isStoredSnapshot,
-  planStart,
   runnerRetryDelayMs,
   type RunnerRecord,
   type StartPlan,
@@ -56,6 +55,8 @@ export interface RunBootOptions {
   redactor: Redactor;
   /** Aborted on SIGTERM/SIGINT: the boot stops, checkpointed as interrupted. */
   signal: AbortSignal;
+  /** The start already decided (decideStart), e.g. by the CLI on its way to a warm start. */
+  start?: StartDecision;
 }
 
 export interface BootResult {
@@ -71,21 +72,9 @@ type BootActor = Actor<typeof bootMachine>;
 
 /** Run (or resume, or skip as already done) the boot of this volume. */
 export async function runBoot(options: RunBootOptions): Promise<BootResult> {
-  const { store, volumeId, logger, configDigest } = options;
-  const latest = await store.latestRun(volumeId);
-  let plan = planStart(latest, BOOT_FINGERPRINT, configDigest, {
-    digest: options.runnerDigest,
-    retryBaseMs: options.runnerRetryMs,
-    now: new Date(),
-  });
-  if (plan.kind === 'warm') {
-    // Done before — unless someone emptied the app's config table since: then do it again.
-    const config = await store.readConfig();
-    const missing = REQUIRED_CONFIG_KEYS.filter((key) => !config.get(key)?.value);
-    if (missing.length > 0)
-      plan = { kind: 'fresh', reason: `the config table lacks ${missing.join(', ')}; re-running every step` };
-  }
-  logger.info({ event: 'boot.plan', plan: plan.kind, reason: plan.reason }, plan.reason);
+  const { store, logger } = options;
+  const { latest, plan } =
+    options.start ?? (await decideStart({ ...options, fingerprint: BOOT_FINGERPRINT }));
   if (plan.kind === 'warm') return { runId: plan.run.runId, status: 'completed', plan: 'warm', output: null };
 
   let run: RunRecord;

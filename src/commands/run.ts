@@ -8,7 +8,9 @@ import { configDigest, runnerDigest } from '../boot/config-digest.ts';
 import { bootPaths } from '../boot/paths.ts';
 import { renderForWarmStart } from '../boot/hand-off-step.ts';
 import { preflight } from '../boot/preflight.ts';
-import { runBoot, type BootResult } from '../boot/run-boot.ts';
+import { bootFingerprint } from '../boot/fingerprint.ts';
+import type { BootResult } from '../boot/run-boot.ts';
+import { decideStart } from '../boot/start-plan.ts';
 import { dockerConfigured, runnerContextHash } from '../boot/runner-context.ts';
 import { registerStoredSecrets } from '../boot/secrets.ts';
 import { loadConfig, secretValuesOf, type BootConfig } from '../config/index.ts';
@@ -121,28 +123,45 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
       // The run the lock holder left (read before this boot starts its own): what was waited for.
       const waitedFor = waited ? await store.latestRun(volumeId) : null;
       await registerStoredSecrets(store, processRedactor);
-      result = await runBoot({
-        store,
-        volumeId,
-        input: { retry: config.retry },
+      const digests = {
         configDigest: configDigest(config),
         runnerDigest: runnerDigest(config, await dockerConfigured(config), await runnerContextHash(config)),
         runnerRetryMs: config.deadlines.runnerRetryMs,
-        // Loaded only when a step will run (fresh or resumed boot), not on a warm start.
-        steps: async ({ scope }) =>
-          (await import('../boot/compose.ts')).composeSteps({
-            config,
-            store,
-            redactor: processRedactor,
-            logger,
-            scope,
-          }),
-        onHandOffReady: noHandoff ? undefined : startSupervisor,
+      };
+      const start = await decideStart({
+        store,
+        volumeId,
+        fingerprint: await bootFingerprint(),
+        ...digests,
         logger,
-        redactor: processRedactor,
-        // Losing the lock stops the boot like a signal does: at the next checkpoint.
-        signal: AbortSignal.any([abort.signal, lock.lost]),
       });
+      // A warm start ends here: the machine (and XState) is loaded only when a step may run.
+      if (start.plan.kind === 'warm') {
+        result = { runId: start.plan.run.runId, status: 'completed', plan: 'warm', output: null };
+      } else {
+        const { runBoot } = await import('../boot/run-boot.ts');
+        result = await runBoot({
+          store,
+          volumeId,
+          start,
+          input: { retry: config.retry },
+          ...digests,
+          // Loaded only when a step will run (fresh or resumed boot).
+          steps: async ({ scope }) =>
+            (await import('../boot/compose.ts')).composeSteps({
+              config,
+              store,
+              redactor: processRedactor,
+              logger,
+              scope,
+            }),
+          onHandOffReady: noHandoff ? undefined : startSupervisor,
+          logger,
+          redactor: processRedactor,
+          // Losing the lock stops the boot like a signal does: at the next checkpoint.
+          signal: AbortSignal.any([abort.signal, lock.lost]),
+        });
+      }
       if (waited)
         await recordWait(store, logger, volumeId, waitedFor?.runId ?? null, waited, waitedMs, result);
       // Stopped because the lock went, not because of a signal: say so (exit 1, not 143). After

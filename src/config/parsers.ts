@@ -4,7 +4,7 @@
 // bounded, never a password). Named after the value they accept, so the schema reads as a table.
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isImageRepository } from '../docker/image-name.ts';
 import { MAX_TIMER_MS, parseDuration } from './duration.ts';
 import { FAILPOINTS_SYNTAX, parseFailpoints, type Failpoints } from './failpoints.ts';

@@ -3,7 +3,7 @@
 // configuration reference is generated from it (reference.ts), so it is the single source of
 // truth for what gigi-boot accepts. The parsers are in parsers.ts and account-parsers.ts, the
 // rules between variables in rules.ts, the mapping to BootConfig in boot-config.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   adminPassword,
   email,

@@ -13,7 +13,7 @@ import {
 import { basic, token, type GiteaClient } from './api.ts';
 import { createUserWithCli } from './cli.ts';
 import { AccessTokenSchema, UserSchema } from './schemas.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const seg = encodeURIComponent;
 

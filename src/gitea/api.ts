@@ -3,7 +3,7 @@
 // call failed, whether retrying can help, and what the operator should do — without secrets.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { GiteaApiError, isBootError } from '../errors.ts';
 import { redactValues } from './redact.ts';
 import { ErrorBodySchema, VersionSchema } from './schemas.ts';

@@ -4,6 +4,7 @@
 // so a `gitea web` shuts down gracefully (queues and indexers flushed) instead of mid-write. The environment is
 // built from scratch: HOME of the run user (Gitea needs it, §G.3), GITEA_WORK_DIR, PATH (git),
 // plus GITEA_SIM_* test faults; gigi-boot's secrets never reach the child, nor its argv.
+import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.ts';
 
 export interface RunAs {
@@ -39,31 +40,53 @@ export function isSecretEnvName(name: string): boolean {
 
 /** The run user, looked up once on first use and shared (a boot's steps, a warm start's render). */
 export function lazyRunAs(user: string, timeoutMs?: number): () => Promise<RunAs> {
-  let resolved: Promise<RunAs> | undefined;
-  return () => (resolved ??= resolveRunAs(user, undefined, timeoutMs));
+  return () => findRunUser(user, timeoutMs);
+}
+
+/** Successful look-ups of this process, by user name: preflight's answer serves the render too. */
+const found = new Map<string, Promise<RunAs>>();
+
+/**
+ * Why: every start (a warm one too) needs the run user, and a `getent` child costs more than
+ * the rest of the look-up. /etc/passwd is read first — where a container's users live, and
+ * NSS's `files` source; a user it lacks (LDAP, sssd) is asked of NSS through getent. A failed
+ * look-up is not remembered: the next call asks again.
+ */
+export function findRunUser(user: string, timeoutMs?: number): Promise<RunAs> {
+  let lookup = found.get(user);
+  if (!lookup) {
+    lookup = resolveRunAs(user, undefined, timeoutMs, { passwdFile: true });
+    found.set(user, lookup);
+    lookup.catch(() => found.delete(user));
+  }
+  return lookup;
+}
+
+/** The fields of `user`'s line in /etc/passwd, or undefined (no such line, or no readable file). */
+async function passwdFileEntry(user: string): Promise<string[] | undefined> {
+  let text: string;
+  try {
+    text = await readFile('/etc/passwd', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const fields = line.split(':');
+    if (fields[0] === user && fields.length >= 7) return fields;
+  }
+  return undefined;
 }
 
 /** Why: the uid/gid/home of the Gitea user, via NSS (getent) so LDAP/extra users work too. */
-export async function resolveRunAs(user: string, signal?: AbortSignal, timeoutMs = 60_000): Promise<RunAs> {
+export async function resolveRunAs(
+  user: string,
+  signal?: AbortSignal,
+  timeoutMs = 60_000,
+  { passwdFile = false }: { passwdFile?: boolean } = {},
+): Promise<RunAs> {
   const currentUid = process.getuid?.() ?? -1;
-  // Loaded here, not at start-up: a warm start that finds no temporary Gitea never needs it.
-  const { execa } = await import('execa');
-  const result = await execa('getent', ['passwd', user], {
-    reject: false,
-    // NSS can be LDAP or sssd: a source that does not answer must not hang the boot.
-    timeout: timeoutMs,
-    forceKillAfterDelay: 2_000,
-    ...(signal ? { cancelSignal: signal } : {}),
-  });
-  if (result.isCanceled) throw signal?.reason ?? new Error('aborted');
-  if (result.timedOut)
-    throw new ConfigError(
-      [
-        `GIGI_BOOT_GITEA_USER: "getent passwd ${user}" did not answer within ${timeoutMs} ms (GIGI_BOOT_COMMAND_TIMEOUT)`,
-      ],
-      { hint: 'A name service (LDAP, sssd) is not answering: check /etc/nsswitch.conf and that service.' },
-    );
-  const fields = result.exitCode === 0 ? result.stdout.trim().split('\n')[0]!.split(':') : [];
+  const fields =
+    (passwdFile ? await passwdFileEntry(user) : undefined) ?? (await getentPasswd(user, signal, timeoutMs));
   if (fields.length < 7) {
     throw new ConfigError([`GIGI_BOOT_GITEA_USER: OS user "${user}" does not exist`], {
       hint: `Create it (useradd --create-home ${user}) or set GIGI_BOOT_GITEA_USER to an existing unprivileged user.`,
@@ -84,6 +107,32 @@ export async function resolveRunAs(user: string, signal?: AbortSignal, timeoutMs
       { hint: `Run gigi-boot as root or as ${user}, or set GIGI_BOOT_GITEA_USER to the current user.` },
     );
   return { user, uid, gid, home: home || '/', switchUser: currentUid === 0 };
+}
+
+/** The passwd fields of `user` as NSS answers them (`getent passwd`), [] when there is none. */
+async function getentPasswd(
+  user: string,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+): Promise<string[]> {
+  // Loaded here, not at start-up: only a user that /etc/passwd lacks is asked of NSS.
+  const { execa } = await import('execa');
+  const result = await execa('getent', ['passwd', user], {
+    reject: false,
+    // NSS can be LDAP or sssd: a source that does not answer must not hang the boot.
+    timeout: timeoutMs,
+    forceKillAfterDelay: 2_000,
+    ...(signal ? { cancelSignal: signal } : {}),
+  });
+  if (result.isCanceled) throw signal?.reason ?? new Error('aborted');
+  if (result.timedOut)
+    throw new ConfigError(
+      [
+        `GIGI_BOOT_GITEA_USER: "getent passwd ${user}" did not answer within ${timeoutMs} ms (GIGI_BOOT_COMMAND_TIMEOUT)`,
+      ],
+      { hint: 'A name service (LDAP, sssd) is not answering: check /etc/nsswitch.conf and that service.' },
+    );
+  return result.exitCode === 0 ? result.stdout.trim().split('\n')[0]!.split(':') : [];
 }
 
 /** Why: the environment a gitea child gets — minimal, secret-free, with test faults passed on. */

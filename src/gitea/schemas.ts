@@ -1,7 +1,7 @@
 // The shapes of the Gitea 1.24 API answers boot relies on (CONTRACT §A–§F), checked at the
 // HTTP boundary so a different server or version fails with a clear GiteaApiError instead of
 // an `undefined` deep inside a step. Unknown fields are allowed (Gitea adds them freely).
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const VersionSchema = z.object({ version: z.string() });
 
