@@ -1,9 +1,19 @@
 // The bench runs gigi-boot from a private copy of the checkout, bundled the way the image is
 // (`bin/build.mjs` → dist/gigi-boot.mjs): what it measures is then fixed for the whole run
 // (editing machines/ mid-run would change the fingerprint and turn warm boots into fresh ones)
-// and is the production start-up path rather than tsx's on-the-fly transpiling.
+// and is the production start-up path rather than tsx's on-the-fly transpiling; like the image,
+// the copy keeps no sources once bundled.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/boot-process.ts';
@@ -68,6 +78,9 @@ export function snapshotCheckout(workspace: Workspace): CheckoutSnapshot {
       `${bundle} was not built, or is older than its sources: the CLI would run through tsx`,
     );
   }
+  // As the image does (Dockerfile.aio): the sources are gone once bundled, so the launcher runs
+  // the bundle without first comparing it with every source file (a checkout's start pays that).
+  for (const dir of ['src', 'machines']) rmSync(join(root, dir), { recursive: true, force: true });
 
   const status = git(['status', '--porcelain', '--', ...COPIED]);
   return {
