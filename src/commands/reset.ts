@@ -1,7 +1,7 @@
 // `gigi-boot reset --from STEP`: the next boot runs STEP and every step after it again (see
 // src/inspect/reset.ts for why this is a fresh run rather than a snapshot positioned at STEP).
 import { EXIT } from '../cli/exit-codes.ts';
-import { loadConfig, secretValuesOf } from '../config/index.ts';
+import { loadConfig, secretValuesOf, type BootConfig } from '../config/index.ts';
 import { LockTimeoutError } from '../errors.ts';
 import { readVolumeId } from '../inspect/gather.ts';
 import { parseResetReason, parseResetStep, resetFrom } from '../inspect/reset.ts';
@@ -28,13 +28,18 @@ async function lockBetweenBoots(store: Store, volumeId: string): Promise<BootLoc
 }
 
 /**
- * Why: `gigi-boot reset --database` — this volume (GIGI_DATA_DIR) and this database
- * (DATABASE_URL) belong together from now on, for an operator whose boot was refused because
- * they did not (the volume was replaced on purpose, or its old database is gone for good).
+ * Why: both resets change the store between boots: opened and migrated, then under the volume's
+ * lock; the lock released and the store closed whatever the reset did.
  */
-async function resetDatabase(): Promise<number> {
-  const { config } = await loadConfig(process.env);
-  processRedactor.add(...secretValuesOf(config));
+async function betweenBoots({
+  config,
+  volumeIdOf,
+  reset,
+}: {
+  config: BootConfig;
+  volumeIdOf: () => Promise<string>;
+  reset: (store: Store) => Promise<number>;
+}): Promise<number> {
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -42,8 +47,30 @@ async function resetDatabase(): Promise<number> {
   });
   try {
     await store.migrate();
-    const lock = await lockBetweenBoots(store, await readOrCreateVolumeId(config.dataDir));
+    const lock = await lockBetweenBoots(store, await volumeIdOf());
     try {
+      return await reset(store);
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Why: `gigi-boot reset --database` — this volume (GIGI_DATA_DIR) and this database
+ * (DATABASE_URL) belong together from now on, for an operator whose boot was refused because
+ * they did not (the volume was replaced on purpose, or its old database is gone for good).
+ */
+async function resetDatabase(): Promise<number> {
+  const { config } = await loadConfig(process.env);
+  processRedactor.add(...secretValuesOf(config));
+  // The volume id is read (or made) only once the database has opened and migrated.
+  return betweenBoots({
+    config,
+    volumeIdOf: () => readOrCreateVolumeId(config.dataDir),
+    reset: async (store) => {
       const done = await rebindVolumeToDatabase(store, {
         dataDir: config.dataDir,
         databaseUrl: config.databaseUrl,
@@ -55,12 +82,8 @@ async function resetDatabase(): Promise<number> {
           'The next `gigi-boot run` boots this volume on this database.\n',
       );
       return EXIT.ok;
-    } finally {
-      await lock.release();
-    }
-  } finally {
-    await store.close();
-  }
+    },
+  });
 }
 
 /** Why: an operator who fixed something by hand needs the next boot to redo it. */
@@ -93,15 +116,10 @@ export async function execute(flags: Record<string, string | boolean | undefined
     );
     return EXIT.noBoot;
   }
-  const store = await openStore({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    lockWaitMs: config.deadlines.lockWaitMs,
-  });
-  try {
-    await store.migrate();
-    const lock = await lockBetweenBoots(store, volumeId);
-    try {
+  return betweenBoots({
+    config,
+    volumeIdOf: () => Promise.resolve(volumeId),
+    reset: async (store) => {
       // The stored secrets too (a token pasted into the reason): scrubbed like the config's.
       if (reason !== null) await registerStoredSecrets(store, processRedactor);
       // The reason is kept in the journal and the run: known secrets never reach either.
@@ -124,10 +142,6 @@ export async function execute(flags: Record<string, string | boolean | undefined
           `${step} and every step after it run again.\n`,
       );
       return EXIT.ok;
-    } finally {
-      await lock.release();
-    }
-  } finally {
-    await store.close();
-  }
+    },
+  });
 }

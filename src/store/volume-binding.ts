@@ -87,6 +87,27 @@ async function writeTemp(dataDir: string, binding: VolumeBinding): Promise<strin
   return temp;
 }
 
+/**
+ * Why: both writers put a whole, synced file in place from a temp file of their own, which never
+ * outlives them: `link` never replaces a binding (the first boot wins), `rename` does.
+ */
+async function putBinding(dataDir: string, binding: VolumeBinding, how: 'link' | 'rename'): Promise<void> {
+  const file = join(dataDir, DATABASE_BINDING_FILE);
+  let temp: string | undefined;
+  try {
+    await mkdir(dataDir, { recursive: true });
+    temp = await writeTemp(dataDir, binding);
+    if (how === 'link') {
+      await link(temp, file);
+    } else {
+      await rename(temp, file);
+      temp = undefined;
+    }
+  } finally {
+    if (temp) await unlink(temp).catch(() => undefined);
+  }
+}
+
 function writeFailed(file: string, error: unknown): StoreError {
   return new StoreError(`Cannot write ${file}: ${(error as Error).message}`, {
     hint: 'Check that the data directory (GIGI_DATA_DIR) is writable by gigi-boot.',
@@ -100,16 +121,9 @@ function writeFailed(file: string, error: unknown): StoreError {
  */
 export async function recordVolumeBinding(dataDir: string, binding: VolumeBinding): Promise<VolumeBinding> {
   const file = join(dataDir, DATABASE_BINDING_FILE);
-  let temp: string | undefined;
-  try {
-    await mkdir(dataDir, { recursive: true });
-    temp = await writeTemp(dataDir, binding);
-    await link(temp, file);
-  } catch (error) {
+  await putBinding(dataDir, binding, 'link').catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailed(file, error);
-  } finally {
-    if (temp) await unlink(temp).catch(() => undefined);
-  }
+  });
   const recorded = await readVolumeBinding(dataDir);
   if (!recorded) throw new StoreError(`${file} vanished right after it was written`);
   return recorded;
@@ -118,15 +132,7 @@ export async function recordVolumeBinding(dataDir: string, binding: VolumeBindin
 /** Why: `gigi-boot reset --database` replaces the binding on purpose (rename replaces a link, never follows it). */
 export async function replaceVolumeBinding(dataDir: string, binding: VolumeBinding): Promise<void> {
   const file = join(dataDir, DATABASE_BINDING_FILE);
-  let temp: string | undefined;
-  try {
-    await mkdir(dataDir, { recursive: true });
-    temp = await writeTemp(dataDir, binding);
-    await rename(temp, file);
-    temp = undefined;
-  } catch (error) {
+  await putBinding(dataDir, binding, 'rename').catch((error: unknown) => {
     throw writeFailed(file, error);
-  } finally {
-    if (temp) await unlink(temp).catch(() => undefined);
-  }
+  });
 }

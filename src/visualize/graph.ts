@@ -125,38 +125,28 @@ export function extractGraph(machine: AnyStateMachine): MachineGraph {
     edges.push({ ...edge, id, label, tone: toneOf(edge.kind, edge.event, byId.get(edge.target)) });
   };
 
+  /** Why: one edge per target of a transition; a targetless one only runs actions: a self-loop. */
+  const addTransition = (
+    node: AnyStateNode,
+    transition: { target?: readonly AnyStateNode[]; guard?: unknown },
+    kind: 'event' | 'always',
+    event: string | null,
+  ) => {
+    const targets = transition.target ?? [];
+    for (const target of targets.length > 0 ? targets : [node]) {
+      add({ kind, source: node.id, target: target.id, event, guard: guardName(transition.guard) });
+    }
+  };
+
   for (const node of nodes) {
     for (const target of node.initial?.target ?? []) {
       add({ kind: 'initial', source: node.id, target: target.id, event: null, guard: null, label: '' });
     }
     for (const [event, transitions] of node.transitions) {
-      for (const transition of transitions) {
-        const targets = transition.target ?? [];
-        // A targetless transition only runs actions: draw it as a self-loop.
-        for (const target of targets.length > 0 ? targets : [node]) {
-          add({
-            kind: 'event',
-            source: node.id,
-            target: target.id,
-            event,
-            guard: guardName(transition.guard),
-          });
-        }
-      }
+      for (const transition of transitions) addTransition(node, transition, 'event', event);
     }
-    for (const transition of node.always ?? []) {
-      const targets = transition.target ?? [];
-      for (const target of targets.length > 0 ? targets : [node]) {
-        add({
-          kind: 'always',
-          source: node.id,
-          target: target.id,
-          event: null,
-          guard: guardName(transition.guard),
-          label: 'always',
-        });
-      }
-    }
+    // An always edge has no event: add() labels it by its kind, 'always'.
+    for (const transition of node.always ?? []) addTransition(node, transition, 'always', null);
   }
   return {
     machineId: machine.id,
