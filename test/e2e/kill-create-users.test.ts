@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { RECOVERY_TOKEN_PREFIX } from '../../src/gitea/accounts.ts';
 import { releaseHold, type FaultsConfig } from '../gitea-sim/faults.ts';
 import type { DbState } from '../gitea-sim/state-store.ts';
@@ -16,7 +16,7 @@ import { readWebRuns } from '../gitea-sim/web-runs.ts';
 import { bootEnv, processesUsing, runCli, startCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
-import { comparableOutcome, readBootOutcome } from './verify.ts';
+import { comparableOutcome, readBootOutcome, referenceOutcome } from './verify.ts';
 
 const HOLDS = {
   admin: 'admin user create',
@@ -29,14 +29,10 @@ const RESUMED_OUTCOME = {
   gigi: 'admin existed, gigi existed',
 } as const;
 
-let reference: ReturnType<typeof comparableOutcome>;
+let reference: Awaited<ReturnType<typeof referenceOutcome>>;
 
 beforeAll(async () => {
-  const databaseUrl = await createTestDatabase(testServerUrl(), 'ref');
-  const env = await bootEnv({ databaseUrl });
-  const result = await runCli(['run', '--no-handoff'], env);
-  expect(result.code, result.stdout + result.stderr).toBe(0);
-  reference = comparableOutcome(await readBootOutcome(env, databaseUrl));
+  reference = await referenceOutcome();
 }, 120_000);
 
 /** A directory the simulator (running as gigi) can write its hold file, counters and argv log in. */

@@ -38,8 +38,9 @@ async function killAt(
   let killedAt: string | null = null;
   let kill = (_at: string) => undefined as void;
   const watch = await watchCheckpoints(databaseUrl, (value) => {
-    if (point === 'checkpoint' && reachedIndex(value) >= target)
-      kill(activeSteps(value).join('+') || JSON.stringify(value));
+    if (point !== 'checkpoint' || reachedIndex(value) < target) return false;
+    kill(activeSteps(value).join('+') || JSON.stringify(value));
+    return true;
   });
   const { child, done } = startCli(['run', '--no-handoff'], env);
   kill = (at) => {

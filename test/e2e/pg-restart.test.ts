@@ -4,15 +4,16 @@
 // 'error' event, a raw stack or a SIGKILLed Gitea — and the next run must complete, creating
 // nothing twice. Each test has a cluster of its own (pg_ctl), since the restart cuts everyone.
 import pg from 'pg';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activeSteps, BOOT_STEPS } from '../../machines/boot.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { bootEnv, processesUsing, runCli, startCli, type CliResult } from '../support/boot-process.ts';
-import { testServerUrl } from '../support/env.ts';
+import { watchCheckpoints } from '../support/checkpoints.ts';
 import { createTestDatabase, startRestartableCluster, type RestartableCluster } from '../support/postgres.ts';
-import { readBootOutcome, type BootOutcome } from './verify.ts';
+import { comparableOutcome, readBootOutcome, referenceOutcome } from './verify.ts';
 
 const INTERNAL_STEPS = BOOT_STEPS.filter((s) => s !== 'checkExternalGitea');
 
@@ -51,46 +52,25 @@ async function disruptAt(
   step: string,
   disrupt: () => Promise<void>,
 ): Promise<{ at: string | null; result: CliResult }> {
-  // Named as inspect --follow's session is: checkpoints notify only while one listens.
-  const listener = await connect(databaseUrl, 'gigi-boot listen (test)');
-  const reader = await connect(databaseUrl);
-  await listener.query('LISTEN gigi_boot_progress');
-  const { child, done } = startCli(['run', '--no-handoff'], env);
   let at: string | null = null;
-  let ended = false;
-  // Notifications are handled one after the other; the last link is awaited before returning,
-  // so a disruption never outlives the boot it was aimed at.
-  let chain: Promise<void> = Promise.resolve();
-  let failed: unknown;
-  const handle = async (runId: string | undefined): Promise<void> => {
-    if (at || ended) return;
-    const { rows } = await reader.query<{ state_value: unknown }>(
-      'select state_value from gigi_boot_runs where run_id = $1',
-      [runId],
-    );
-    const value = rows[0]?.state_value;
-    if (at || ended || value === undefined || !reached(value, step)) return;
+  const boot: { child?: ChildProcess } = {}; // started once the watch listens
+  // Checkpoints are handled one after the other; stop() awaits the last, so a disruption never
+  // outlives the boot it was aimed at.
+  const watch = await watchCheckpoints(databaseUrl, async (value) => {
+    if (!reached(value, step)) return false;
     at = activeSteps(value).join('+') || JSON.stringify(value);
-    child.kill('SIGSTOP');
+    boot.child!.kill('SIGSTOP');
     try {
       await disrupt();
     } finally {
-      child.kill('SIGCONT');
+      boot.child!.kill('SIGCONT');
     }
-  };
-  listener.on('notification', (message) => {
-    chain = chain
-      .then(() => handle(message.payload))
-      .catch((error: unknown) => {
-        failed ??= error;
-      });
+    return true;
   });
+  const { child, done } = startCli(['run', '--no-handoff'], env);
+  boot.child = child;
   const result = await done;
-  ended = true;
-  await chain;
-  if (failed !== undefined) throw failed as Error;
-  await listener.end().catch(() => undefined);
-  await reader.end().catch(() => undefined);
+  await watch.stop();
   return { at, result };
 }
 
@@ -104,24 +84,10 @@ function expectGracefulGiteaStops(dataDir: string): void {
   expect(stopped, text.slice(-2000)).toBe(started);
 }
 
-function comparable(outcome: BootOutcome) {
-  return {
-    ...outcome.state,
-    hooks: outcome.state.hooks.map(({ id: _id, ...rest }) => rest),
-    hookSecretMatches: outcome.hookSecrets
-      ? outcome.hookSecrets.map((s) => s === outcome.config.webhook_secret)
-      : null,
-  };
-}
-
-let reference: ReturnType<typeof comparable>;
+let reference: Awaited<ReturnType<typeof referenceOutcome>>;
 
 beforeAll(async () => {
-  const databaseUrl = await createTestDatabase(testServerUrl(), 'ref');
-  const env = await bootEnv({ databaseUrl });
-  const result = await runCli(['run', '--no-handoff'], env);
-  expect(result.code, result.stdout + result.stderr).toBe(0);
-  reference = comparable(await readBootOutcome(env, databaseUrl));
+  reference = await referenceOutcome();
 }, 120_000);
 
 /** A cluster for this test alone, stopped when it ends (the test's own hook: tests run concurrently). */
@@ -156,7 +122,7 @@ async function expectConverges(env: Record<string, string>, databaseUrl: string,
     expect(processesUsing(dataDir)).toEqual([]);
   }
   expectGracefulGiteaStops(dataDir);
-  expect(comparable(await readBootOutcome(env, databaseUrl))).toEqual(reference);
+  expect(comparableOutcome(await readBootOutcome(env, databaseUrl))).toEqual(reference);
   const client = await connect(databaseUrl);
   try {
     const runs = await client.query<{ status: string }>(

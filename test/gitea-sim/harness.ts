@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FaultsConfig } from './faults.ts';
 import type { DbState } from './state-store.ts';
+import { waitFor } from '../support/wait.ts';
 
 /** Absolute path of the simulated `gitea` executable. */
 export const SIM_BIN = fileURLToPath(new URL('./bin/gitea', import.meta.url));
@@ -203,26 +204,20 @@ export function defaultAppIni(dir: string, port: number): string {
   ].join('\n');
 }
 
-async function pollVersion(
-  url: string,
-  deadline: number,
-  exited: () => boolean,
-  output: () => string,
-): Promise<void> {
-  for (;;) {
-    if (exited())
-      throw new Error(`gitea exited before answering ${url}/api/v1/version; output:\n${output()}`);
-    try {
+/** Why: the simulator is up when its API answers; a simulator that exited will never answer. */
+async function pollVersion(url: string, timeoutMs: number, exited: () => boolean, output: () => string) {
+  const answered = await waitFor(
+    `gitea to answer ${url}/api/v1/version`,
+    async () => {
+      if (exited()) return 'exited';
       const res = await fetch(`${url}/api/v1/version`);
       await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline)
-      throw new Error(`gitea did not answer ${url}/api/v1/version in time; output:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+      return res.status === 200 && 'answered';
+    },
+    { timeout: timeoutMs, interval: 50, diagnostics: () => `output:\n${output()}` },
+  );
+  if (answered === 'exited')
+    throw new Error(`gitea exited before answering ${url}/api/v1/version; output:\n${output()}`);
 }
 
 /** Start `gitea web` in dir on port as the Gitea user; waits until the API answers. */
@@ -277,7 +272,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     waitReady: (timeoutMs = 30_000) =>
       pollVersion(
         url,
-        Date.now() + timeoutMs,
+        timeoutMs,
         () => done,
         () => out,
       ),
@@ -298,4 +293,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     }
   }
   return sim;
+}
+
+/** Why: long tables of Gitea's answers are data, kept beside the tests in test/gitea-sim/fixtures. */
+export function readCases<T>(name: string): T[] {
+  return JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8')) as T[];
 }

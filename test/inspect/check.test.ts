@@ -5,13 +5,12 @@
 // secrets redacted.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { bootEnv, runCli } from '../support/boot-process.ts';
 import { CONFIG_CORPUS, corpusScratchDir } from '../support/config-corpus.ts';
 import { testServerUrl } from '../support/env.ts';
-import { createTestDatabase } from '../support/postgres.ts';
+import { createTestDatabase, queryRows } from '../support/postgres.ts';
 
 function tree(dir: string): string[] {
   if (!existsSync(dir)) return ['(absent)'];
@@ -28,16 +27,11 @@ function tree(dir: string): string[] {
 }
 
 async function tableCount(databaseUrl: string): Promise<number> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: string }>(
-      "select count(*)::text as n from pg_tables where schemaname = 'public'",
-    );
-    return Number(rows[0]!.n);
-  } finally {
-    await client.end();
-  }
+  const rows = await queryRows<{ n: string }>(
+    databaseUrl,
+    "select count(*)::text as n from pg_tables where schemaname = 'public'",
+  );
+  return Number(rows[0]!.n);
 }
 
 const issueLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('  - '));

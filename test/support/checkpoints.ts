@@ -10,18 +10,22 @@ export interface CheckpointWatch {
 
 /**
  * Why: the tests that kill, freeze or disrupt a boot at a step all wait for the checkpoint that
- * shows it there. `onCheckpoint` gets each saved state value, one call after the other, never
- * after stop().
+ * shows it there. `onCheckpoint` gets each saved state value, one call after the other, until it
+ * returns true (it acted: nothing more is read, and the disruption may have cut these sessions
+ * too) or stop() is called.
  */
 export async function watchCheckpoints(
   databaseUrl: string,
-  onCheckpoint: (stateValue: unknown) => void | Promise<void>,
+  onCheckpoint: (stateValue: unknown) => boolean | Promise<boolean>,
 ): Promise<CheckpointWatch> {
   const listener = new pg.Client({
     connectionString: databaseUrl,
     application_name: 'gigi-boot listen (test)',
   });
   const reader = new pg.Client({ connectionString: databaseUrl });
+  // A restarted or stopped Postgres cuts these sessions too: the test's doing, not a failure.
+  listener.on('error', () => undefined);
+  reader.on('error', () => undefined);
   await listener.connect();
   await reader.connect();
   await listener.query('LISTEN gigi_boot_progress');
@@ -36,7 +40,7 @@ export async function watchCheckpoints(
           'select state_value from gigi_boot_runs where run_id = $1',
           [message.payload],
         );
-        if (rows[0] !== undefined && !stopped) await onCheckpoint(rows[0].state_value);
+        if (rows[0] !== undefined && !stopped && (await onCheckpoint(rows[0].state_value))) stopped = true;
       })
       .catch((error: unknown) => {
         failed ??= error;

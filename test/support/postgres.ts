@@ -114,6 +114,21 @@ export async function startTestCluster({
   };
 }
 
+/** Why: a test reads the store's tables as an operator would, one short session per query. */
+export async function queryRows<R extends pg.QueryResultRow>(
+  databaseUrl: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 /** A fresh database on the test server, so test files never see each other's rows. */
 export async function createTestDatabase(serverUrl: string, prefix = 't'): Promise<string> {
   const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
