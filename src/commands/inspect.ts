@@ -8,7 +8,7 @@ import { EXIT } from '../cli/exit-codes.ts';
 import { MAX_TIMER_MS, parseDuration } from '../config/duration.ts';
 import { loadConfig, secretValuesOf, type BootConfig } from '../config/index.ts';
 import { ConfigError } from '../errors.ts';
-import { followBoot } from '../inspect/follow.ts';
+import { followBoot, type FollowLine } from '../inspect/follow.ts';
 import {
   exitCodeForStatus,
   gatherHistory,
@@ -168,12 +168,16 @@ async function followWithEnv(
     if (timeout?.aborted && (final.run === null || final.run.status === 'running')) {
       write(
         json
-          ? `${JSON.stringify({ event: 'timeout', timeoutMs, report: final })}\n`
+          ? `${JSON.stringify({ event: 'timeout', timeoutMs: timeoutMs!, report: final } satisfies FollowLine)}\n`
           : `\n${renderReport(final)}gigi-boot inspect: --timeout ${formatMs(timeoutMs!)} reached; the boot is still ${final.run ? 'running' : 'not started'}\n`,
       );
       return EXIT.followTimeout;
     }
-    write(json ? `${JSON.stringify({ event: 'end', report: final })}\n` : `\n${renderReport(final)}`);
+    write(
+      json
+        ? `${JSON.stringify({ event: 'end', report: final } satisfies FollowLine)}\n`
+        : `\n${renderReport(final)}`,
+    );
     return final.exitCode;
   } finally {
     await store.close();

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isBootError, LockTimeoutError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
-import type { InspectReport } from './gather.ts';
+import type { InspectReport, JournalRow, RunView } from './gather.ts';
 import { renderFollowRow, retryLines } from './render.ts';
 
 export interface FollowOptions {
@@ -19,6 +19,20 @@ export interface FollowOptions {
   livenessIntervalMs?: number;
   signal?: AbortSignal;
 }
+
+/**
+ * The lines of `inspect --follow --json`, one JSON object each (docs/operations.md), typed so a
+ * line the documentation does not name cannot be printed. Each command's JSON stream has names
+ * of its own: these are not log events (src/log/events.ts).
+ */
+export type FollowLine =
+  | { event: 'waiting'; volumeId: string | null }
+  | ({ event: 'step'; runId: string } & JournalRow)
+  | { event: 'status'; runId: string; status: RunView['status']; currentStep: string | null }
+  | { event: 'retry'; runId: string; retrying: InspectReport['retrying'] }
+  | { event: 'stalled'; runId: string }
+  | { event: 'timeout'; timeoutMs: number; report: InspectReport }
+  | { event: 'end'; report: InspectReport };
 
 /** Why: a 'running' run whose process died never notifies again; the free boot lock shows it. */
 async function bootIsAlive(store: Store, volumeId: string): Promise<boolean> {
@@ -76,8 +90,7 @@ export async function followBoot(options: FollowOptions): Promise<InspectReport>
   let lastStatus = '';
   let lastRetrying = '[]';
   let waitingShown = false;
-  const emit = (event: Record<string, unknown>, text: string) =>
-    write(json ? `${JSON.stringify(event)}\n` : `${text}\n`);
+  const emit = (event: FollowLine, text: string) => write(json ? `${JSON.stringify(event)}\n` : `${text}\n`);
   try {
     for (;;) {
       if (listenLost) {
