@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Bundles gigi-boot's TypeScript (src/ and machines/) into dist/gigi-boot.mjs with esbuild, so
+// Bundles gigi-boot's TypeScript (src/ and machines/) into dist/gigi-boot.cjs with esbuild, so
 // the entrypoint starts in a fraction of the time tsx's on-the-fly transpiling takes (a warm
 // container restart is dominated by start-up: issue 11 wants it within 3× `node -e 0`).
 //
-// The packages a warm start loads (xstate, zod, pino, pg, and execa's chunk) are bundled too:
+// The packages a warm start loads (xstate, zod, pino, pg, execa) are bundled too:
 // resolving and reading the hundreds of small files they ship (execa alone is over 100 modules)
 // cost more than running them. Packages only a first boot, `visualize` or `demo` loads, with
 // assets or native parts of their own, stay external in node_modules.
@@ -76,25 +76,25 @@ async function machineFingerprint() {
 
 await rm(join(root, 'dist'), { recursive: true, force: true });
 await build({
-  entryPoints: { 'gigi-boot': join(root, 'src', 'cli', 'main.ts') },
-  outdir: join(root, 'dist'),
-  outExtension: { '.js': '.mjs' },
-  // Each command is a chunk of its own, loaded on demand: `inspect` or `--help` does not pay for
-  // dockerode, Graphviz or the Gitea client at start-up.
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+  entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+  outfile: join(root, 'dist', 'gigi-boot.cjs'),
+  // One CommonJS file, which bin/gigi-boot.js compiles with vm.Script and a V8 code cache
+  // (Node 20 has no compile cache for ES modules): parsing and compiling is most of a warm
+  // start's own work. Commands are still evaluated only when run: each `import()` of a module
+  // of ours becomes a lazy init, of an external package a require() (they are all CommonJS-loadable).
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
   bundle: true,
   external: EXTERNAL,
   plugins: [pgOnNode],
-  // Bundled CommonJS packages (pg, pino) require Node's built-ins: give every chunk a `require`.
-  banner: {
-    js: "import { createRequire as __gigiBootRequire } from 'node:module'; const require = __gigiBootRequire(import.meta.url);",
+  define: {
+    __GIGI_BOOT_FINGERPRINT__: JSON.stringify(await machineFingerprint()),
+    'import.meta.url': '__gigiBootModuleUrl',
   },
-  define: { __GIGI_BOOT_FINGERPRINT__: JSON.stringify(await machineFingerprint()) },
+  banner: { js: "var __gigiBootModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   platform: 'node',
-  format: 'esm',
   target: 'node20',
-  // Less to parse at every start; names are kept, so a stack trace still reads.
+  // Less to parse; names are kept, so a stack trace still reads.
   minifyWhitespace: true,
   minifySyntax: true,
   sourcemap: 'linked',

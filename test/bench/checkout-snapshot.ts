@@ -1,5 +1,5 @@
 // The bench runs gigi-boot from a private copy of the checkout, bundled the way the image is
-// (`bin/build.mjs` → dist/gigi-boot.mjs): what it measures is then fixed for the whole run
+// (`bin/build.mjs` → dist/gigi-boot.cjs): what it measures is then fixed for the whole run
 // (editing machines/ mid-run would change the fingerprint and turn warm boots into fresh ones)
 // and is the production start-up path rather than tsx's on-the-fly transpiling; like the image,
 // the copy keeps no sources once bundled.
@@ -71,7 +71,7 @@ export function snapshotCheckout(workspace: Workspace): CheckoutSnapshot {
     throw new BenchFailure(`bundling gigi-boot with ${build} failed: ${stderr || String(error)}`);
   }
   // bin/gigi-boot.js runs the bundle only when it is newer than every source: make sure it will.
-  const bundle = join(root, 'dist', 'gigi-boot.mjs');
+  const bundle = join(root, 'dist', 'gigi-boot.cjs');
   const sources = Math.max(newestSourceMtime(join(root, 'src')), newestSourceMtime(join(root, 'machines')));
   if (!existsSync(bundle) || statSync(bundle).mtimeMs < sources) {
     throw new BenchFailure(

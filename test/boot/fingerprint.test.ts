@@ -13,7 +13,7 @@ function bundleFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return bundleFiles(path);
-    return entry.name.endsWith('.mjs') ? [path] : [];
+    return entry.name.endsWith('.cjs') ? [path] : [];
   });
 }
 
