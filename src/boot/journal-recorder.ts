@@ -2,7 +2,7 @@
 // outcome, redacted error). Rows wait here until the next checkpoint writes them in the same
 // transaction as the state they led to.
 import { fromPromise } from 'xstate';
-import type { BootStep, StepInput, StepOutput } from '../../machines/boot.ts';
+import { activeSteps, type BootStep, type StepInput, type StepOutput } from '../../machines/boot.ts';
 import { isBootError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redactor.ts';
@@ -40,12 +40,7 @@ export class JournalRecorder {
     private readonly logger: Logger,
   ) {}
 
-  /** A step that was in flight when the last boot died re-runs as a new attempt. */
-  markInterrupted(step: BootStep): void {
-    this.#bump.add(step);
-  }
-
-  push(entry: Omit<JournalEntry, 'runId'>): void {
+  #push(entry: Omit<JournalEntry, 'runId'>): void {
     this.#pending.push({
       ...entry,
       runId: this.runId(),
@@ -53,11 +48,55 @@ export class JournalRecorder {
     });
   }
 
+  /**
+   * Why: one place for the 'interrupted' rows — of the last boot's steps when it is resumed, of
+   * this boot's when a signal stops it: each step that was running in `persisted` (a persisted
+   * snapshot; a step in backoff was not) gets one. `rerun`: the step runs again here, as a
+   * new attempt.
+   */
+  journalInterrupted(
+    persisted: unknown,
+    row: { startedAt: Date; finishedAt: Date; error: string; rerun: boolean },
+  ): void {
+    const { value, children } = (persisted ?? {}) as {
+      value?: unknown;
+      children?: Record<string, { snapshot?: { input?: StepInput } }>;
+    };
+    for (const step of activeSteps(value)) {
+      const input = children?.[step]?.snapshot?.input;
+      if (!input) continue; // in backoff, not running
+      if (row.rerun) this.#bump.add(step);
+      this.#push({
+        step,
+        attempt: input.attempt,
+        startedAt: row.startedAt,
+        finishedAt: row.finishedAt,
+        durationMs: row.finishedAt.getTime() - row.startedAt.getTime(),
+        outcome: 'interrupted',
+        error: row.error,
+        detail: null,
+      });
+    }
+  }
+
   /** Rows finished since the last checkpoint; the caller writes them. */
   take(): JournalEntry[] {
     const rows = this.#pending;
     this.#pending = [];
     return rows;
+  }
+
+  /** One row for an attempt that ended (done, skipped or failed); returns its duration. */
+  #journalAttempt(
+    step: BootStep,
+    attempt: number,
+    startedAt: Date,
+    row: Pick<JournalEntry, 'outcome' | 'error' | 'detail'>,
+  ): number {
+    const finishedAt = new Date();
+    const durationMs = finishedAt.getTime() - startedAt.getTime();
+    this.#push({ step, attempt, startedAt, finishedAt, durationMs, ...row });
+    return durationMs;
   }
 
   /** Wrap a step implementation as a promise actor that journals each attempt. */
@@ -68,14 +107,7 @@ export class JournalRecorder {
       this.logger.info({ event: 'step.start', step, attempt }, `${step}: attempt ${attempt}`);
       try {
         const output = await implementation(input, signal);
-        const finishedAt = new Date();
-        const durationMs = finishedAt.getTime() - startedAt.getTime();
-        this.push({
-          step,
-          attempt,
-          startedAt,
-          finishedAt,
-          durationMs,
+        const durationMs = this.#journalAttempt(step, attempt, startedAt, {
           outcome: output.outcome === 'skipped' ? 'skipped' : 'ok',
           error: output.degraded ?? null,
           detail: {
@@ -92,14 +124,7 @@ export class JournalRecorder {
       } catch (error) {
         const safe = redactError(error, this.redactor);
         if (signal.aborted) throw safe; // interrupted: the runner journals it as such
-        const finishedAt = new Date();
-        const durationMs = finishedAt.getTime() - startedAt.getTime();
-        this.push({
-          step,
-          attempt,
-          startedAt,
-          finishedAt,
-          durationMs,
+        const durationMs = this.#journalAttempt(step, attempt, startedAt, {
           outcome: 'error',
           error: safe.message,
           detail: errorDetail(error, safe, this.redactor),

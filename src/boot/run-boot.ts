@@ -1,20 +1,26 @@
 // Drives one boot of a volume: decide how to start (fresh, resume, warm), run the machine with
 // the real step implementations, and checkpoint every macrostep — state, snapshot and the
 // journal rows it produced — to the store in one transaction each, serially.
-import { createActor, type Actor, type AnyActorLogic, type Snapshot } from 'xstate';
+import {
+  createActor,
+  getStateNodes,
+  type Actor,
+  type AnyActorLogic,
+  type Snapshot,
+  type SnapshotFrom,
+} from 'xstate';
 import {
   BOOT_STEPS,
   bootMachine,
-  activeSteps,
   isReadyToHandOff,
   type BootContext,
   type BootInput,
   type BootScope,
   type BootOutput,
   type BootStep,
-  type StepInput,
 } from '../../machines/boot.ts';
-import { InternalError, StoreError } from '../errors.ts';
+import { InternalError, type StoreError } from '../errors.ts';
+import { CheckpointQueue } from './checkpoint-queue.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redactor.ts';
 import type { RunRecord, RunStatus, Store } from '../store/types.ts';
@@ -69,6 +75,7 @@ export interface BootResult {
 export const BOOT_FINGERPRINT = machineFingerprint(bootMachine);
 
 type BootActor = Actor<typeof bootMachine>;
+type BootSnapshot = SnapshotFrom<typeof bootMachine>;
 
 /** Run (or resume, or skip as already done) the boot of this volume. */
 export async function runBoot(options: RunBootOptions): Promise<BootResult> {
@@ -83,7 +90,7 @@ export async function runBoot(options: RunBootOptions): Promise<BootResult> {
   let runnerAttemptsBefore = plan.kind === 'runner' ? plan.attemptsBefore : 0;
   if (plan.kind === 'resume') {
     run = plan.run;
-    restored = validateRestore(plan.run, options);
+    restored = validateRestore((plan.run.snapshot as StoredSnapshot).xstate, options);
     const stored = isStoredSnapshot(plan.run.snapshot) ? plan.run.snapshot : null;
     scope = stored?.scope ?? 'all';
     runnerAttemptsBefore = stored?.runner?.state === 'pending' ? stored.runner.attempts : 0;
@@ -111,7 +118,13 @@ export async function runBoot(options: RunBootOptions): Promise<BootResult> {
 
   const steps = typeof options.steps === 'function' ? await options.steps({ scope }) : options.steps;
   const recorder = new JournalRecorder(() => run.runId, options.redactor, logger);
-  if (restored) journalInterrupted(run, restored, recorder);
+  if (restored)
+    recorder.journalInterrupted(restored, {
+      startedAt: run.updatedAt,
+      finishedAt: new Date(),
+      error: `the boot stopped (${run.status === 'interrupted' ? 'signal' : 'crash or kill'}) while this step was running; running it again`,
+      rerun: true,
+    });
   const actors = Object.fromEntries(
     BOOT_STEPS.map((step) => [step, recorder.instrument(step, steps[step])]),
   ) as Record<BootStep, AnyActorLogic>;
@@ -159,48 +172,76 @@ async function startRun({ store, volumeId }: RunBootOptions): Promise<RunRecord>
   });
 }
 
-/** A snapshot must restore without error and with a child for every invoke of its states. */
-function validateRestore(run: RunRecord, { input, logger }: RunBootOptions): Snapshot<unknown> | undefined {
-  const stored = run.snapshot as StoredSnapshot;
+/**
+ * A snapshot must restore without error and with a child for every invoke of its active states
+ * (a renamed actor `src` drops the child silently and the boot would wait for ever).
+ */
+export function validateRestore(
+  persisted: unknown,
+  { input, logger }: Pick<RunBootOptions, 'input' | 'logger'>,
+): Snapshot<unknown> | undefined {
+  const stored = persisted as Snapshot<unknown>;
   try {
-    const probe = createActor(bootMachine, { snapshot: stored.xstate as Snapshot<unknown>, input });
-    const snapshot = probe.getSnapshot() as unknown as {
-      status: string;
-      children: Record<string, unknown>;
-      _nodes: Array<{ invoke: Array<{ id: string }> }>;
-    };
-    if (snapshot.status === 'error') return undefined;
-    for (const node of snapshot._nodes) {
-      for (const invoke of node.invoke) if (!snapshot.children[invoke.id]) return undefined;
-    }
-    return stored.xstate as Snapshot<unknown>;
+    const restored = createActor(bootMachine, { snapshot: stored, input }).getSnapshot();
+    if (restored.status === 'error') return undefined;
+    const invokes = getStateNodes(bootMachine.root, restored.value).flatMap((node) => node.invoke);
+    return invokes.every((invoke) => restored.children[invoke.id]) ? stored : undefined;
   } catch (error) {
     logger.warn({ event: 'boot.restore_failed', err: error }, 'checkpoint did not restore');
     return undefined;
   }
 }
 
-/** Steps that were running when the last boot died get an 'interrupted' row, then run again. */
-function journalInterrupted(run: RunRecord, restored: Snapshot<unknown>, recorder: JournalRecorder): void {
-  const children = (restored as { children?: Record<string, { snapshot?: { input?: StepInput } }> }).children;
-  for (const step of activeSteps((restored as { value?: unknown }).value)) {
-    const input = children?.[step]?.snapshot?.input;
-    if (!input) continue; // in backoff, not running
-    recorder.markInterrupted(step);
-    recorder.push({
-      step,
-      attempt: input.attempt,
-      startedAt: run.updatedAt,
-      finishedAt: new Date(),
-      durationMs: Date.now() - run.updatedAt.getTime(),
-      outcome: 'interrupted',
-      error: `the boot stopped (${run.status === 'interrupted' ? 'signal' : 'crash or kill'}) while this step was running; running it again`,
-      detail: null,
+/** How the machine's run ended, as the driver sees it. */
+type Ending =
+  | { kind: 'done'; output: BootOutput }
+  | { kind: 'interrupted' }
+  | { kind: 'crashed'; error: unknown }
+  | { kind: 'store'; error: StoreError };
+
+/**
+ * Why: start the actor and wait for the first thing that ends the boot — its final state, a
+ * signal, an error of the machine, a checkpoint that cannot be written. Then it is unsubscribed
+ * and stopped at once, so nothing it does afterwards (the snapshot of the stop) counts.
+ * `onSnapshot` sees every new macrostep, the final one included.
+ */
+function runUntilEnd(
+  actor: BootActor,
+  signal: AbortSignal,
+  storeFailed: Promise<StoreError>,
+  onSnapshot: (snapshot: BootSnapshot) => void,
+): Promise<Ending> {
+  return new Promise<Ending>((resolve) => {
+    const end = (ending: Ending) => {
+      subscription.unsubscribe();
+      signal.removeEventListener('abort', onAbort);
+      actor.stop();
+      resolve(ending);
+    };
+    const onAbort = () => end({ kind: 'interrupted' });
+    let previous: BootSnapshot | undefined;
+    const subscription = actor.subscribe({
+      next: (snapshot) => {
+        if (snapshot === previous) return; // an event that changed nothing
+        previous = snapshot;
+        onSnapshot(snapshot);
+        if (snapshot.status === 'done') end({ kind: 'done', output: snapshot.output as BootOutput });
+      },
+      error: (error) => end({ kind: 'crashed', error }),
     });
-  }
+    void storeFailed.then((error) => end({ kind: 'store', error }));
+    if (signal.aborted) return end({ kind: 'interrupted' });
+    signal.addEventListener('abort', onAbort, { once: true });
+    actor.start();
+  });
 }
 
-function driveToEnd(
+/**
+ * Why: run the machine to its end, checkpointing every macrostep — state, snapshot, runner
+ * record and the journal rows it produced — without making the next step wait for the write;
+ * then write the final checkpoint and wait until everything is durable.
+ */
+async function driveToEnd(
   actor: BootActor,
   run: RunRecord,
   recorder: JournalRecorder,
@@ -208,164 +249,78 @@ function driveToEnd(
   plan: StartPlan['kind'],
   extra: { scope: BootScope; runnerRecord: (context: BootContext | undefined) => RunnerRecord },
 ): Promise<BootResult> {
-  const { store, logger, configDigest, signal } = options;
-  let handOffSignalled = false;
-
-  return new Promise<BootResult>((resolve, reject) => {
-    let writes: Promise<void> = Promise.resolve();
-    let lastPersisted: unknown;
-    let lastValue: unknown;
-    let lastSnapshot: unknown;
-    let lastContext: BootContext | undefined;
-    /** Set once the boot is ending (done, interrupted, or a store failure): no more snapshots count. */
-    let ending = false;
-
-    const fail = (error: Error) => {
-      if (ending && !(error instanceof StoreError)) return;
-      ending = true;
-      signal.removeEventListener('abort', onAbort);
-      actor.stop();
-      reject(error);
-    };
-
-    const enqueue = (status: RunStatus, error: string | null) => {
-      const checkpoint = {
-        runId: run.runId,
-        status,
-        stateValue: lastValue,
-        snapshot: {
-          xstate: lastPersisted,
-          configDigest,
-          scope: extra.scope,
-          runner: extra.runnerRecord(lastContext),
-        } satisfies StoredSnapshot,
-        error,
-        journal: recorder.take(),
-      };
-      writes = writes.then(async () => {
-        try {
-          await withStoreRetry(() => store.saveCheckpoint(checkpoint));
-          logger.debug(
-            { event: 'checkpoint.saved', status, state: checkpoint.stateValue },
-            'checkpoint saved',
-          );
-        } catch (e) {
-          fail(asStoreError(e));
-          throw e;
-        }
-      });
-      writes.catch(() => undefined);
-    };
-
-    const finish = (status: RunStatus, output: BootOutput | null, error: string | null) => {
-      if (ending) return;
-      ending = true;
-      signal.removeEventListener('abort', onAbort);
-      enqueue(status, error);
-      writes.then(
-        () => resolve({ runId: run.runId, status, plan, output }),
-        (e) => reject(asStoreError(e)),
-      );
-    };
-
-    const onAbort = () => {
-      if (ending) return;
-      logger.warn({ event: 'boot.interrupted', state: lastValue }, 'interrupted: checkpointing and stopping');
-      ending = true; // the snapshot XState emits on stop() must not become the checkpoint
-      actor.stop();
-      ending = false;
-      const children = (lastPersisted as { children?: Record<string, { snapshot?: { input?: StepInput } }> })
-        .children;
-      for (const step of activeSteps(lastValue)) {
-        const input = children?.[step]?.snapshot?.input;
-        if (!input) continue;
-        const now = new Date();
-        recorder.push({
-          step,
-          attempt: input.attempt,
-          startedAt: now,
-          finishedAt: now,
-          durationMs: 0,
-          outcome: 'interrupted',
-          error: 'stopped by a signal while this step was running',
-          detail: null,
-        });
-      }
-      finish('interrupted', null, 'stopped by a signal');
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-
-    actor.subscribe({
-      next: (snapshot) => {
-        if (snapshot === lastSnapshot || ending) return;
-        lastSnapshot = snapshot;
-        lastValue = snapshot.value;
-        lastContext = snapshot.context;
-        lastPersisted = actor.getPersistedSnapshot();
-        if (snapshot.status === 'done') {
-          const output = snapshot.output as BootOutput;
-          const error = output.failure
-            ? `${output.failure.step}: ${output.failure.message}`
-            : output.degraded.join('; ') || null;
-          finish(output.status, output, error);
-        } else {
-          enqueue('running', null);
-          // The app may start now: Gitea is set up and stopped, supervisord.conf rendered and
-          // both checkpointed; the runner-worker build goes on under this process.
-          if (!handOffSignalled && options.onHandOffReady && isReadyToHandOff(snapshot.value)) {
-            handOffSignalled = true;
-            const ready = options.onHandOffReady;
-            writes.then(
-              () => {
-                if (!signal.aborted) ready();
-              },
-              () => undefined,
-            );
-          }
-        }
-      },
-      error: (error) => {
-        fail(
-          new InternalError(
-            `the boot machine stopped with an error: ${options.redactor.redact(String(error))}`,
-            { cause: error },
-          ),
-        );
-      },
+  const { logger, signal } = options;
+  const queue = new CheckpointQueue(options.store, logger);
+  // The snapshot the actor starts from: what a signal before its first macrostep checkpoints.
+  const initial = { snapshot: actor.getSnapshot(), persisted: actor.getPersistedSnapshot() };
+  let last: typeof initial | undefined;
+  const checkpoint = (status: RunStatus, error: string | null) => {
+    const { snapshot, persisted } = last ?? initial;
+    queue.push({
+      runId: run.runId,
+      status,
+      stateValue: snapshot.value,
+      snapshot: {
+        xstate: persisted,
+        configDigest: options.configDigest,
+        scope: extra.scope,
+        runner: extra.runnerRecord(snapshot.context),
+      } satisfies StoredSnapshot,
+      error,
+      journal: recorder.take(),
     });
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    actor.start();
-  });
-}
+  };
 
-/** Postgres briefly away (failover, restart) should not fail a boot: retry a checkpoint write for ~10 s. */
-async function withStoreRetry<T>(operation: () => Promise<T>): Promise<T> {
-  const delays = [100, 250, 500, 1000, 2000, 3000, 3000];
-  for (let i = 0; ; i++) {
-    try {
-      return await operation();
-    } catch (error) {
-      const transient = (error as { transient?: unknown }).transient === true;
-      if (!transient || i >= delays.length) throw error;
-      await new Promise((r) => setTimeout(r, delays[i]));
-    }
+  const ending = await runUntilEnd(actor, signal, queue.failed, (snapshot) => {
+    // The app may start once the Gitea region is done (set up, stopped, supervisord.conf
+    // rendered) and checkpointed; the runner-worker build goes on under this process.
+    const handOff = isReadyToHandOff(snapshot.value) && !(last && isReadyToHandOff(last.snapshot.value));
+    last = { snapshot, persisted: actor.getPersistedSnapshot() };
+    if (snapshot.status === 'done') return; // the final checkpoint is written below
+    checkpoint('running', null);
+    const ready = options.onHandOffReady;
+    if (handOff && ready)
+      queue.drained().then(
+        () => !signal.aborted && ready(),
+        () => undefined,
+      );
+  });
+
+  if (ending.kind === 'store') throw ending.error;
+  if (ending.kind === 'crashed') {
+    throw new InternalError(
+      `the boot machine stopped with an error: ${options.redactor.redact(String(ending.error))}`,
+      { cause: ending.error },
+    );
   }
+  if (ending.kind === 'interrupted') {
+    const at = last ?? initial;
+    logger.warn(
+      { event: 'boot.interrupted', state: at.snapshot.value },
+      'interrupted: checkpointing and stopping',
+    );
+    const now = new Date();
+    recorder.journalInterrupted(at.persisted, {
+      startedAt: now,
+      finishedAt: now,
+      error: 'stopped by a signal while this step was running',
+      rerun: false,
+    });
+  }
+  const { status, error } =
+    ending.kind === 'done'
+      ? endOf(ending.output)
+      : { status: 'interrupted' as const, error: 'stopped by a signal' };
+  checkpoint(status, error);
+  await queue.drained();
+  return { runId: run.runId, status, plan, output: ending.kind === 'done' ? ending.output : null };
 }
 
-/**
- * Why: a checkpoint that cannot be written (the database went away for longer than the retries)
- * ends the boot — it cannot record progress — but as a typed, resumable failure, not a crash.
- */
-function asStoreError(error: unknown): Error {
-  if (error instanceof StoreError && error.message.startsWith(CHECKPOINT_FAILED)) return error;
-  return new StoreError(`${CHECKPOINT_FAILED}: ${error instanceof Error ? error.message : String(error)}`, {
-    cause: error,
-    transient: true,
-    hint: 'Check that the database is up and reachable (DATABASE_URL; unset, the embedded store under GIGI_DATA_DIR); the next `gigi-boot run` resumes from the last checkpoint written.',
-  });
+/** The final checkpoint of a machine that reached its end: its status, and what went wrong. */
+function endOf(output: BootOutput): { status: RunStatus; error: string | null } {
+  const { failure, degraded } = output;
+  return {
+    status: output.status,
+    error: failure ? `${failure.step}: ${failure.message}` : degraded.join('; ') || null,
+  };
 }
-
-const CHECKPOINT_FAILED = 'Could not save a checkpoint of the boot, so it stops here';
