@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { createDockerClient, type DockerEndpoint, resolveDockerEndpoint } from '../../src/docker/client.ts';
+import { bootEnv } from '../support/boot-process.ts';
+import { testServerUrl } from '../support/env.ts';
+import { createTestDatabase } from '../support/postgres.ts';
 
 export const BUSYBOX = '/bin/busybox';
 export const TEST_LABEL = 'gigi.test';
@@ -108,4 +111,22 @@ async function removeImagesLabelled(nonce: string): Promise<void> {
     }
   }
   throw new Error(`images labelled ${TEST_LABEL}=${nonce} could not all be removed`);
+}
+
+/** Why: the boots whose runner-worker build runs on this engine, from `context`, share this env. */
+export async function dockerBootEnv(
+  context: TestContext,
+  { prefix, extra = {} }: { prefix: string; extra?: Record<string, string> },
+): Promise<{ env: Record<string, string>; databaseUrl: string }> {
+  const databaseUrl = await createTestDatabase(testServerUrl(), prefix);
+  const env = await bootEnv({
+    databaseUrl,
+    extra: {
+      GIGI_BOOT_DOCKER_SOCKET: '/var/run/docker.sock',
+      GIGI_BOOT_RUNNER_CONTEXT: context.dir,
+      GIGI_BOOT_RUNNER_IMAGE: context.image,
+      ...extra,
+    },
+  });
+  return { env, databaseUrl };
 }

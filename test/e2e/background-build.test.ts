@@ -8,14 +8,18 @@
 // test over the host network, which answers when the test says so, with 200 or 500.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCalls } from '../gitea-sim/state-store.ts';
-import { cleanupContexts, containersOf, makeContext, requireEngine } from '../docker/helpers.ts';
-import { bootEnv, processesUsing, runCli, startCli } from '../support/boot-process.ts';
-import { testServerUrl } from '../support/env.ts';
+import {
+  cleanupContexts,
+  containersOf,
+  dockerBootEnv,
+  makeContext,
+  requireEngine,
+} from '../docker/helpers.ts';
+import { processesUsing, runCli, startCli } from '../support/boot-process.ts';
 import { Gate, gateRunStep } from '../support/http-gate.ts';
-import { createTestDatabase } from '../support/postgres.ts';
+import { queryRows } from '../support/postgres.ts';
 
 const gates: Gate[] = [];
 beforeAll(requireEngine);
@@ -31,20 +35,10 @@ interface JournalRow {
   detail: { outcome?: string } | null;
 }
 
-async function query<T extends pg.QueryResultRow>(databaseUrl: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 const journal = (url: string) =>
-  query<JournalRow>(url, 'select run_id, step, outcome, detail from gigi_boot_journal order by id');
+  queryRows<JournalRow>(url, 'select run_id, step, outcome, detail from gigi_boot_journal order by id');
 const runs = (url: string) =>
-  query<{ run_id: string; status: string; snapshot: { scope?: string; runner?: { attempts: number } } }>(
+  queryRows<{ run_id: string; status: string; snapshot: { scope?: string; runner?: { attempts: number } } }>(
     url,
     'select run_id, status, snapshot from gigi_boot_runs order by started_at',
   );
@@ -55,13 +49,9 @@ async function gatedVolume(extra: Record<string, string> = {}) {
   gates.push(gate);
   const url = await gate.listen();
   const context = makeContext([gateRunStep(url)]);
-  const databaseUrl = await createTestDatabase(testServerUrl(), 'bgbuild');
-  const env = await bootEnv({
-    databaseUrl,
+  const { env, databaseUrl } = await dockerBootEnv(context, {
+    prefix: 'bgbuild',
     extra: {
-      GIGI_BOOT_DOCKER_SOCKET: '/var/run/docker.sock',
-      GIGI_BOOT_RUNNER_CONTEXT: context.dir,
-      GIGI_BOOT_RUNNER_IMAGE: context.image,
       GIGI_BOOT_RUNNER_NETWORK: 'host',
       GIGI_BOOT_STEP_ATTEMPTS: '1',
       // Only Gitea and the app: the Chromium stack is someone else's.

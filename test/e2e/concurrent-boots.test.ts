@@ -1,47 +1,20 @@
 // A rolling update with start-first: two containers boot the same volume at once. One holds
 // the volume's lock and initialises; the other waits (saying who holds the lock), then finds
 // the work done and does not do it again.
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { bootEnv, REPO_ROOT, runCli, startCli } from '../support/boot-process.ts';
+import { bootEnv, runCli, startCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { readBootOutcome } from './verify.ts';
+import { documentedFields, fieldPaths } from '../support/listings.ts';
 
 function events(stdout: string): Array<Record<string, unknown>> {
   return stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-/** Every field path of a JSON value: `a.b`, arrays of objects as `a[]` with `a[].b` inside. */
-function fieldPaths(value: unknown, prefix = '', out = new Set<string>()): Set<string> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return out;
-  for (const [key, child] of Object.entries(value)) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (Array.isArray(child) && child.some((c) => typeof c === 'object' && c !== null)) {
-      out.add(`${path}[]`);
-      for (const element of child) fieldPaths(element, `${path}[]`, out);
-    } else {
-      out.add(path);
-      fieldPaths(child, path, out);
-    }
-  }
-  return out;
-}
-
-/** The field paths docs/operations.md documents for `inspect --history --json`. */
-function documentedHistoryFields(): string[] {
-  const readme = readFileSync(join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
-  const section = readme.slice(
-    readme.indexOf('<!-- inspect-history-json:start -->'),
-    readme.indexOf('<!-- inspect-history-json:end -->'),
-  );
-  return [...section.matchAll(/^\| `([^`]+)` +\|/gm)].map((m) => m[1]!);
 }
 
 interface HistoryJson {
@@ -106,7 +79,7 @@ describe('two boots of one volume at once', () => {
     expect(waited!.waitedMs).toBeGreaterThanOrEqual(0);
     expect(Number.isNaN(Date.parse(waited!.at))).toBe(false);
     // Every field it printed is documented in docs/operations.md, and every documented wait field appears.
-    const documented = documentedHistoryFields();
+    const documented = documentedFields('inspect-history-json');
     const seen = fieldPaths(history);
     for (const field of seen) expect(documented).toContain(field);
     for (const field of documented.filter((f) => f.startsWith('runs[].waits[]')))

@@ -11,15 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { cleanupContexts, makeContext, requireEngine } from '../docker/helpers.ts';
+import { cleanupContexts, dockerBootEnv, makeContext, requireEngine } from '../docker/helpers.ts';
 import { bootEnv, REPO_ROOT, runCli, startCli } from '../support/boot-process.ts';
 import { CHROMIUM_BIN, HEADLESS_CHROMIUM_FLAGS } from '../support/chromium.ts';
-import { testServerUrl } from '../support/env.ts';
-import { createTestDatabase } from '../support/postgres.ts';
+import { queryRows } from '../support/postgres.ts';
 
 const SHOTS = join(REPO_ROOT, 'test-output', 'visualizer');
 
@@ -65,16 +63,11 @@ afterAll(async () => {
 });
 
 async function journalSteps(databaseUrl: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ step: string }>(
-      "select step from gigi_boot_journal where outcome = 'ok' order by id",
-    );
-    return rows.map((r) => r.step);
-  } finally {
-    await client.end();
-  }
+  const rows = await queryRows<{ step: string }>(
+    databaseUrl,
+    "select step from gigi_boot_journal where outcome = 'ok' order by id",
+  );
+  return rows.map((r) => r.step);
 }
 
 interface Report {
@@ -86,13 +79,9 @@ describe('a boot whose image build outlasts the Gitea region', () => {
   it('the critical path names the build; the page draws both regions side by side, the build outlined', async () => {
     const url = await gate.listen();
     const context = makeContext([`RUN ["/bin/busybox", "wget", "-q", "-O", "/gate", "${url}"]`]);
-    const databaseUrl = await createTestDatabase(testServerUrl(), 'critical');
-    const env = await bootEnv({
-      databaseUrl,
+    const { env, databaseUrl } = await dockerBootEnv(context, {
+      prefix: 'critical',
       extra: {
-        GIGI_BOOT_DOCKER_SOCKET: '/var/run/docker.sock',
-        GIGI_BOOT_RUNNER_CONTEXT: context.dir,
-        GIGI_BOOT_RUNNER_IMAGE: context.image,
         GIGI_BOOT_RUNNER_NETWORK: 'host',
         GIGI_BOOT_STEP_ATTEMPTS: '1',
         CHROME_CDP_URL: 'http://chrome.example:9222',

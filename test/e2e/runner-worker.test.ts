@@ -5,15 +5,14 @@ import { createServer, connect, type Server } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { GITEA_REGION_STEPS } from '../../machines/boot.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootEnv, runCli, startCli } from '../support/boot-process.ts';
-import { testServerUrl } from '../support/env.ts';
-import { createTestDatabase } from '../support/postgres.ts';
+import { runCli, startCli } from '../support/boot-process.ts';
+import { queryRows } from '../support/postgres.ts';
 import {
   cleanupContexts,
   containersOf,
+  dockerBootEnv,
   imageIdOf,
   makeContext,
   requireEngine,
@@ -31,45 +30,22 @@ interface Row {
   error: string | null;
 }
 
-async function journal(databaseUrl: string): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<Row>(
-      'select j.step, j.outcome, j.started_at, j.finished_at, j.duration_ms, j.detail, j.error from gigi_boot_journal j join gigi_boot_runs r using (run_id) order by j.id',
-    );
-    return rows;
-  } finally {
-    await client.end();
-  }
-}
+const journal = (databaseUrl: string): Promise<Row[]> =>
+  queryRows<Row>(
+    databaseUrl,
+    'select j.step, j.outcome, j.started_at, j.finished_at, j.duration_ms, j.detail, j.error from gigi_boot_journal j join gigi_boot_runs r using (run_id) order by j.id',
+  );
 
 async function lastRun(databaseUrl: string): Promise<{ status: string; error: string | null }> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query(
-      'select status, error from gigi_boot_runs order by started_at desc limit 1',
-    );
-    return rows[0];
-  } finally {
-    await client.end();
-  }
+  const rows = await queryRows<{ status: string; error: string | null }>(
+    databaseUrl,
+    'select status, error from gigi_boot_runs order by started_at desc limit 1',
+  );
+  return rows[0]!;
 }
 
-async function dockerBoot(context: TestContext, extra: Record<string, string> = {}) {
-  const databaseUrl = await createTestDatabase(testServerUrl(), 'docker');
-  const env = await bootEnv({
-    databaseUrl,
-    extra: {
-      GIGI_BOOT_DOCKER_SOCKET: '/var/run/docker.sock',
-      GIGI_BOOT_RUNNER_CONTEXT: context.dir,
-      GIGI_BOOT_RUNNER_IMAGE: context.image,
-      ...extra,
-    },
-  });
-  return { env, databaseUrl };
-}
+const dockerBoot = (context: TestContext, extra: Record<string, string> = {}) =>
+  dockerBootEnv(context, { prefix: 'docker', extra });
 
 beforeAll(requireEngine);
 afterAll(cleanupContexts);

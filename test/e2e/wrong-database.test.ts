@@ -6,39 +6,31 @@
 // is still the same database.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { bootEnv, runCli, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
-import { createTestDatabase } from '../support/postgres.ts';
+import { createTestDatabase, queryRows } from '../support/postgres.ts';
 
 const BINDING = '.gigi-boot-database';
 const VOLUME_ID = '.gigi-boot-volume-id';
 
-async function query<R extends pg.QueryResultRow>(url: string, text: string): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<R>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 /** Everything a boot writes in the database, to show a refused boot changed none of it. */
 async function databaseState(url: string) {
-  const tables = await query<{ t: string | null }>(url, "select to_regclass('gigi_boot_runs')::text as t");
+  const tables = await queryRows<{ t: string | null }>(
+    url,
+    "select to_regclass('gigi_boot_runs')::text as t",
+  );
   if (tables[0]?.t === null) return { tables: false };
   return {
     tables: true,
-    config: await query(url, 'select key, value, updated_at from config order by key'),
-    runs: await query(
+    config: await queryRows(url, 'select key, value, updated_at from config order by key'),
+    runs: await queryRows(
       url,
       'select run_id, volume_id, status, seq, updated_at from gigi_boot_runs order by run_id',
     ),
-    journal: await query<{ n: string }>(url, 'select count(*) as n from gigi_boot_journal'),
-    binding: await query(url, 'select database_id, volume_id, bound_at from gigi_boot_database'),
+    journal: await queryRows<{ n: string }>(url, 'select count(*) as n from gigi_boot_journal'),
+    binding: await queryRows(url, 'select database_id, volume_id, bound_at from gigi_boot_database'),
   };
 }
 
@@ -122,7 +114,7 @@ describe.concurrent('a volume and a database that do not belong together', () =>
     // A copy of the database (here CREATE DATABASE … TEMPLATE; pg_dump/pg_restore alike) carries
     // its id along: the same database, somewhere else.
     const copy = `copy_${Date.now().toString(36)}`;
-    await query(
+    await queryRows(
       testServerUrl(),
       `create database ${copy} template ${new URL(a.databaseUrl).pathname.slice(1)}`,
     );

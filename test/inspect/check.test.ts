@@ -3,28 +3,14 @@
 // construction), over a shared corpus of environments (test/support/config-corpus.ts); it
 // writes nothing (no data dir, no database table) and prints the effective configuration with
 // secrets redacted.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.ts';
 import { bootEnv, runCli } from '../support/boot-process.ts';
 import { CONFIG_CORPUS, corpusScratchDir } from '../support/config-corpus.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase, queryRows } from '../support/postgres.ts';
-
-function tree(dir: string): string[] {
-  if (!existsSync(dir)) return ['(absent)'];
-  if (!statSync(dir).isDirectory()) return [`(file of ${statSync(dir).size} bytes)`];
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      out.push(relative(dir, join(d, entry.name)));
-      if (entry.isDirectory()) walk(join(d, entry.name));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
+import { listTree } from '../support/listings.ts';
 
 async function tableCount(databaseUrl: string): Promise<number> {
   const rows = await queryRows<{ n: string }>(
@@ -43,11 +29,11 @@ describe.concurrent('check and run agree on every environment of the corpus', { 
       const databaseUrl = await createTestDatabase(testServerUrl(), 'check');
       const env = await bootEnv({ databaseUrl, extra: testCase.env(scratch) });
       if (!('GIGI_DATA_DIR' in testCase.env(scratch))) env.GIGI_DATA_DIR = join(env.GIGI_DATA_DIR!, 'volume');
-      const before = tree(env.GIGI_DATA_DIR!);
+      const before = listTree(env.GIGI_DATA_DIR!);
 
       const check = await runCli(['check'], env);
       // check writes nothing, whatever it finds.
-      expect(tree(env.GIGI_DATA_DIR!)).toEqual(before);
+      expect(listTree(env.GIGI_DATA_DIR!)).toEqual(before);
       expect(await tableCount(databaseUrl)).toBe(0);
 
       const run = await runCli(['run', '--no-handoff'], env);

@@ -2,17 +2,17 @@
 // the Gitea simulator. The views (text, --blame, --history, --follow), the documented --json
 // fields, reset --from STEP followed by a boot, bad input, exit codes, and no secret in any
 // output without --reveal.
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BOOT_STEPS } from '../../machines/boot.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { REPO_ROOT, bootEnv, runCli, startCli, type CliResult } from '../support/boot-process.ts';
+import { bootEnv, runCli, startCli, type CliResult } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
-import { createTestDatabase } from '../support/postgres.ts';
+import { createTestDatabase, queryRows } from '../support/postgres.ts';
 import { waitFor } from '../support/wait.ts';
+import { documentedFields, fieldPaths } from '../support/listings.ts';
 
 interface Report {
   exitCode: number;
@@ -39,52 +39,13 @@ interface History {
   runs: Array<{ runId: string; status: string; resetFrom: { from: string; at: string } | null }>;
 }
 
-/** The field paths documented in docs/operations.md between the given markers. */
-function documentedFields(marker: string): Set<string> {
-  const readme = readFileSync(join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
-  const section = readme.slice(
-    readme.indexOf(`<!-- ${marker}:start -->`),
-    readme.indexOf(`<!-- ${marker}:end -->`),
-  );
-  expect(section.length, `docs/operations.md has no ${marker} section`).toBeGreaterThan(0);
-  return new Set([...section.matchAll(/^\| `([^`]+)` +\|/gm)].map((m) => m[1]!));
-}
-
 /** Documented as opaque (free-form or a key → value map): their inner keys are not fields. */
 const OPAQUE = new Set(['config', 'run.stateValue', 'journal[].detail']);
-
-/** Every field path of a JSON value: `a.b`, arrays of objects as `a[]` with `a[].b` inside. */
-function fieldPaths(value: unknown, prefix = '', out = new Set<string>()): Set<string> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return out;
-  for (const [key, child] of Object.entries(value)) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (OPAQUE.has(path)) {
-      out.add(path);
-    } else if (Array.isArray(child) && child.some((c) => typeof c === 'object' && c !== null)) {
-      out.add(`${path}[]`);
-      for (const element of child) fieldPaths(element, `${path}[]`, out);
-    } else {
-      out.add(path);
-      fieldPaths(child, path, out);
-    }
-  }
-  return out;
-}
 
 async function inspectJson(env: Record<string, string>, ...flags: string[]): Promise<Report> {
   const result = await runCli(['inspect', '--json', ...flags], env);
   expect(result.stderr).toBe('');
   return JSON.parse(result.stdout) as Report;
-}
-
-async function query<T extends pg.QueryResultRow>(databaseUrl: string, sql: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 /** Secret values of this volume's config, as only --reveal shows them. */
@@ -167,7 +128,7 @@ describe('inspect and reset of a booted volume (real Postgres, real boots)', () 
   });
 
   it('reset: a bad or missing STEP exits 2 listing the valid steps, and writes nothing', async () => {
-    const before = await query<{ n: string }>(
+    const before = await queryRows<{ n: string }>(
       databaseUrl,
       'select count(*)::text as n from gigi_boot_journal',
     );
@@ -178,7 +139,7 @@ describe('inspect and reset of a booted volume (real Postgres, real boots)', () 
     const missing = await runCli(['reset'], env);
     expect(missing.code).toBe(EXIT.config);
     expect(missing.stderr).toContain('--from STEP is required');
-    const after = await query<{ n: string }>(
+    const after = await queryRows<{ n: string }>(
       databaseUrl,
       'select count(*)::text as n from gigi_boot_journal',
     );
@@ -213,7 +174,7 @@ describe('inspect and reset of a booted volume (real Postgres, real boots)', () 
     for (const step of ['createOrg', 'addOwner', 'registerWebhook', 'persistConfig'])
       expect(after.steps.find((s) => s.step === step)?.outcome, `${step} in ${rerun.join(',')}`).toBe('ok');
 
-    const oldJournal = await query<{ step: string; outcome: string }>(
+    const oldJournal = await queryRows<{ step: string; outcome: string }>(
       databaseUrl,
       'select step, outcome from gigi_boot_journal where run_id = $1 order by id',
       [first.run!.runId],
@@ -242,26 +203,26 @@ describe('inspect and reset of a booted volume (real Postgres, real boots)', () 
     ]);
     const seen = new Set<string>();
     const completed = await inspectJson(env);
-    for (const path of fieldPaths(completed)) seen.add(path);
+    for (const path of fieldPaths(completed, OPAQUE)) seen.add(path);
 
     await runCli(['reset', '--from', 'registerWebhook'], env);
     const pending = await inspectJson(env);
     expect(pending.run!.resetFrom).not.toBeNull();
-    for (const path of fieldPaths(pending)) seen.add(path);
+    for (const path of fieldPaths(pending, OPAQUE)) seen.add(path);
 
     const failed = await failedBoot();
     expect(failed.run!.failure).not.toBeNull();
-    for (const path of fieldPaths(failed)) seen.add(path);
+    for (const path of fieldPaths(failed, OPAQUE)) seen.add(path);
 
     expect([...seen].sort()).toEqual([...documented].sort());
 
     const history = JSON.parse((await runCli(['inspect', '--history', '--json'], env)).stdout) as unknown;
     // No boot waited for a lock here (runs[].waits is empty): its element fields are asserted by
     // test/e2e/concurrent-boots.test.ts, where one does.
-    const historyFields = [...documentedFields('inspect-history-json')].filter(
+    const historyFields = documentedFields('inspect-history-json').filter(
       (f) => !f.startsWith('runs[].waits[]'),
     );
-    expect([...fieldPaths(history)].sort()).toEqual([...historyFields, 'runs[].waits'].sort());
+    expect([...fieldPaths(history, OPAQUE)].sort()).toEqual([...historyFields, 'runs[].waits'].sort());
   });
 
   it('no secret value in any output without --reveal', async () => {

@@ -4,62 +4,30 @@
 // from GIGI_BOOT_FAILPOINTS, a long back-off): its live retry state in `inspect`, `--json` and
 // `--follow`, and `--follow --timeout` ending with its own exit code; the critical path of a
 // boot whose Gitea region outlasts the (absent) image build ends with the hand-off.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import pg from 'pg';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../src/boot/config-keys.ts';
 import { EXIT } from '../../src/cli/exit-codes.ts';
-import { bootEnv, REPO_ROOT, runCli, startCli } from '../support/boot-process.ts';
+import { bootEnv, runCli, startCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
-import { createTestDatabase } from '../support/postgres.ts';
-
-/** Every path under dir, relative, sorted. */
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      out.push(relative(dir, join(d, entry.name)));
-      if (entry.isDirectory()) walk(join(d, entry.name));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
+import { createTestDatabase, queryRows } from '../support/postgres.ts';
+import { documentedFields, listTree } from '../support/listings.ts';
 
 async function publicTables(databaseUrl: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ t: string }>(
-      "select tablename as t from pg_tables where schemaname = 'public' order by 1",
-    );
-    return rows.map((r) => r.t);
-  } finally {
-    await client.end();
-  }
+  const rows = await queryRows<{ t: string }>(
+    databaseUrl,
+    "select tablename as t from pg_tables where schemaname = 'public' order by 1",
+  );
+  return rows.map((r) => r.t);
 }
 
 async function configValue(databaseUrl: string, key: string): Promise<string> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ value: string }>('select value from config where key = $1', [key]);
-    return rows[0]!.value;
-  } finally {
-    await client.end();
-  }
-}
-
-/** The field paths documented in docs/operations.md between the given markers. */
-function documentedFields(marker: string): string[] {
-  const readme = readFileSync(join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
-  const section = readme.slice(
-    readme.indexOf(`<!-- ${marker}:start -->`),
-    readme.indexOf(`<!-- ${marker}:end -->`),
-  );
-  return [...section.matchAll(/^\| `([^`]+)` +\|/gm)].map((m) => m[1]!).sort();
+  const rows = await queryRows<{ value: string }>(databaseUrl, 'select value from config where key = $1', [
+    key,
+  ]);
+  return rows[0]!.value;
 }
 
 const READ_ONLY_COMMANDS = [
@@ -79,7 +47,7 @@ describe('read-only commands create nothing', { timeout: 120_000 }, () => {
       const env = await bootEnv({ databaseUrl });
       const parent = env.GIGI_DATA_DIR!;
       env.GIGI_DATA_DIR = join(parent, 'mistyped');
-      const before = tree(parent);
+      const before = listTree(parent);
       for (const args of READ_ONLY_COMMANDS) {
         const result = await runCli(args, env);
         expect(result.stderr, args.join(' ')).toContain(`GIGI_DATA_DIR ${env.GIGI_DATA_DIR} does not exist`);
@@ -95,14 +63,14 @@ describe('read-only commands create nothing', { timeout: 120_000 }, () => {
       expect((await runCli(['visualize', '--out', out], env)).code).toBe(EXIT.ok);
       expect(readFileSync(out, 'utf8')).toContain('id="timeline-empty"');
       expect(existsSync(env.GIGI_DATA_DIR)).toBe(false);
-      expect(tree(parent)).toEqual(before);
+      expect(listTree(parent)).toEqual(before);
       if (databaseUrl) {
         // --follow waits for a first boot, bounded, saying the directory is not there.
         const follow = await runCli(['inspect', '--follow', '--timeout', '1s'], env);
         expect(follow.code, follow.stderr).toBe(EXIT.followTimeout);
         expect(follow.stderr).toContain(`GIGI_DATA_DIR ${env.GIGI_DATA_DIR} does not exist (yet)`);
         expect(existsSync(env.GIGI_DATA_DIR)).toBe(false);
-        expect(tree(parent)).toEqual(before);
+        expect(listTree(parent)).toEqual(before);
         expect(await publicTables(databaseUrl)).toEqual([]);
       }
     });
@@ -111,7 +79,7 @@ describe('read-only commands create nothing', { timeout: 120_000 }, () => {
       const databaseUrl = store === 'postgres' ? await createTestDatabase(testServerUrl(), 'ro') : undefined;
       const env = await bootEnv({ databaseUrl });
       mkdirSync(join(env.GIGI_DATA_DIR!, 'unrelated'));
-      const before = tree(env.GIGI_DATA_DIR!);
+      const before = listTree(env.GIGI_DATA_DIR!);
       for (const args of READ_ONLY_COMMANDS) {
         const result = await runCli(args, env);
         expect(result.stderr, args.join(' ')).not.toContain('does not exist');
@@ -126,7 +94,7 @@ describe('read-only commands create nothing', { timeout: 120_000 }, () => {
         retrying: unknown[];
       };
       expect(json).toMatchObject({ run: null, criticalPath: [], retrying: [] });
-      expect(tree(env.GIGI_DATA_DIR!)).toEqual(before);
+      expect(listTree(env.GIGI_DATA_DIR!)).toEqual(before);
       if (databaseUrl) expect(await publicTables(databaseUrl)).toEqual([]);
     });
   }
