@@ -2,7 +2,7 @@
 // resume, warm, runner only). Kept apart from run-boot.ts, which loads XState and the machine:
 // a warm start — every restart of a booted box — decides here and loads neither.
 import type { Logger } from '../log/logger.ts';
-import type { RunRecord, Store } from '../store/types.ts';
+import type { ConfigRow, RunRecord, Store } from '../store/types.ts';
 import { REQUIRED_CONFIG_KEYS } from './config-keys.ts';
 import { planStart, type StartPlan } from './plan.ts';
 
@@ -20,6 +20,8 @@ export interface DecideStartOptions {
   configDigest: string;
   runnerDigest: string;
   runnerRetryMs: number;
+  /** The config table, when the caller has read it already (a warm start checks it). */
+  configRows?: Promise<Map<string, ConfigRow>>;
   logger: Logger;
 }
 
@@ -34,7 +36,7 @@ export async function decideStart(options: DecideStartOptions): Promise<StartDec
   });
   if (plan.kind === 'warm') {
     // Done before — unless someone emptied the app's config table since: then do it again.
-    const config = await store.readConfig();
+    const config = await (options.configRows ?? store.readConfig());
     const missing = REQUIRED_CONFIG_KEYS.filter((key) => !config.get(key)?.value);
     if (missing.length > 0)
       plan = { kind: 'fresh', reason: `the config table lacks ${missing.join(', ')}; re-running every step` };

@@ -18,6 +18,7 @@ import { stopTemporaryGitea } from '../gitea/process.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { processRedactor } from '../log/process-redactor.ts';
 import { createProgressView } from '../log/progress-view.ts';
+import { openStore } from '../store/index.ts';
 import { openStoreWithRetry } from '../store/open-with-retry.ts';
 import type { LockHolder } from '../store/types.ts';
 import { handOffToSupervisor } from '../supervisor/hand-off.ts';
@@ -52,23 +53,30 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   });
   for (const warning of warnings) logger.warn({ event: 'config.warning' }, warning);
 
+  const storeOptions = {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    lockWaitMs: config.deadlines.lockWaitMs,
+    bootLock: true,
+    onWait: (holder: LockHolder | null) =>
+      logger.warn(
+        { event: 'lock.wait', holder },
+        `another gigi-boot process (pid ${holder?.pid ?? '?'}) has the embedded database open; waiting`,
+      ),
+  };
+  // Postgres is connected to while the checks run: it touches nothing on the volume (the
+  // embedded database, which lives there, is opened only after them).
+  const connecting = config.databaseUrl !== undefined ? openStore(storeOptions) : undefined;
+  connecting?.catch(() => undefined); // its failure is the first attempt's, handled below
   // The same checks `gigi-boot check` makes (then the data dir is created).
-  await preflight(config, env);
+  try {
+    await preflight(config, env);
+  } catch (error) {
+    void connecting?.then((early) => early.close()).catch(() => undefined);
+    throw error;
+  }
   // The store first: a database that cannot be reached leaves the volume untouched.
-  const store = await openStoreWithRetry(
-    {
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      lockWaitMs: config.deadlines.lockWaitMs,
-      onWait: (holder) =>
-        logger.warn(
-          { event: 'lock.wait', holder },
-          `another gigi-boot process (pid ${holder?.pid ?? '?'}) has the embedded database open; waiting`,
-        ),
-    },
-    config.deadlines.databaseWaitMs,
-    logger,
-  );
+  const store = await openStoreWithRetry(storeOptions, config.deadlines.databaseWaitMs, logger, connecting);
 
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -96,6 +104,9 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   try {
     // The volume and the database must belong together (refused, exit 2, before anything is
     // written); then the schema, the volume id and the binding on both sides.
+    // What the runner-worker image is built for, read beside the binding and the lock (files only).
+    const dockerPresent = dockerConfigured(config);
+    const contextHash = runnerContextHash(config);
     const volumeId = await bindVolumeToDatabase(store, {
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl,
@@ -122,16 +133,18 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
     try {
       // The run the lock holder left (read before this boot starts its own): what was waited for.
       const waitedFor = waited ? await store.latestRun(volumeId) : null;
-      await registerStoredSecrets(store, processRedactor);
+      const configRows = store.readConfig();
+      await registerStoredSecrets({ readConfig: () => configRows }, processRedactor);
       const digests = {
         configDigest: configDigest(config),
-        runnerDigest: runnerDigest(config, await dockerConfigured(config), await runnerContextHash(config)),
+        runnerDigest: runnerDigest(config, await dockerPresent, await contextHash),
         runnerRetryMs: config.deadlines.runnerRetryMs,
       };
       const start = await decideStart({
         store,
         volumeId,
         fingerprint: await bootFingerprint(),
+        configRows,
         ...digests,
         logger,
       });

@@ -33,6 +33,11 @@ export interface OpenStoreOptions {
   lockWaitMs?: number;
   /** PGlite only: called once with the holder when openStore must wait for the database. */
   onWait?: (holder: LockHolder | null) => void;
+  /**
+   * Postgres only: this process will take the boot lock, so its session is connected now,
+   * beside the pool's first connection, instead of after the binding is read.
+   */
+  bootLock?: boolean;
 }
 
 /** Why: the single entry point that picks the backend; throws StoreError/LockTimeoutError with operator hints. */
@@ -40,7 +45,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   // Only the backend in use is loaded: a Postgres start does not pay for PGlite's module.
   const backend =
     options.databaseUrl !== undefined
-      ? await (await import('./postgres.ts')).openPostgresBackend(options.databaseUrl)
+      ? await (
+          await import('./postgres.ts')
+        ).openPostgresBackend(options.databaseUrl, {
+          bootLock: options.bootLock === true,
+        })
       : await (await import('./pglite.ts')).openPgliteBackend(options);
   return new SqlStore(backend);
 }

@@ -6,17 +6,22 @@ import type { Logger } from '../log/logger.ts';
 import { openStore, type OpenStoreOptions } from './index.ts';
 import type { Store } from './types.ts';
 
-/** openStore, retried with backoff while the failure is transient and the deadline allows. */
+/**
+ * openStore, retried with backoff while the failure is transient and the deadline allows.
+ * firstAttempt: an openStore(options) already under way (started beside other work), taken as
+ * the first attempt.
+ */
 export async function openStoreWithRetry(
   options: OpenStoreOptions,
   waitMs: number,
   logger: Logger,
+  firstAttempt?: Promise<Store>,
 ): Promise<Store> {
   const deadline = Date.now() + waitMs;
   let delay = 250;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await openStore(options);
+      return await (attempt === 1 && firstAttempt ? firstAttempt : openStore(options));
     } catch (error) {
       const transient = isBootError(error) && error.transient;
       if (!transient || Date.now() + delay > deadline) throw error;

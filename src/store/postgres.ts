@@ -182,14 +182,20 @@ function describeHolder(holder: LockHolder | null): string {
   return parts.join(', ');
 }
 
+/** The boot lock's own session (its application_name says whose it is, for pg_stat_activity). */
+function connectLockSession(url: string): Promise<pg.Client> {
+  return connectClient(url, `gigi-boot pid=${process.pid} host=${hostname()}`);
+}
+
 /** Why: the boot lock must die with its process, so it is a session lock on its own connection. */
 async function acquireAdvisoryBootLock(
   url: string,
   volumeId: string,
   options: BootLockOptions,
+  session: Promise<pg.Client> = connectLockSession(url),
 ): Promise<BootLock> {
   const key = bootLockKey(volumeId);
-  const client = await connectClient(url, `gigi-boot pid=${process.pid} host=${hostname()}`);
+  const client = await session;
   // The heartbeat and release() share this session: one query at a time.
   const query = serializeQueries(client);
   const deadline = Date.now() + options.timeoutMs;
@@ -305,8 +311,15 @@ function watchLockSession(
   };
 }
 
-/** Why: DATABASE_URL is set; fail fast with a clear message when the server can't be reached. */
-export async function openPostgresBackend(url: string): Promise<StoreBackend> {
+/**
+ * Why: DATABASE_URL is set; fail fast with a clear message when the server can't be reached.
+ * bootLock: connect the boot lock's session now, beside the pool's connection (a boot takes it
+ * next); the first acquireBootLock uses it, close() ends it if none did.
+ */
+export async function openPostgresBackend(
+  url: string,
+  { bootLock = false }: { bootLock?: boolean } = {},
+): Promise<StoreBackend> {
   const pool = new pg.Pool({
     connectionString: url,
     // One connection, plus the boot lock's own session: a boot holds at most two, so fifty
@@ -321,10 +334,13 @@ export async function openPostgresBackend(url: string): Promise<StoreBackend> {
   });
   // An idle client losing its connection emits 'error' on the pool; the next query reconnects.
   pool.on('error', () => undefined);
+  let lockSession = bootLock ? connectLockSession(url) : undefined;
+  lockSession?.catch(() => undefined); // a failure is acquireBootLock's to report
   try {
     await pool.query('SELECT 1');
   } catch (error) {
     await pool.end().catch(() => undefined);
+    await lockSession?.then((client) => client.end()).catch(() => undefined);
     throw connectionError(url, error);
   }
 
@@ -369,7 +385,9 @@ export async function openPostgresBackend(url: string): Promise<StoreBackend> {
     where: `Postgres at ${describeServer(url)}, DATABASE_URL=${redactDatabaseUrl(url)}`,
     db,
     acquireBootLock: async (volumeId, options) => {
-      const lock = await acquireAdvisoryBootLock(url, volumeId, options);
+      const session = lockSession;
+      lockSession = undefined;
+      const lock = await acquireAdvisoryBootLock(url, volumeId, options, session);
       const tracked: BootLock = {
         lost: lock.lost,
         release: async () => {
@@ -415,6 +433,8 @@ export async function openPostgresBackend(url: string): Promise<StoreBackend> {
       transient: isTransient(error),
     }),
     close: async () => {
+      await lockSession?.then((client) => client.end()).catch(() => undefined);
+      lockSession = undefined;
       await Promise.all([...held].map((lock) => lock.release().catch(() => undefined)));
       await Promise.all([...listeners].map((client) => client.end().catch(() => undefined)));
       listeners.clear();
