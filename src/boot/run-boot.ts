@@ -296,7 +296,7 @@ async function driveToEnd(
   if (ending.kind === 'interrupted') {
     const at = last ?? initial;
     logger.warn(
-      { event: 'boot.interrupted', state: at.snapshot.value },
+      { event: 'boot.stopping', state: at.snapshot.value },
       'interrupted: checkpointing and stopping',
     );
     const now = new Date();

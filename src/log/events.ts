@@ -52,9 +52,10 @@ export interface LogEventFields {
   'boot.degraded': {
     reasons: string[] | undefined;
   };
-  'boot.interrupted': {
-    state?: unknown;
+  'boot.stopping': {
+    state: unknown;
   };
+  'boot.interrupted': NoFields;
   'boot.failed': {
     step: BootStep;
     hint: string | null;
@@ -270,6 +271,13 @@ export const LOG_EVENTS = {
       state: 'the machine state saved',
     },
   },
+  'boot.stopping': {
+    level: 'warn',
+    when: 'a signal or the lost lock stops the boot: the running steps are journaled as interrupted, then checkpointed',
+    fields: {
+      state: 'the machine state it stops in',
+    },
+  },
   'gitea.stop_failed': {
     level: 'error',
     when: 'the temporary Gitea could not be stopped after the boot',
@@ -295,9 +303,7 @@ export const LOG_EVENTS = {
   'boot.interrupted': {
     level: 'warn',
     when: 'the boot stopped on a signal or the lost lock; the next `gigi-boot run` resumes it',
-    fields: {
-      state: 'the machine state it stopped in (first line, when it stops)',
-    },
+    fields: {},
   },
   'boot.failed': {
     level: 'error',
