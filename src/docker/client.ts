@@ -1,7 +1,7 @@
 // Where the Docker engine is (socket path setting, else DOCKER_HOST, else the default socket),
 // a dockerode client for it, and the translation of connection failures into DockerErrors
 // that say which socket/host failed, why, and what the operator should do.
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { type BootError, ConfigError, DockerError, isBootError } from '../errors.ts';
 
 import { DEFAULT_DOCKER_SOCKET } from './defaults.ts';
@@ -67,11 +67,17 @@ export function describeEndpoint(endpoint: DockerEndpoint): string {
     : `tcp://${endpoint.host}:${endpoint.port}`;
 }
 
-/** Why: a dockerode client for the endpoint; connecting happens lazily on the first call. */
-export function createDockerClient(endpoint: DockerEndpoint): Docker {
+/**
+ * Why: a dockerode client for the endpoint; connecting happens lazily on the first call.
+ * dockerode (ssh2 and the rest under it) takes longer to load than a first boot spends between
+ * its plan and its first step, so it is loaded here, when a client is made: never by a boot
+ * without a Docker socket.
+ */
+export async function createDockerClient(endpoint: DockerEndpoint): Promise<Docker> {
+  const { default: Dockerode } = await import('dockerode');
   return endpoint.kind === 'unix'
-    ? new Docker({ socketPath: endpoint.socketPath })
-    : new Docker({ host: endpoint.host, port: endpoint.port, protocol: 'http' });
+    ? new Dockerode({ socketPath: endpoint.socketPath })
+    : new Dockerode({ host: endpoint.host, port: endpoint.port, protocol: 'http' });
 }
 
 function errnoCode(error: unknown): string | undefined {

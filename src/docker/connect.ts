@@ -37,7 +37,7 @@ export async function connectDocker(options: ConnectDockerOptions): Promise<Dock
     });
     socketWaitedMs = waited.appeared ? waited.waitedMs : 0;
   }
-  const docker = createDockerClient(endpoint);
+  const docker = await createDockerClient(endpoint);
   const info = await pingDocker(docker, endpoint, options.signal);
   return { docker, endpoint, info, socketWaitedMs };
 }

@@ -101,7 +101,7 @@ describe('reaching the engine', () => {
 
   it('reports a socket path with nothing there as no-socket, naming the path and the fix', async () => {
     const missing: DockerEndpoint = { kind: 'unix', socketPath: join(tempDir(), 'docker.sock') };
-    const error = await rejection(pingDocker(createDockerClient(missing), missing));
+    const error = await rejection(pingDocker(await createDockerClient(missing), missing));
     expect(error.reason).toBe('no-socket');
     expect(error.transient).toBe(true);
     expect(error.message).toContain(missing.socketPath);
@@ -110,7 +110,7 @@ describe('reaching the engine', () => {
     // The same through ensureRunnerImage, which is what the boot step calls.
     const ctx = makeContext();
     const viaEnsure = await rejection(
-      ensureRunnerImage({ docker: createDockerClient(missing), contextDir: ctx.dir, image: ctx.image }),
+      ensureRunnerImage({ docker: await createDockerClient(missing), contextDir: ctx.dir, image: ctx.image }),
     );
     expect(viaEnsure.reason).toBe('no-socket');
     expect(viaEnsure.message).toContain(missing.socketPath);
@@ -129,7 +129,7 @@ describe('reaching the engine', () => {
     expect(existsSync(socketPath)).toBe(true);
 
     const stale: DockerEndpoint = { kind: 'unix', socketPath };
-    const error = await rejection(pingDocker(createDockerClient(stale), stale));
+    const error = await rejection(pingDocker(await createDockerClient(stale), stale));
     expect(error.reason).toBe('daemon-down');
     expect(error.message).toContain(`unix://${socketPath}`);
     expect(error.message).toContain('ECONNREFUSED');
@@ -139,7 +139,7 @@ describe('reaching the engine', () => {
   it('reports a refused tcp:// DOCKER_HOST as daemon-down', async () => {
     const port = await freePort();
     const tcp = resolveDockerEndpoint({ dockerHost: `tcp://127.0.0.1:${port}` });
-    const error = await rejection(pingDocker(createDockerClient(tcp), tcp));
+    const error = await rejection(pingDocker(await createDockerClient(tcp), tcp));
     expect(error.reason).toBe('daemon-down');
     expect(error.message).toContain(`tcp://127.0.0.1:${port}`);
   });
@@ -158,7 +158,7 @@ describe('reaching the engine', () => {
     const script = `
       import { createDockerClient, pingDocker } from ${JSON.stringify(join(process.cwd(), 'src/docker/client.ts'))};
       const endpoint = { kind: 'unix', socketPath: ${JSON.stringify(socketPath)} };
-      try { await pingDocker(createDockerClient(endpoint), endpoint); console.log(JSON.stringify({ ok: true })); }
+      try { await pingDocker(await createDockerClient(endpoint), endpoint); console.log(JSON.stringify({ ok: true })); }
       catch (e) { console.log(JSON.stringify({ reason: e.reason, message: e.message, hint: e.hint })); }`;
     const out = execFileSync(
       'setpriv',

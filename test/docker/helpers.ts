@@ -15,7 +15,7 @@ export const BUSYBOX = '/bin/busybox';
 export const TEST_LABEL = 'gigi.test';
 
 export const endpoint: DockerEndpoint = resolveDockerEndpoint({ dockerHost: process.env.DOCKER_HOST });
-export const docker: Docker = createDockerClient(endpoint);
+export const docker: Docker = await createDockerClient(endpoint);
 
 /** Fails (never skips) with the fix when there is no engine to test against. */
 export async function requireEngine(): Promise<void> {
