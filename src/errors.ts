@@ -158,3 +158,26 @@ export class DockerError extends BootError {
     this.outputTail = options.outputTail ?? [];
   }
 }
+
+/** The class each domain's errors are (SupervisorError lives with the supervisor: a BootError here). */
+interface DomainErrors {
+  config: ConfigError;
+  store: StoreError;
+  'gitea-api': GiteaApiError;
+  'gitea-process': GiteaProcessError;
+  docker: DockerError;
+  supervisor: BootError;
+  lock: LockTimeoutError;
+  volume: UnsafePathError;
+  internal: InternalError;
+}
+
+/** Why: the brand and the domain instead of `instanceof`, which a second copy of this module defeats. */
+export function isErrorIn<D extends ErrorDomain>(value: unknown, domain: D): value is DomainErrors[D] {
+  return isBootError(value) && value.domain === domain;
+}
+
+/** Why: "Gitea answered one of these statuses" is how steps tell "absent" or "refused" from a failure. */
+export function isGiteaApiStatus(value: unknown, ...statuses: number[]): value is GiteaApiError {
+  return isErrorIn(value, 'gitea-api') && value.status !== undefined && statuses.includes(value.status);
+}

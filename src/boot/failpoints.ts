@@ -1,56 +1,17 @@
 // GIGI_BOOT_FAILPOINTS applied: each armed step's implementation is wrapped so its attempts in
 // this process fail, or crash the process, as the terms say (src/config/failpoints.ts). A fault
-// is the error the step itself raises — its own domain's class, `transient` set the way a real
+// is the error the step itself raises — its own domain's class (the step module's `fault`), `transient` set the way a real
 // one is — so the machine retries, fails or degrades exactly as it would for a real fault.
 import { writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BootStep, StepInput } from '../../machines/boot.ts';
 import { failpointActionAt, type Failpoints } from '../config/failpoints.ts';
-import {
-  DockerError,
-  GiteaApiError,
-  GiteaProcessError,
-  StoreError,
-  type BootError,
-  type BootErrorOptions,
-} from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Store } from '../store/types.ts';
 import { readOrCreateVolumeId } from '../store/volume.ts';
-import { SupervisorError } from '../supervisor/hand-off.ts';
 import type { StepImplementation } from './journal-recorder.ts';
 import type { StepImplementations } from './run-boot.ts';
-
-type Fault = (message: string, options: BootErrorOptions, input: StepInput) => BootError;
-
-const api =
-  (method: string, path: string): Fault =>
-  (message, options) =>
-    new GiteaApiError({ method, path, status: options.transient ? 503 : 422, message }, options);
-const processFault: Fault = (message, options) => new GiteaProcessError({ message }, options);
-const storeFault: Fault = (message, options) => new StoreError(message, options);
-
-/** The error each step raises, in its own failure domain. */
-const FAULT_OF: Record<BootStep, Fault> = {
-  detectModes: (message, options) => new DockerError('daemon-down', message, options),
-  prepareSecrets: storeFault,
-  writeAppIni: processFault,
-  startGitea: processFault,
-  awaitApi: api('GET', '/version'),
-  checkExternalGitea: api('GET', '/user'),
-  createUsers: (message, options, input) =>
-    input.modes?.gitea === 'external'
-      ? api('GET', '/users/gigi')(message, options, input)
-      : processFault(message, options, input),
-  createTokens: api('POST', '/users/gigi/tokens'),
-  createOrg: api('POST', '/orgs'),
-  addOwner: api('PUT', '/teams/{id}/members/gigi'),
-  registerWebhook: api('POST', '/admin/hooks'),
-  persistConfig: storeFault,
-  buildRunnerWorker: (message, options) => new DockerError('build-failed', message, options),
-  stopGitea: processFault,
-  handOff: (message, options) => new SupervisorError(message, options),
-};
+import { STEP_MODULES } from './steps/index.ts';
 
 export interface FailpointContext {
   failpoints: Failpoints;
@@ -96,7 +57,7 @@ function armed(step: BootStep, implementation: StepImplementation, ctx: Failpoin
     if (action === 'transient' || action === 'permanent') {
       const transient = action === 'transient';
       ctx.logger.warn({ event: 'failpoint', step, action }, `failpoint ${step}=${action}`);
-      throw FAULT_OF[step](
+      throw STEP_MODULES[step].fault(
         `failpoint ${step}=${action} (GIGI_BOOT_FAILPOINTS): a ${action} fault injected on purpose`,
         {
           transient,

@@ -6,7 +6,7 @@ import { InternalError } from '../errors.ts';
 import { bindVolumeToDatabase } from '../boot/bind-volume.ts';
 import { configDigest, runnerDigest } from '../boot/config-digest.ts';
 import { bootPaths } from '../boot/paths.ts';
-import { renderForWarmStart } from '../boot/hand-off-step.ts';
+import { renderForWarmStart } from '../boot/steps/hand-off.ts';
 import { preflight } from '../boot/preflight.ts';
 import { bootFingerprint } from '../boot/fingerprint.ts';
 import type { BootResult } from '../boot/run-boot.ts';

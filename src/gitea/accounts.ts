@@ -4,7 +4,7 @@
 // §L.3, §L.5). Only passwords gigi-boot saved before the account existed are ever reset: an
 // account someone else made keeps its password. No secret is ever on a command line.
 import { randomBytes } from 'node:crypto';
-import { GiteaApiError, GiteaProcessError, isBootError } from '../errors.ts';
+import { GiteaProcessError, isGiteaApiStatus } from '../errors.ts';
 import {
   generateAccessTokenWithCli,
   unsetMustChangePasswordWithCli,
@@ -28,10 +28,6 @@ export interface SavedPassword {
   key: string;
   read(): Promise<string | undefined>;
   save(value: string): Promise<void>;
-}
-
-function isApiStatus(error: unknown, status: number): error is GiteaApiError {
-  return isBootError(error) && error.domain === 'gitea-api' && (error as GiteaApiError).status === status;
 }
 
 /** Why: a password every Gitea policy accepts (§L.8: ≥ 8 bytes; lower, upper, digit and spec when required). */
@@ -59,9 +55,33 @@ async function userExists(api: GiteaClient, username: string, signal?: AbortSign
     await api.get(`/users/${seg(username)}`, UserSchema, { signal });
     return true;
   } catch (error) {
-    if (isApiStatus(error, 404)) return false;
+    if (isGiteaApiStatus(error, 404)) return false;
     throw error;
   }
+}
+
+/** What both accounts are ensured from. */
+export interface AccountOptions {
+  /** The admin account: an anonymous client of the temporary Gitea; gigi: the site admin's. */
+  api: GiteaClient;
+  username: string;
+  email: string;
+  password: SavedPassword;
+  /** Called with every secret value as soon as it exists (redaction). */
+  onSecret: (value: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Why: both accounts start alike: the saved password, and for a missing account one saved before
+ * it is created (a kill in between finds it on the next run).
+ */
+async function lookUpAccount(
+  o: AccountOptions,
+): Promise<{ exists: true; saved: string | undefined } | { exists: false; saved: string }> {
+  const saved = await o.password.read();
+  if (await userExists(o.api, o.username, o.signal)) return { exists: true, saved };
+  return { exists: false, saved: await savedOrNew(o.password, o.onSecret) };
 }
 
 /** Why: does the saved password sign in? 401 = no; 403 "must change" = yes, but the flag must go (§L.1). */
@@ -75,8 +95,9 @@ async function checkLogin(
     await api.withAuth(basic(username, password)).get('/user', UserSchema, { signal });
     return 'ok';
   } catch (error) {
-    if (isApiStatus(error, 401)) return 'wrong';
-    if (isApiStatus(error, 403) && /must change your password/i.test(error.message)) return 'must-change';
+    if (isGiteaApiStatus(error, 401)) return 'wrong';
+    if (isGiteaApiStatus(error, 403) && /must change your password/i.test(error.message))
+      return 'must-change';
     throw error;
   }
 }
@@ -113,7 +134,7 @@ async function deleteRecoveryTokens(
     try {
       await api.call('DELETE', `${base}/${seg(name)}`, { signal });
     } catch (error) {
-      if (!isApiStatus(error, 404)) throw error;
+      if (!isGiteaApiStatus(error, 404)) throw error;
     }
   }
   return names.size;
@@ -131,21 +152,13 @@ function notOwned(username: string, slot: SavedPassword, configPath: string): Gi
   );
 }
 
-export interface EnsureInternalAdminOptions {
-  /** An anonymous client of the temporary Gitea. */
-  api: GiteaClient;
+export interface EnsureInternalAdminOptions extends AccountOptions {
   cli: AdminCliOptions;
-  username: string;
-  email: string;
-  password: SavedPassword;
-  /** Called with every secret value as soon as it exists (redaction). */
-  onSecret: (value: string) => void;
   /**
    * An adopted volume (the bash entrypoint's): an existing admin without a saved password is a
    * person's account, used as it is through an access token this callback gets — never a reset.
    */
   adoptExisting?: () => Promise<void>;
-  signal?: AbortSignal;
 }
 
 /**
@@ -155,13 +168,13 @@ export interface EnsureInternalAdminOptions {
  */
 export async function ensureInternalAdmin(o: EnsureInternalAdminOptions): Promise<AccountAction> {
   const { api, username, signal } = o;
-  let saved = await o.password.read();
-  if (!(await userExists(api, username, signal))) {
-    saved = await savedOrNew(o.password, o.onSecret);
+  const account = await lookUpAccount(o);
+  const saved = account.saved;
+  if (!account.exists) {
     const result = await createUserWithCli({ ...o.cli, username, email: o.email, admin: true, signal });
     if (result.created) {
       o.onSecret(result.password);
-      await setPassword(api.withAuth(basic(username, result.password)), username, saved, signal);
+      await setPassword(api.withAuth(basic(username, result.password)), username, account.saved, signal);
       return 'created';
     }
     // "already exists": made concurrently since we looked; treat it as found.
@@ -192,32 +205,25 @@ export async function ensureInternalAdmin(o: EnsureInternalAdminOptions): Promis
   return 'recovered';
 }
 
-export interface EnsureAppAccountOptions {
-  /** A client with the site admin's credentials. */
-  api: GiteaClient;
-  username: string;
-  email: string;
-  password: SavedPassword;
+export interface EnsureAppAccountOptions extends AccountOptions {
   /** An external Gitea's existing `gigi` without a saved password is the operator's: left as it is. */
   external: boolean;
-  onSecret: (value: string) => void;
-  signal?: AbortSignal;
 }
 
 /** Why: the app's account through the admin API (§L.2), with a password saved before it exists. */
 export async function ensureAppAccount(o: EnsureAppAccountOptions): Promise<AccountAction> {
   const { api, username, signal } = o;
-  let saved = await o.password.read();
-  if (!(await userExists(api, username, signal))) {
-    saved = await savedOrNew(o.password, o.onSecret);
+  const account = await lookUpAccount(o);
+  let saved = account.saved;
+  if (!account.exists) {
     try {
-      await api.withSecrets([saved]).json('POST', '/admin/users', UserSchema, {
-        body: { username, email: o.email, password: saved, must_change_password: false },
+      await api.withSecrets([account.saved]).json('POST', '/admin/users', UserSchema, {
+        body: { username, email: o.email, password: account.saved, must_change_password: false },
         signal,
       });
       return 'created';
     } catch (error) {
-      if (!isApiStatus(error, 422) || !/user already exists/.test(error.message)) throw error;
+      if (!isGiteaApiStatus(error, 422) || !/user already exists/.test(error.message)) throw error;
     }
   }
   if (!saved) {

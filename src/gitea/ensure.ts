@@ -1,7 +1,7 @@
 // The idempotent Gitea operations the boot steps call: each checks, then creates only what is
 // missing, and reports what it did (for the journal) — so a step interrupted at any point can
 // simply run again. Every quirk handled here is a bash-script bug from CONTRACT §J.
-import { GiteaApiError, isBootError } from '../errors.ts';
+import { GiteaApiError, isGiteaApiStatus } from '../errors.ts';
 import type { GiteaClient } from './api.ts';
 import {
   CreatedAccessTokenSchema,
@@ -14,10 +14,6 @@ import {
 } from './schemas.ts';
 
 const seg = encodeURIComponent;
-
-function isApiStatus(error: unknown, status: number): error is GiteaApiError {
-  return isBootError(error) && error.domain === 'gitea-api' && (error as GiteaApiError).status === status;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Users
@@ -34,7 +30,7 @@ export async function ensureExternalUserExists(options: {
     });
     return { action: 'existed', id: user.id };
   } catch (error) {
-    if (isApiStatus(error, 404))
+    if (isGiteaApiStatus(error, 404))
       throw new GiteaApiError(
         {
           method: 'GET',
@@ -109,7 +105,7 @@ export async function recreateToken(
   try {
     await options.api.call('DELETE', `${base}/${seg(options.name)}`, { signal: options.signal });
   } catch (error) {
-    if (!isApiStatus(error, 404)) throw error;
+    if (!isGiteaApiStatus(error, 404)) throw error;
     action = 'created';
   }
   const created = await options.api.json('POST', base, CreatedAccessTokenSchema, {
@@ -133,7 +129,7 @@ export async function ensureOrg(options: {
     try {
       return (await options.api.get(path, OrganizationSchema, { signal: options.signal })).id;
     } catch (error) {
-      if (isApiStatus(error, 404)) return undefined;
+      if (isGiteaApiStatus(error, 404)) return undefined;
       throw error;
     }
   };
@@ -146,7 +142,7 @@ export async function ensureOrg(options: {
     });
     return { action: 'created', id: org.id };
   } catch (error) {
-    if (!isApiStatus(error, 422) || !/already exists/.test(error.message)) throw error;
+    if (!isGiteaApiStatus(error, 422) || !/already exists/.test(error.message)) throw error;
     // Created concurrently, or the name is taken by a *user* (users and orgs share names).
     const raced = await lookup();
     if (raced !== undefined) return { action: 'existed', id: raced };
@@ -208,7 +204,7 @@ export async function ensureOwner(options: {
     await options.api.get(member, UserSchema, { signal: options.signal });
     return { action: 'existed', teamId };
   } catch (error) {
-    if (!isApiStatus(error, 404)) throw error;
+    if (!isGiteaApiStatus(error, 404)) throw error;
   }
   await options.api.call('PUT', member, { signal: options.signal });
   return { action: 'added', teamId };
@@ -279,7 +275,7 @@ export async function ensureSystemWebhook(
     try {
       await api.call('DELETE', `/admin/hooks/${hook.id}`, { signal });
     } catch (error) {
-      if (!isApiStatus(error, 404)) throw error; // already gone: fine
+      if (!isGiteaApiStatus(error, 404)) throw error; // already gone: fine
     }
     deleted.push(hook.id);
   }

@@ -5,7 +5,7 @@
 // waited for: the step before it in its own region, or, for a region's first step, the
 // top-level step that forked the regions.
 import { bootMachine, isBootStep } from '../../machines/boot.ts';
-import type { StepSummary } from './gather.ts';
+import type { StepSummary } from './step-summary.ts';
 
 export interface CriticalLink {
   step: string;

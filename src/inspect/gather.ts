@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { activeSteps, describeStateValue, type FailureInfo } from '../../machines/boot.ts';
 import { resetMarkOf } from '../boot/plan.ts';
 import { criticalPath, type CriticalLink } from './critical-path.ts';
+import type { StepSummary } from './step-summary.ts';
 import { retryStatesOf, type RetryState } from './retry-state.ts';
 import { SECRET_CONFIG_KEYS } from '../boot/config-keys.ts';
 import { EXIT } from '../cli/exit-codes.ts';
@@ -14,20 +15,10 @@ import { VOLUME_ID_FILE } from '../store/volume.ts';
 import type { JournalEntry, ResetMark, RunRecord, Store } from '../store/types.ts';
 import { readFileIn, withParentDir } from '../volume/safe-fs.ts';
 
+export type { StepSummary } from './step-summary.ts';
+
 /** Bumped when a field of the JSON output is renamed or removed (adding one is not a break). */
 export const INSPECT_SCHEMA_VERSION = 1;
-
-export interface StepSummary {
-  step: string;
-  attempts: number;
-  firstStartedAt: string;
-  lastFinishedAt: string;
-  /** Sum of the attempts' durations. */
-  durationMs: number;
-  /** The last attempt's outcome: ok, error, interrupted or skipped. */
-  outcome: string;
-  lastError: string | null;
-}
 
 export interface JournalRow {
   step: string;

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { renderHandOff } from '../../src/boot/hand-off-step.ts';
+import { renderHandOff } from '../../src/boot/steps/hand-off.ts';
 import { bootPaths } from '../../src/boot/paths.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { lazyRunAs } from '../../src/gitea/run-as.ts';

@@ -109,7 +109,7 @@ function modesOf(events: readonly ModelEvent[]): Modes {
  * writeAppIni, long before the simulator's faults or createUsers) and no Gitea-region failure
  * (which would cancel the build first). A kill inside createUsers, between `gitea admin user
  * create` and saving the generated password, is not recoverable without an operator: see the
- * hint of that error in src/boot/gitea-steps.ts.
+ * hint of that error in src/boot/steps/gitea-session.ts.
  */
 function canCrash(path: ProcessPath, step: BootStep): boolean {
   if (path.attempts[step]?.at(-1) !== 'ok') return false;

@@ -9,37 +9,48 @@
 // planted `chromium -> /etc` is refused, never chowned.
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import type { Modes } from '../../machines/boot.ts';
-import { InternalError } from '../errors.ts';
-import type { BootConfig } from '../config/types.ts';
-import { INTERNAL_CHROME_BROWSER_MODE, INTERNAL_CHROME_BROWSER_VIEW_URL } from '../config/schema.ts';
-import { lazyRunAs, type RunAs } from '../gitea/run-as.ts';
-import { CDP_RELAY_PORT, chromeProfileDir, programsFor, workspaceDir } from '../supervisor/programs.ts';
-import { APP_DIR, appEnvironment } from '../supervisor/hand-off.ts';
-import { aioDir, supervisorPaths } from '../supervisor/paths.ts';
-import { renderSupervisordConf } from '../supervisor/render.ts';
-import { openDirBelow, openPrivateBootDir, removeIn, writeFileIn } from '../volume/safe-fs.ts';
-import type { StepContext } from './compose.ts';
-import { writeGiteaAppIni } from './gitea-app-ini.ts';
-import { bootPaths, giteaUrlFor } from './paths.ts';
-import { detectModes } from './detect-modes.ts';
+import type { Modes, StepOutput } from '../../../machines/boot.ts';
+import { InternalError } from '../../errors.ts';
+import type { BootConfig } from '../../config/types.ts';
+import { INTERNAL_CHROME_BROWSER_MODE, INTERNAL_CHROME_BROWSER_VIEW_URL } from '../../config/schema.ts';
+import { lazyRunAs, type RunAs } from '../../gitea/run-as.ts';
+import { CDP_RELAY_PORT, chromeProfileDir, programsFor, workspaceDir } from '../../supervisor/programs.ts';
+import { APP_DIR, appEnvironment } from '../../supervisor/hand-off.ts';
+import { aioDir, supervisorPaths } from '../../supervisor/paths.ts';
+import { renderSupervisordConf } from '../../supervisor/render.ts';
+import { openDirBelow, openPrivateBootDir, removeIn, writeFileIn } from '../../volume/safe-fs.ts';
+import { detectModes } from '../detect-modes.ts';
+import { writeGiteaAppIni } from '../gitea-app-ini.ts';
+import { bootPaths, giteaUrlFor } from '../paths.ts';
+import type { StepContext } from './context.ts';
+import { defineStep, supervisorFault } from './step.ts';
 
 const NOVNC_DIR = '/usr/share/novnc';
 
 const isRoot = () => process.getuid?.() === 0;
 
 /** As root the run user must exist (programs must not run as root); otherwise run as ourselves. */
-async function programUser(ctx: HandOffContext): Promise<RunAs | null> {
+async function programUser(ctx: HandOffDeps): Promise<RunAs | null> {
   if (isRoot()) return ctx.runAs();
   return ctx.runAs().catch(() => null);
 }
 
 /** What rendering needs from a boot's step context (a warm start builds just this). */
-export type HandOffContext = Pick<StepContext, 'config' | 'paths' | 'runAs'>;
+export type HandOffDeps = Pick<StepContext, 'config' | 'paths' | 'runAs'>;
+
+export const handOff = defineStep<HandOffDeps>({
+  fault: supervisorFault,
+  create:
+    (deps) =>
+    async (input): Promise<StepOutput> => {
+      await renderHandOff(deps, input.modes);
+      return { outcome: 'rendered' };
+    },
+});
 
 /** Write supervisord.conf atomically (temp + rename): never a half-written file, never through a link. */
 export async function renderHandOff(
-  ctx: HandOffContext,
+  ctx: HandOffDeps,
   modes: Modes | null,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
@@ -71,21 +82,18 @@ export async function renderHandOff(
   if (modes.gitea === 'internal') await writeGiteaAppIni(ctx, 'supervised');
   // /var/log/gigi is the image's, outside the volume.
   await mkdir(paths.logDir, { recursive: true });
-  const workspace = await openDirBelow({
-    root: config.dataDir,
-    path: workspaceDir(config.dataDir),
-    create: true,
-    ...(runAs?.switchUser ? { owner: runAs } : {}),
-  });
-  await workspace.close();
-  if (modes.chrome === 'internal') {
-    const profile = await openDirBelow({
+  // The agent's workspace, and Chromium's profile when it runs here: the run user's, made
+  // without following a planted link.
+  const dirs = [workspaceDir(config.dataDir)];
+  if (modes.chrome === 'internal') dirs.push(chromeProfileDir(config.dataDir));
+  for (const path of dirs) {
+    const dir = await openDirBelow({
       root: config.dataDir,
-      path: chromeProfileDir(config.dataDir),
+      path,
       create: true,
       ...(runAs?.switchUser ? { owner: runAs } : {}),
     });
-    await profile.close();
+    await dir.close();
   }
   const text = renderSupervisordConf(programs, {
     logDir: paths.logDir,
@@ -107,7 +115,7 @@ export async function renderHandOff(
 
 /** Why: a warm start skips the machine, so its handOff step; render from today's config instead. */
 export async function renderForWarmStart(config: BootConfig): Promise<string> {
-  const ctx: HandOffContext = {
+  const ctx: HandOffDeps = {
     config,
     paths: bootPaths(config),
     runAs: lazyRunAs(config.giteaRunUser),
