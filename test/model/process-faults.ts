@@ -8,14 +8,41 @@ import type { BootStep, Modes } from '../../machines/boot.ts';
 import type { CliFault, FaultRule, FaultsConfig } from '../gitea-sim/faults.ts';
 import type { Attempt, ProcessPath } from './process-set.ts';
 
-/** The API call each Gitea-side step makes once per attempt, where the simulator answers it. */
-const API_CALL: Partial<Record<BootStep, { method: string; path: string }>> = {
-  checkExternalGitea: { method: 'GET', path: '/api/v1/user' },
-  createTokens: { method: 'POST', path: '/api/v1/users/gigi/tokens' },
-  createOrg: { method: 'POST', path: '/api/v1/orgs' },
-  addOwner: { method: 'PUT', path: '/api/v1/teams/*' },
-  registerWebhook: { method: 'POST', path: '/api/v1/admin/hooks' },
+/**
+ * How each step's faulted attempts are made, one entry per step (a new step must say, the
+ * compiler asks): `sim` — the simulator answers the API call the step makes once per attempt;
+ * `byMode` — createUsers: that call on an external Gitea (GET /users/gigi), a CLI fault of
+ * `gitea admin user create` on the internal one; `failpoint` — GIGI_BOOT_FAILPOINTS, with a
+ * permanent fault from the world where REAL_PERMANENT has one (and a held build's last attempt
+ * the real build).
+ */
+type FaultSource = { sim: { method: string; path: string } } | 'byMode' | 'failpoint';
+
+export const FAULT_SOURCE: Record<BootStep, FaultSource> = {
+  detectModes: 'failpoint',
+  prepareSecrets: 'failpoint',
+  writeAppIni: 'failpoint',
+  startGitea: 'failpoint',
+  awaitApi: 'failpoint',
+  checkExternalGitea: { sim: { method: 'GET', path: '/api/v1/user' } },
+  createUsers: 'byMode',
+  createTokens: { sim: { method: 'POST', path: '/api/v1/users/gigi/tokens' } },
+  createOrg: { sim: { method: 'POST', path: '/api/v1/orgs' } },
+  addOwner: { sim: { method: 'PUT', path: '/api/v1/teams/*' } },
+  registerWebhook: { sim: { method: 'POST', path: '/api/v1/admin/hooks' } },
+  persistConfig: 'failpoint',
+  buildRunnerWorker: 'failpoint',
+  stopGitea: 'failpoint',
+  handOff: 'failpoint',
 };
+
+/** The API call a step makes once per attempt, where the simulator answers it with the fault. */
+function simulatorCall(step: BootStep, modes: Modes): { method: string; path: string } | undefined {
+  const source = FAULT_SOURCE[step];
+  if (typeof source === 'object') return source.sim;
+  if (source === 'byMode' && modes.gitea === 'external') return { method: 'GET', path: '/api/v1/users/gigi' };
+  return undefined;
+}
 
 /**
  * Permanent faults the world produces for steps without a simulator call to fault. writeAppIni
@@ -112,11 +139,7 @@ export function planFaults(path: ProcessPath): FaultPlan {
   for (const [step, list] of Object.entries(path.attempts) as Array<[BootStep, Attempt[]]>) {
     const faults = list.filter((a) => a !== 'ok');
     if (faults.length === 0) continue;
-    const api =
-      API_CALL[step] ??
-      (step === 'createUsers' && modes.gitea === 'external'
-        ? { method: 'GET', path: '/api/v1/users/gigi' }
-        : undefined);
+    const api = simulatorCall(step, modes);
     if (api) {
       for (const [i, run] of runs(faults).entries()) {
         const id = `${step}-${i}`;

@@ -7,6 +7,7 @@ import {
   DockerError,
   GiteaApiError,
   GiteaProcessError,
+  isErrorIn,
   StoreError,
   type BootError,
   type BootErrorOptions,
@@ -24,9 +25,32 @@ export interface BootStepModule<Deps> {
   create: (deps: Deps) => StepImplementation;
 }
 
-/** Why: one call per step file, so a step's deps type is checked where the step is written. */
-export function defineStep<Deps>(module: BootStepModule<Deps>): BootStepModule<Deps> {
-  return module;
+/**
+ * Why: one call per step file, so a step's deps type is checked where the step is written; and
+ * a step's errors are its domain's. ConfigError means "exit 2, nothing written": the load-time
+ * checks (config, preflight) throw it, but the same check met again mid-boot (the run user or a
+ * file changed since preflight, an unusable DOCKER_HOST the build step is first to read) is a
+ * failure of the step, so it is raised as the step's fault, with the same words, hint and cause.
+ */
+export function defineStep<Deps>({ fault, create }: BootStepModule<Deps>): BootStepModule<Deps> {
+  return {
+    fault,
+    create: (deps) => {
+      const implementation = create(deps);
+      return async (input, signal) => {
+        try {
+          return await implementation(input, signal);
+        } catch (error) {
+          if (!isErrorIn(error, 'config')) throw error;
+          throw fault(
+            error.issues.join('; '),
+            { hint: error.hint, transient: error.transient, cause: error },
+            input,
+          );
+        }
+      };
+    },
+  };
 }
 
 /** A Gitea API call failed: 503 when transient (Gitea busy), 422 when not. */
