@@ -2,7 +2,7 @@
 // src/inspect/reset.ts for why this is a fresh run rather than a snapshot positioned at STEP).
 import { EXIT } from '../cli/exit-codes.ts';
 import { loadConfig, secretValuesOf, type BootConfig } from '../config/index.ts';
-import { LockTimeoutError } from '../errors.ts';
+import { isErrorIn, LockTimeoutError } from '../errors.ts';
 import { readVolumeId } from '../inspect/gather.ts';
 import { parseResetReason, parseResetStep, resetFrom } from '../inspect/reset.ts';
 import { processRedactor } from '../log/process-redactor.ts';
@@ -19,7 +19,7 @@ const USAGE = 'Usage: gigi-boot reset --from STEP [--reason TEXT] | --database';
 /** Reset only between boots: the lock of this volume, refused (exit 4) while a boot holds it. */
 async function lockBetweenBoots(store: Store, volumeId: string): Promise<BootLock> {
   return store.acquireBootLock(volumeId, { timeoutMs: RESET_LOCK_WAIT_MS }).catch((error: unknown) => {
-    if (!(error instanceof LockTimeoutError)) throw error;
+    if (!isErrorIn(error, 'lock')) throw error;
     throw new LockTimeoutError(`a boot of volume ${volumeId} is running: ${error.message}`, {
       hint: 'Reset only between boots: wait for it to end (`gigi-boot inspect --follow`) or stop the container, then run the reset again.',
       cause: error,

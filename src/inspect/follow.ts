@@ -2,7 +2,7 @@
 // gigi_boot_progress), until the run ends; then the final report and its exit code.
 // Postgres only: PGlite is embedded in one process, so another process's boot is invisible.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isBootError, LockTimeoutError } from '../errors.ts';
+import { isBootError, isErrorIn } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import type { InspectReport, JournalRow, RunView } from './gather.ts';
 import { renderFollowRow, retryLines } from './render.ts';
@@ -41,7 +41,7 @@ async function bootIsAlive(store: Store, volumeId: string): Promise<boolean> {
     await lock.release();
     return false;
   } catch (error) {
-    if (error instanceof LockTimeoutError) return true;
+    if (isErrorIn(error, 'lock')) return true;
     throw error;
   }
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
-import { LockTimeoutError, StoreError } from '../errors.ts';
+import { isErrorIn, LockTimeoutError, StoreError } from '../errors.ts';
 import { databaseName, describeServer, redactDatabaseUrl, scrubPassword } from './database-url.ts';
 import type { StoreBackend } from './sql-store.ts';
 import { serializeQueries, type SerialQuery } from './serial-queries.ts';
@@ -228,7 +228,7 @@ async function acquireAdvisoryBootLock(
     }
   } catch (error) {
     await client.end().catch(() => undefined);
-    if (error instanceof LockTimeoutError) throw error;
+    if (isErrorIn(error, 'lock')) throw error;
     throw connectionError(url, error);
   }
   let released = false;
