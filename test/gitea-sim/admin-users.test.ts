@@ -1,14 +1,19 @@
 // CONTRACT §L against the simulator: /admin/users (create, edit, list, delete) with the group's
 // middleware, binding and password rules; the CLI's change-password, must-change-password and
 // list; the hold points a kill test uses. Every API answer is checked against the OpenAPI subset.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/postgres.ts';
 import { ApiClient } from './api-client.ts';
 import { releaseHold } from './faults.ts';
-import { readCases, runGiteaCli, startSimulator, type RunningSimulator } from './harness.ts';
+import {
+  createUserArgs,
+  readCases,
+  runGiteaCli,
+  type RunningSimulator,
+  startScratchSimulator,
+  stopScratchSimulator,
+} from './harness.ts';
 
 let dir: string;
 let sim: RunningSimulator;
@@ -18,29 +23,15 @@ const admin = { basic: ['root-admin', 'admin-pw-123'] as [string, string] };
 const cli = (args: string[]) => runGiteaCli(args, { configPath: sim.configPath });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gitea-sim-admin-users-'));
-  sim = await startSimulator({ dir, port: await freePort() });
-  api = new ApiClient(sim.url);
+  ({ dir, sim, api } = await startScratchSimulator('gitea-sim-admin-users-'));
   swagger = `${sim.url}/api/swagger`;
-  const r = await cli([
-    'admin',
-    'user',
-    'create',
-    '--username',
-    'root-admin',
-    '--email',
-    'root@example.com',
-    '--password',
-    'admin-pw-123',
-    '--admin',
-  ]);
+  const r = await cli(
+    createUserArgs('root-admin', 'root@example.com', '--password', 'admin-pw-123', '--admin'),
+  );
   expect(r.code, r.stderr).toBe(0);
 });
 
-afterAll(async () => {
-  await sim?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopScratchSimulator({ dir, sim }));
 
 const user = (name: string, password?: string) => ({
   basic: [name, password ?? `${name}-pw-123`] as [string, string],
@@ -266,16 +257,7 @@ describe('hold points', () => {
   it('hold the CLI after the user is stored and before it says so, until the file is removed', async () => {
     const held = join(dir, 'held-cli');
     sim.setFaults({ holds: [{ id: 'cli-hold', at: 'admin user create', file: held, times: 1 }] });
-    const running = cli([
-      'admin',
-      'user',
-      'create',
-      '--username',
-      'held-user',
-      '--email',
-      'held@example.org',
-      '--random-password',
-    ]);
+    const running = cli(createUserArgs('held-user', 'held@example.org', '--random-password'));
     await expect.poll(() => existsSync(held), { timeout: 20_000, interval: 25 }).toBe(true);
     expect((await api.request('GET', '/users/held-user')).status).toBe(200); // stored already
     releaseHold(held);

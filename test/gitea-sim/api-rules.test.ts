@@ -1,12 +1,14 @@
 // Finer API rules of CONTRACT §A, §E, §F, §I: binding 422s, path normalisation, credential
 // forms, token deletion by base-0 id or name, hook validation and PATCH semantics.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/postgres.ts';
 import { ApiClient } from './api-client.ts';
-import { runGiteaCli, startSimulator, type RunningSimulator } from './harness.ts';
+import {
+  createUserArgs,
+  runGiteaCli,
+  type RunningSimulator,
+  startScratchSimulator,
+  stopScratchSimulator,
+} from './harness.ts';
 
 let dir: string;
 let sim: RunningSimulator;
@@ -16,37 +18,21 @@ const bob = { basic: ['bob', 'bob-pw'] as [string, string] };
 let swagger = '';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gitea-sim-rules-'));
-  sim = await startSimulator({ dir, port: await freePort() });
-  api = new ApiClient(sim.url);
+  ({ dir, sim, api } = await startScratchSimulator('gitea-sim-rules-'));
   swagger = `${sim.url}/api/swagger`;
   for (const [name, extra] of [
     ['admin', ['--admin']],
     ['bob', ['--must-change-password=false']],
   ] as const) {
     const r = await runGiteaCli(
-      [
-        'admin',
-        'user',
-        'create',
-        '--username',
-        name,
-        '--email',
-        `${name}@example.com`,
-        '--password',
-        `${name}-pw`,
-        ...extra,
-      ],
+      createUserArgs(name, `${name}@example.com`, '--password', `${name}-pw`, ...extra),
       { configPath: sim.configPath },
     );
     expect(r.code, r.stderr).toBe(0);
   }
 });
 
-afterAll(async () => {
-  await sim?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopScratchSimulator({ dir, sim }));
 
 describe('request binding (422)', () => {
   it('needs a Content-Type, a supported one, and well-formed JSON of the right types', async () => {

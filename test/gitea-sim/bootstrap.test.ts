@@ -1,11 +1,14 @@
 // The bootstrap flow against the simulator, every response checked against openapi-subset.json.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/postgres.ts';
 import { ApiClient } from './api-client.ts';
-import { runGiteaCli, startSimulator, type RunningSimulator } from './harness.ts';
+import {
+  createUserArgs,
+  runGiteaCli,
+  type RunningSimulator,
+  startScratchSimulator,
+  startSimulator,
+  stopScratchSimulator,
+} from './harness.ts';
 
 let dir: string;
 let sim: RunningSimulator;
@@ -16,15 +19,10 @@ let adminToken = '';
 let gigiToken = '';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gitea-sim-boot-'));
-  sim = await startSimulator({ dir, port: await freePort() });
-  api = new ApiClient(sim.url);
+  ({ dir, sim, api } = await startScratchSimulator('gitea-sim-boot-'));
 });
 
-afterAll(async () => {
-  await sim?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopScratchSimulator({ dir, sim }));
 
 describe('bootstrap flow', () => {
   it('serves /api/v1/version anonymously with Gitea JSON conventions', async () => {
@@ -36,17 +34,7 @@ describe('bootstrap flow', () => {
 
   it('creates the admin with --random-password; the first user need not change it', async () => {
     const r = await runGiteaCli(
-      [
-        'admin',
-        'user',
-        'create',
-        '--username',
-        'admin',
-        '--email',
-        'admin@example.com',
-        '--random-password',
-        '--admin',
-      ],
+      createUserArgs('admin', 'admin@example.com', '--random-password', '--admin'),
       { configPath: sim.configPath },
     );
     expect(r.code).toBe(0);
@@ -61,18 +49,7 @@ describe('bootstrap flow', () => {
 
   it('creates gigi with --must-change-password=false, visible to the running server at once', async () => {
     const r = await runGiteaCli(
-      [
-        'admin',
-        'user',
-        'create',
-        '--username',
-        'gigi',
-        '--email',
-        'gigi@example.com',
-        '--password',
-        gigiPassword,
-        '--must-change-password=false',
-      ],
+      createUserArgs('gigi', 'gigi@example.com', '--password', gigiPassword, '--must-change-password=false'),
       { configPath: sim.configPath },
     );
     expect(r.code, r.stderr).toBe(0);

@@ -4,15 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/postgres.ts';
 import { ApiClient } from './api-client.ts';
 import {
   chownToGiteaUser,
   defaultAppIni,
   readCases,
   runGiteaCli,
-  startSimulator,
   type RunningSimulator,
+  startScratchSimulator,
+  stopScratchSimulator,
 } from './harness.ts';
 
 const ROOT_MESSAGE =
@@ -27,9 +27,7 @@ const create = (args: string[]) =>
   runGiteaCli(['admin', 'user', 'create', ...args], { configPath: sim.configPath });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gitea-sim-cli-'));
-  sim = await startSimulator({ dir, port: await freePort() });
-  api = new ApiClient(sim.url);
+  ({ dir, sim, api } = await startScratchSimulator('gitea-sim-cli-'));
   const first = await create([
     '--username',
     'root-admin',
@@ -42,10 +40,7 @@ beforeAll(async () => {
   expect(first.code, first.stderr).toBe(0);
 });
 
-afterAll(async () => {
-  await sim?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopScratchSimulator({ dir, sim }));
 
 describe('gitea generate secret', () => {
   it('prints each secret kind in Gitea’s format, with no newline when not a TTY', async () => {

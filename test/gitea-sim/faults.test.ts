@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/postgres.ts';
 import { ApiClient } from './api-client.ts';
-import { runGiteaCli, startSimulator, type RunningSimulator } from './harness.ts';
+import { createUserArgs, runGiteaCli, type RunningSimulator, startSimulator } from './harness.ts';
 import { waitFor } from '../support/wait.ts';
 
 const dirs: string[] = [];
@@ -25,18 +25,7 @@ async function boot(
 
 async function createAdmin(sim: RunningSimulator): Promise<[string, string]> {
   const r = await runGiteaCli(
-    [
-      'admin',
-      'user',
-      'create',
-      '--username',
-      'admin',
-      '--email',
-      'admin@example.com',
-      '--password',
-      'admin-pw',
-      '--admin',
-    ],
+    createUserArgs('admin', 'admin@example.com', '--password', 'admin-pw', '--admin'),
     { configPath: sim.configPath },
   );
   expect(r.code, r.stderr).toBe(0);
@@ -128,17 +117,7 @@ describe('fault injection', () => {
     const sim = await boot({
       cliFaults: [{ command: 'admin user create', message: 'CreateUser: database is locked', times: 1 }],
     });
-    const args = [
-      'admin',
-      'user',
-      'create',
-      '--username',
-      'admin',
-      '--email',
-      'a@example.com',
-      '--password',
-      'p',
-    ];
+    const args = createUserArgs('admin', 'a@example.com', '--password', 'p');
     const failed = await runGiteaCli(args, { configPath: sim.configPath });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toBe('Command error: CreateUser: database is locked\n');

@@ -6,14 +6,18 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/postgres.ts';
+import { ApiClient } from './api-client.ts';
 import type { FaultsConfig } from './faults.ts';
 import type { DbState } from './state-store.ts';
 import { waitFor } from '../support/wait.ts';
@@ -298,4 +302,29 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
 /** Why: long tables of Gitea's answers are data, kept beside the tests in test/gitea-sim/fixtures. */
 export function readCases<T>(name: string): T[] {
   return JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8')) as T[];
+}
+
+/** Why: most simulator tests create an account first: `admin user create` for it, then `flags`. */
+export function createUserArgs(username: string, email: string, ...flags: string[]): string[] {
+  return ['admin', 'user', 'create', '--username', username, '--email', email, ...flags];
+}
+
+/** A simulator in a temp dir of its own, with an API client on it. */
+export interface ScratchSimulator {
+  dir: string;
+  sim: RunningSimulator;
+  api: ApiClient;
+}
+
+/** Why: most simulator suites run one simulator for the whole file, in a temp dir of their own. */
+export async function startScratchSimulator(prefix: string): Promise<ScratchSimulator> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const sim = await startSimulator({ dir, port: await freePort() });
+  return { dir, sim, api: new ApiClient(sim.url) };
+}
+
+/** Why: the suite's end: the simulator stopped, its dir removed (either may be missing after a failed start). */
+export async function stopScratchSimulator(scratch: Partial<ScratchSimulator>): Promise<void> {
+  await scratch.sim?.stop();
+  if (scratch.dir) rmSync(scratch.dir, { recursive: true, force: true });
 }
