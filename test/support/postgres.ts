@@ -27,6 +27,26 @@ function pgBin(name: string): string {
   return name; // fall back to PATH
 }
 
+/** A Postgres program as the `postgres` OS user when root (initdb and postgres refuse root). */
+function asPostgres(program: string, args: string[]): [string, string[]] {
+  return userInfo().uid === 0
+    ? ['/usr/bin/setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', pgBin(program), ...args]]
+    : [pgBin(program), args];
+}
+
+/** A throwaway cluster: trust auth, no fsync at init, one encoding and locale everywhere. */
+const initdbArgs = (dataDir: string) => [
+  '-D',
+  dataDir,
+  '-U',
+  'postgres',
+  '--auth=trust',
+  '--no-sync',
+  '-E',
+  'UTF8',
+  '--locale=C',
+];
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -60,25 +80,9 @@ export async function startTestCluster({
   chmodSync(dir, 0o777);
   const dataDir = join(dir, 'data');
   const port = await freePort();
-  const asRoot = userInfo().uid === 0;
-  const wrap = (cmd: string, args: string[]): [string, string[]] =>
-    asRoot
-      ? ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', cmd, ...args]]
-      : [cmd, args];
-
-  const [initCmd, initArgs] = wrap(pgBin('initdb'), [
-    '-D',
-    dataDir,
-    '-U',
-    'postgres',
-    '--auth=trust',
-    '--no-sync',
-    '-E',
-    'UTF8',
-    '--locale=C',
-  ]);
+  const [initCmd, initArgs] = asPostgres('initdb', initdbArgs(dataDir));
   execFileSync(initCmd, initArgs, { stdio: 'ignore' });
-  const [cmd, args] = wrap(pgBin('postgres'), [
+  const [cmd, args] = asPostgres('postgres', [
     '-D',
     dataDir,
     '-p',
@@ -169,12 +173,9 @@ export async function startRestartableCluster(): Promise<RestartableCluster> {
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
   const port = await freePort();
-  const asRoot = userInfo().uid === 0;
   const run = (cmd: string, args: string[]): Promise<void> =>
     new Promise((resolve, reject) => {
-      const [file, argv] = asRoot
-        ? ['/usr/bin/setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', pgBin(cmd), ...args]]
-        : [pgBin(cmd), args];
+      const [file, argv] = asPostgres(cmd, args);
       const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -183,17 +184,7 @@ export async function startRestartableCluster(): Promise<RestartableCluster> {
         code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`)),
       );
     });
-  await run('initdb', [
-    '-D',
-    dataDir,
-    '-U',
-    'postgres',
-    '--auth=trust',
-    '--no-sync',
-    '-E',
-    'UTF8',
-    '--locale=C',
-  ]);
+  await run('initdb', initdbArgs(dataDir));
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
   const pgStart = () =>
     run('pg_ctl', ['start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', options]);
