@@ -31,6 +31,10 @@ import {
 } from './parsers.ts';
 import { DEFAULT_TOKEN_SCOPES } from './token-scopes.ts';
 
+// The environment is parsed once a process, at start (a warm start too): zod's JIT, which
+// generates code for each object schema on its first parse, costs more than it saves here.
+z.config({ jitless: true });
+
 // Still imported from here by the Gitea steps.
 export { GITEA_SCOPE_CATEGORIES } from './token-scopes.ts';
 
