@@ -35,9 +35,6 @@ import { DEFAULT_TOKEN_SCOPES } from './token-scopes.ts';
 // generates code for each object schema on its first parse, costs more than it saves here.
 z.config({ jitless: true });
 
-// Still imported from here by the Gitea steps.
-export { GITEA_SCOPE_CATEGORIES } from './token-scopes.ts';
-
 export const DEFAULT_WEBHOOK_URL = 'http://localhost:3000/webhook/gitea';
 
 /** The app's browser settings with the internal Chrome: the bash entrypoint's defaults ("same env vars, same defaults"). */

@@ -4,7 +4,7 @@
 import * as z from 'zod';
 import type { StepOutput } from '../../../machines/boot.ts';
 import { GIGI_GITEA_USERNAME } from '../../config/gitea-names.ts';
-import { GITEA_SCOPE_CATEGORIES } from '../../config/schema.ts';
+import { GITEA_SCOPE_CATEGORIES } from '../../config/token-scopes.ts';
 import type { GiteaClient } from '../../gitea/api.ts';
 import { recreateToken } from '../../gitea/ensure.ts';
 import { AccessTokenSchema } from '../../gitea/schemas.ts';
