@@ -1,7 +1,7 @@
 // What the model-based tests covered of the machine: its state nodes and its transitions
 // (event transitions, invoke onDone/onError, `always`, a parallel state's onDone), counted from
 // the machine definition itself so a new state or transition shows up as uncovered.
-import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
+import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition, InspectionEvent } from 'xstate';
 
 /** Every state node below the root, by id. */
 export function allStateNodeIds(machine: AnyStateMachine): string[] {
@@ -75,4 +75,21 @@ const percent = (covered: number, total: number) =>
 export function formatCoverage(report: CoverageReport): string {
   const { states, transitions, paths } = report;
   return `model coverage: states ${states.covered}/${states.total} (${percent(states.covered, states.total)}), transitions ${transitions.covered}/${transitions.total} (${percent(transitions.covered, transitions.total)}), paths ${paths}`;
+}
+
+/**
+ * Why: the replay and the event coverage count the transitions a running actor takes; pass
+ * `inspect` to createActor and read `transitions`.
+ */
+export function transitionCollector(): {
+  transitions: Set<string>;
+  inspect: (event: InspectionEvent) => void;
+} {
+  const transitions = new Set<string>();
+  const inspect = (event: InspectionEvent) => {
+    if (event.type !== '@xstate.microstep') return;
+    for (const t of (event as { _transitions: AnyTransitionDefinition[] })._transitions)
+      transitions.add(transitionKey(t));
+  };
+  return { transitions, inspect };
 }

@@ -2,15 +2,10 @@
 // enters, the transitions it takes, how it ends. Used twice: to plan the process path set
 // (what each generated path would cover) and to count what a real `gigi-boot run` process
 // covered, from the events its journal recorded.
-import {
-  createActor,
-  type AnyMachineSnapshot,
-  type AnyTransitionDefinition,
-  type InspectionEvent,
-} from 'xstate';
+import { createActor, type AnyMachineSnapshot } from 'xstate';
 import { bootMachine, type BootOutput, type RetryPolicy } from '../../machines/boot.ts';
 import type { ModelEvent } from './boot-graph.ts';
-import { transitionKey } from './coverage.ts';
+import { transitionCollector } from './coverage.ts';
 import { ScriptedActors } from '../support/scripted-actors.ts';
 
 export interface EventCoverage {
@@ -32,12 +27,7 @@ export async function coverageOfEvents(
   retry: RetryPolicy,
 ): Promise<EventCoverage> {
   const states = new Set<string>();
-  const transitions = new Set<string>();
-  const inspect = (event: InspectionEvent) => {
-    if (event.type !== '@xstate.microstep') return;
-    for (const t of (event as { _transitions: AnyTransitionDefinition[] })._transitions)
-      transitions.add(transitionKey(t));
-  };
+  const { transitions, inspect } = transitionCollector();
   const observe = (snapshot: AnyMachineSnapshot) => {
     for (const node of snapshot._nodes) if (node.id !== bootMachine.id) states.add(node.id);
   };

@@ -98,23 +98,10 @@ function failedSoFar(rows: readonly JournalRow[]): Partial<Record<BootStep, numb
 /** `gigi-boot run --no-handoff`; Docker absent: in a mount namespace where the default socket is /dev/null. */
 function runBoot(env: Record<string, string>, hideDockerSocket: boolean): Promise<CliResult> {
   const node = [process.execPath, CLI, 'run', '--no-handoff'];
+  const hide = `mount --bind /dev/null ${DOCKER_SOCKET} && exec "$@"`;
+  const unshare = ['--mount', '--propagation', 'private', '--', 'sh', '-c', hide, 'sh', ...node];
   const [file, args] =
-    hideDockerSocket && existsSync(DOCKER_SOCKET)
-      ? [
-          'unshare',
-          [
-            '--mount',
-            '--propagation',
-            'private',
-            '--',
-            'sh',
-            '-c',
-            `mount --bind /dev/null ${DOCKER_SOCKET} && exec "$@"`,
-            'sh',
-            ...node,
-          ],
-        ]
-      : [node[0]!, node.slice(1)];
+    hideDockerSocket && existsSync(DOCKER_SOCKET) ? ['unshare', unshare] : [node[0]!, node.slice(1)];
   const child = spawn(file, args, { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

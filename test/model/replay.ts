@@ -2,18 +2,12 @@
 // machine with scripted step actors, crashing and restoring before every step — the persisted
 // snapshot goes through JSON and a real checkpoint row in Postgres (saveCheckpoint, then
 // latestRun) before a new actor is built from it.
-import {
-  createActor,
-  type AnyMachineSnapshot,
-  type AnyTransitionDefinition,
-  type InspectionEvent,
-  type Snapshot,
-} from 'xstate';
+import { createActor, type AnyMachineSnapshot, type Snapshot } from 'xstate';
 import { bootMachine, type BootOutput, type BootStep, type RetryPolicy } from '../../machines/boot.ts';
 import type { Store } from '../../src/store/types.ts';
 import { ScriptedActors } from '../support/scripted-actors.ts';
 import type { ModelPath } from './boot-graph.ts';
-import { transitionKey } from './coverage.ts';
+import { transitionCollector } from './coverage.ts';
 
 /** What a replay saw, for the invariants and the coverage count. */
 export interface ReplayResult {
@@ -52,12 +46,7 @@ export async function replayPath(
     fingerprint: 'model-based-test',
   });
   const stateNodes = new Set<string>();
-  const transitions = new Set<string>();
-  const inspect = (event: InspectionEvent) => {
-    if (event.type !== '@xstate.microstep') return;
-    for (const t of (event as { _transitions: AnyTransitionDefinition[] })._transitions)
-      transitions.add(transitionKey(t));
-  };
+  const { transitions, inspect } = transitionCollector();
   const result: Omit<ReplayResult, 'final' | 'output'> = {
     values: [],
     maxAttempts: 0,
