@@ -15,6 +15,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 
 const env = process.env;
+/** PLAIN_TRACE=1: each phase's wall-clock time on stderr, to set against a boot's log. */
+const mark = (phase: string) => env.PLAIN_TRACE && process.stderr.write(`T ${phase} ${Date.now()}\n`);
+mark('start');
 const dataDir = env.GIGI_DATA_DIR!;
 const port = Number(env.GITEA_HTTP_PORT);
 const runUser = env.GIGI_BOOT_GITEA_USER ?? 'gigi';
@@ -164,6 +167,7 @@ function runCli(args: string[]): Promise<string> {
   });
 }
 
+mark('loaded');
 // app.ini for the temporary Gitea, on loopback.
 for (const dir of [workDir, join(workDir, 'custom'), join(workDir, 'custom', 'conf'), join(workDir, 'data')])
   ownedDir(dir);
@@ -183,8 +187,11 @@ const gitea = spawn('setpriv', setpriv(['web', '--config', appIni]), {
 });
 closeSync(log);
 const exited = new Promise((resolve) => gitea.once('exit', resolve));
+mark('spawned');
 await waitForPort(gitea);
+mark('listening');
 await call('GET', '/version', null);
+mark('version');
 
 // The admin: created by the CLI with a random password, then given ours.
 const adminPassword = secret(24);
@@ -203,6 +210,7 @@ const created = await runCli([
   '--must-change-password=false',
   '--admin',
 ]);
+mark('cli-done');
 const randomPassword = /generated random password is '(.*)'/.exec(created)![1]!;
 await call('PATCH', `/admin/users/${adminUser}`, basic(adminUser, randomPassword), {
   source_id: 0,
@@ -245,9 +253,11 @@ const hook = (
   })
 ).json as { id: number };
 
+mark('calls-done');
 // Stop the temporary Gitea (its process group, as gigi-boot does).
 process.kill(-gitea.pid!, 'SIGTERM');
 await exited;
+mark('stopped');
 
 // The config rows, in one statement.
 const db = new pg.Client({ connectionString: env.DATABASE_URL });
@@ -269,6 +279,7 @@ await db.query(
   [JSON.stringify(rows)],
 );
 await db.end();
+mark('config-written');
 
 // The hand-off: app.ini for the supervised Gitea, the app's directories, supervisord.conf.
 writeFileSync(appIni, renderAppIni(env.GITEA_HTTP_ADDR ?? '0.0.0.0', keys), { mode: 0o600 });
@@ -279,3 +290,4 @@ writeFileSync(
   `[supervisord]\nnodaemon=true\n\n[program:gitea]\ncommand=${env.GITEA_BIN} web --config ${appIni}\nuser=${runUser}\n`,
   { mode: 0o600 },
 );
+mark('end');
