@@ -56,7 +56,7 @@ function armed(step: BootStep, implementation: StepImplementation, ctx: Failpoin
     const action = failpointActionAt(terms, calls++);
     if (action === 'transient' || action === 'permanent') {
       const transient = action === 'transient';
-      ctx.logger.warn({ event: 'failpoint', step, action }, `failpoint ${step}=${action}`);
+      ctx.logger.warn({ event: 'failpoint.fired', step, action }, `failpoint ${step}=${action}`);
       throw STEP_MODULES[step].fault(
         `failpoint ${step}=${action} (GIGI_BOOT_FAILPOINTS): a ${action} fault injected on purpose`,
         {

@@ -44,7 +44,10 @@ export interface LogEventFields {
   'boot.restore_failed': {
     err: unknown;
   };
-  modes: { modes: Modes; scope: BootScope };
+  'boot.modes': {
+    modes: Modes;
+    scope: BootScope;
+  };
   'boot.completed': {
     plan: StartPlan['kind'];
     runId: string;
@@ -84,7 +87,10 @@ export interface LogEventFields {
     err: unknown;
     outputTail?: string[];
   };
-  failpoint: { step: BootStep; action: 'transient' | 'permanent' };
+  'failpoint.fired': {
+    step: BootStep;
+    action: 'transient' | 'permanent';
+  };
   'checkpoint.saved': {
     status: RunStatus;
     state: unknown;
@@ -92,7 +98,7 @@ export interface LogEventFields {
   'gitea.restart': {
     pid: number;
   };
-  'webhook.system': {
+  'gitea.system_webhook': {
     action: 'existed' | 'created' | 'replaced';
     deleted: number[];
   };
@@ -103,6 +109,7 @@ export interface LogEventFields {
     outcome: string;
   };
   'docker.build': {
+    step: 'buildRunnerWorker';
     line: string;
   };
   'handoff.rendered': {
@@ -188,7 +195,7 @@ export const LOG_EVENTS = {
       err: 'why',
     },
   },
-  modes: {
+  'boot.modes': {
     level: 'info',
     when: '`detectModes` found which parts this container runs',
     fields: {
@@ -233,7 +240,7 @@ export const LOG_EVENTS = {
       outputTail: "the last lines of the failing program's output, when there are any",
     },
   },
-  failpoint: {
+  'failpoint.fired': {
     level: 'warn',
     when: '`GIGI_BOOT_FAILPOINTS` made a step fail on purpose (tests)',
     fields: {
@@ -248,7 +255,7 @@ export const LOG_EVENTS = {
       pid: 'its process id',
     },
   },
-  'webhook.system': {
+  'gitea.system_webhook': {
     level: 'info',
     when: 'the system webhook to `WEBHOOK_URL` was created or replaced, or other hooks to it deleted',
     fields: {
@@ -260,7 +267,8 @@ export const LOG_EVENTS = {
     level: 'info',
     when: 'a line of progress from the runner-worker image build',
     fields: {
-      line: 'the line, with `step` buildRunnerWorker bound',
+      step: 'buildRunnerWorker',
+      line: 'the line',
     },
   },
   'checkpoint.saved': {

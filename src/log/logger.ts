@@ -2,7 +2,6 @@
 // every string passed through the Redactor first, so no secret reaches a log line even when
 // it hides inside an error message from Gitea or Postgres.
 import { pino } from 'pino';
-import type { BootStep } from '../../machines/boot-logic.ts';
 import type { LogEventAt } from './events.ts';
 import type { Redactor } from './redactor.ts';
 
@@ -15,7 +14,6 @@ export interface Logger {
   info(entry: LogEventAt<'info'>, msg: string): void;
   warn(entry: LogEventAt<'warn'>, msg: string): void;
   error(entry: LogEventAt<'error'>, msg: string): void;
-  child(bindings: { step: BootStep }): Logger;
 }
 
 export interface LoggerOptions {

@@ -52,6 +52,14 @@ describe('log events', () => {
     }
   });
 
+  it('names every event <source>.<what>, from a short list of sources', () => {
+    const sources = 'config|store|lock|boot|volume|step|failpoint|checkpoint|gitea|docker|handoff';
+    const unnamespaced = Object.keys(LOG_EVENTS).filter(
+      (name) => !new RegExp(`^(${sources})\\.[a-z_]+$`).test(name),
+    );
+    expect(unnamespaced).toEqual([]);
+  });
+
   it('documents no event the code does not write', async () => {
     const files = await sourcesUnder(new URL('src', ROOT).pathname);
     const written = new Set<string>();

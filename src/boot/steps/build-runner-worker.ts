@@ -37,7 +37,6 @@ export const buildRunnerWorker = defineStep<BuildRunnerWorkerDeps>({
         }
         throw error;
       }
-      const log = logger.child({ step: 'buildRunnerWorker' });
       const result = await ensureRunnerImage({
         docker: connection.docker,
         endpoint: connection.endpoint,
@@ -46,7 +45,7 @@ export const buildRunnerWorker = defineStep<BuildRunnerWorkerDeps>({
         buildArgs: config.docker.buildArgs,
         ...(config.docker.networkMode ? { networkMode: config.docker.networkMode } : {}),
         signal,
-        onProgress: (line) => log.info({ event: 'docker.build', line }, line),
+        onProgress: (line) => logger.info({ event: 'docker.build', step: 'buildRunnerWorker', line }, line),
       });
       return {
         outcome: result.action,

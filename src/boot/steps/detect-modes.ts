@@ -20,7 +20,7 @@ export const detectModes = defineStep<DetectModesDeps>({
       const adoption = describeAdoption(config.dataDir, paths);
       if (adoption) logger.info({ event: 'volume.adopted', layout: paths.layout }, adoption.message);
       logger.info(
-        { event: 'modes', modes, scope },
+        { event: 'boot.modes', modes, scope },
         `Gitea ${modes.gitea}, Chrome ${modes.chrome}, Docker ${modes.docker ? 'present' : 'absent'}${scope === 'runner' ? '; runner-worker image only' : ''}`,
       );
       return {

@@ -34,7 +34,7 @@ export const registerWebhook = defineStep<RegisterWebhookDeps>({
       if (result.action !== 'existed' || result.deleted.length > 0)
         // A deliberate difference from the bash entrypoint, said where it happens.
         logger.info(
-          { event: 'webhook.system', action: result.action, deleted: result.deleted },
+          { event: 'gitea.system_webhook', action: result.action, deleted: result.deleted },
           `one system webhook to WEBHOOK_URL (${result.action}${result.deleted.length > 0 ? `; deleted ${result.deleted.length} other hook(s) to it, such as the bash entrypoint's default webhook` : ''}): a default webhook, as the bash entrypoint made, is only copied into repositories created later, while a system webhook delivers every repository's events once`,
         );
       return { outcome: result.action };
