@@ -6,14 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './api-client.ts';
 import { releaseHold } from './faults.ts';
-import {
-  createUserArgs,
-  readCases,
-  runGiteaCli,
-  type RunningSimulator,
-  startScratchSimulator,
-  stopScratchSimulator,
-} from './harness.ts';
+import { createUserArgs, readCases, runGiteaCli, type RunningSimulator } from './harness.ts';
+import { startScratchSimulator, stopScratchSimulator } from './scratch.ts';
 
 let dir: string;
 let sim: RunningSimulator;
@@ -32,6 +26,21 @@ beforeAll(async () => {
 });
 
 afterAll(() => stopScratchSimulator({ dir, sim }));
+
+/** `gitea admin user generate-access-token --raw` for root-admin: the token alone on stdout. */
+const rootToken = (name: string, scopes: string) =>
+  cli([
+    'admin',
+    'user',
+    'generate-access-token',
+    '--username',
+    'root-admin',
+    '--token-name',
+    name,
+    '--scopes',
+    scopes,
+    '--raw',
+  ]);
 
 const user = (name: string, password?: string) => ({
   basic: [name, password ?? `${name}-pw-123`] as [string, string],
@@ -93,18 +102,7 @@ describe('POST /admin/users (§L.2)', () => {
       403,
       { message: 'user should be the site admin', url: swagger },
     ]);
-    const t = await cli([
-      'admin',
-      'user',
-      'generate-access-token',
-      '--username',
-      'root-admin',
-      '--token-name',
-      'ro',
-      '--scopes',
-      'read:admin',
-      '--raw',
-    ]);
+    const t = await rootToken('ro', 'read:admin');
     const readOnly = await api.request('POST', '/admin/users', {
       auth: { token: t.stdout.trim() },
       json: body,
@@ -118,18 +116,7 @@ describe('POST /admin/users (§L.2)', () => {
 
 describe('PATCH /admin/users/{username} (§L.3, §L.5)', () => {
   it('sets a password and clears must_change_password, with a CLI-minted write:admin token, on the admin itself', async () => {
-    const t = await cli([
-      'admin',
-      'user',
-      'generate-access-token',
-      '--username',
-      'root-admin',
-      '--token-name',
-      'recover',
-      '--scopes',
-      'write:admin',
-      '--raw',
-    ]);
+    const t = await rootToken('recover', 'write:admin');
     expect(t.code, t.stderr).toBe(0);
     const token = { token: t.stdout.trim() };
     const self = await api.request('PATCH', '/admin/users/root-admin', {

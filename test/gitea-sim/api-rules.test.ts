@@ -2,13 +2,8 @@
 // forms, token deletion by base-0 id or name, hook validation and PATCH semantics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './api-client.ts';
-import {
-  createUserArgs,
-  runGiteaCli,
-  type RunningSimulator,
-  startScratchSimulator,
-  stopScratchSimulator,
-} from './harness.ts';
+import { createUserArgs, runGiteaCli, type RunningSimulator } from './harness.ts';
+import { startScratchSimulator, stopScratchSimulator } from './scratch.ts';
 
 let dir: string;
 let sim: RunningSimulator;

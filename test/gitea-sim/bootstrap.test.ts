@@ -1,14 +1,8 @@
 // The bootstrap flow against the simulator, every response checked against openapi-subset.json.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './api-client.ts';
-import {
-  createUserArgs,
-  runGiteaCli,
-  type RunningSimulator,
-  startScratchSimulator,
-  startSimulator,
-  stopScratchSimulator,
-} from './harness.ts';
+import { createUserArgs, runGiteaCli, type RunningSimulator, startSimulator } from './harness.ts';
+import { startScratchSimulator, stopScratchSimulator } from './scratch.ts';
 
 let dir: string;
 let sim: RunningSimulator;

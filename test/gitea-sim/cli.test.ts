@@ -5,15 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './api-client.ts';
-import {
-  chownToGiteaUser,
-  defaultAppIni,
-  readCases,
-  runGiteaCli,
-  type RunningSimulator,
-  startScratchSimulator,
-  stopScratchSimulator,
-} from './harness.ts';
+import { chownToGiteaUser, defaultAppIni, readCases, runGiteaCli, type RunningSimulator } from './harness.ts';
+import { startScratchSimulator, stopScratchSimulator } from './scratch.ts';
 
 const ROOT_MESSAGE =
   'Gitea is not supposed to be run as root. Sorry. If you need to use privileged TCP ports please instead use setcap and the `cap_net_bind_service` permission';

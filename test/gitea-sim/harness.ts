@@ -6,18 +6,14 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../support/postgres.ts';
-import { ApiClient } from './api-client.ts';
 import type { FaultsConfig } from './faults.ts';
 import type { DbState } from './state-store.ts';
 import { waitFor } from '../support/wait.ts';
@@ -307,24 +303,4 @@ export function readCases<T>(name: string): T[] {
 /** Why: most simulator tests create an account first: `admin user create` for it, then `flags`. */
 export function createUserArgs(username: string, email: string, ...flags: string[]): string[] {
   return ['admin', 'user', 'create', '--username', username, '--email', email, ...flags];
-}
-
-/** A simulator in a temp dir of its own, with an API client on it. */
-export interface ScratchSimulator {
-  dir: string;
-  sim: RunningSimulator;
-  api: ApiClient;
-}
-
-/** Why: most simulator suites run one simulator for the whole file, in a temp dir of their own. */
-export async function startScratchSimulator(prefix: string): Promise<ScratchSimulator> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const sim = await startSimulator({ dir, port: await freePort() });
-  return { dir, sim, api: new ApiClient(sim.url) };
-}
-
-/** Why: the suite's end: the simulator stopped, its dir removed (either may be missing after a failed start). */
-export async function stopScratchSimulator(scratch: Partial<ScratchSimulator>): Promise<void> {
-  await scratch.sim?.stop();
-  if (scratch.dir) rmSync(scratch.dir, { recursive: true, force: true });
 }
