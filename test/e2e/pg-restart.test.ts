@@ -71,6 +71,23 @@ async function disruptAt(
   boot.child = child;
   const result = await done;
   await watch.stop();
+  if (at === null && result.code === EXIT.ok) {
+    // The boot ended before the watch read the checkpoint that shows it at `step` (the last steps
+    // of a --no-handoff boot take a few ms, a notification's round trip may take longer): the
+    // "completed boot" case. Postgres is still disrupted, so the convergence check sees it.
+    const client = await connect(databaseUrl);
+    try {
+      const { rows } = await client.query<{ state_value: unknown }>(
+        'select state_value from gigi_boot_runs order by started_at desc limit 1',
+      );
+      if (rows[0] !== undefined && reached(rows[0].state_value, step)) {
+        at = `${JSON.stringify(rows[0].state_value)} (the boot ended first)`;
+      }
+    } finally {
+      await client.end();
+    }
+    await disrupt();
+  }
   return { at, result };
 }
 
