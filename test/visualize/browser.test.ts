@@ -76,18 +76,28 @@ async function visualizeToFile(env: Record<string, string>, name: string): Promi
   return out;
 }
 
+/** The visualization of env's volume, written to a file and opened: it fetched nothing, drew every state. */
+async function openVisualization(env: Record<string, string>, name: string) {
+  const url = pathToFileURL(await visualizeToFile(env, name)).href;
+  const { page, requests } = await open(url);
+  try {
+    expect(requests).toEqual([url]);
+    const classes = await stateClasses(page);
+    for (const id of STATE_IDS) expect(classes[id], `state ${id} drawn`).not.toBeNull();
+    return { page, classes };
+  } catch (error) {
+    await page.close();
+    throw error;
+  }
+}
+
 describe('visualize in Chromium', () => {
   it('a completed boot: every state drawn, every step run is done, the end reached, nothing fetched', async () => {
     const env = await bootEnv({ databaseUrl: await createTestDatabase(testServerUrl(), 'viz') });
     const boot = await runCli(['run', '--no-handoff'], env);
     expect(boot.code, boot.stderr + boot.stdout).toBe(EXIT.ok);
-    const file = await visualizeToFile(env, 'completed');
-    const url = pathToFileURL(file).href;
-    const { page, requests } = await open(url);
+    const { page, classes } = await openVisualization(env, 'completed');
     try {
-      expect(requests).toEqual([url]);
-      const classes = await stateClasses(page);
-      for (const id of STATE_IDS) expect(classes[id], `state ${id} drawn`).not.toBeNull();
       expect(await page.getAttribute('#run-status', 'data-status')).toBe('completed');
       expect(classes['boot.done']).toEqual(expect.arrayContaining(['done', 'is-current']));
       expect(classes['boot.failed']).toContain('pending');
@@ -116,13 +126,8 @@ describe('visualize in Chromium', () => {
     ]);
     const boot = await runCli(['run', '--no-handoff'], env);
     expect(boot.code, boot.stderr + boot.stdout).toBe(EXIT.failed);
-    const file = await visualizeToFile(env, 'failed');
-    const url = pathToFileURL(file).href;
-    const { page, requests } = await open(url);
+    const { page, classes } = await openVisualization(env, 'failed');
     try {
-      expect(requests).toEqual([url]);
-      const classes = await stateClasses(page);
-      for (const id of STATE_IDS) expect(classes[id], `state ${id} drawn`).not.toBeNull();
       expect(await page.getAttribute('#run-status', 'data-status')).toBe('failed');
       expect(classes['boot.provision.gitea.createOrg']).toContain('failed');
       expect(classes['boot.failed']).toEqual(expect.arrayContaining(['failed', 'is-current']));
