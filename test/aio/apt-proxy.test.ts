@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/boot-process.ts';
+import { waitFor } from '../support/wait.ts';
 
 let dir: string;
 let proxy: ChildProcess;
@@ -39,12 +40,16 @@ beforeAll(async () => {
     ['--import', 'tsx', join(REPO_ROOT, 'test/support/apt-proxy.ts'), portFile, join(dir, 'cache'), archives],
     { cwd: REPO_ROOT, stdio: 'ignore' },
   );
-  const deadline = Date.now() + 30_000;
-  while (!existsSync(portFile) || readFileSync(portFile, 'utf8').trim() === '') {
-    if (Date.now() > deadline) throw new Error('apt-proxy did not write its port');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  port = Number(readFileSync(portFile, 'utf8'));
+  port = Number(
+    await waitFor(
+      'apt-proxy to write its port',
+      () => existsSync(portFile) && readFileSync(portFile, 'utf8').trim(),
+      {
+        timeout: 30_000,
+        interval: 50,
+      },
+    ),
+  );
 });
 
 afterAll(() => {

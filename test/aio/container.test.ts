@@ -13,7 +13,15 @@ import { execa } from 'execa';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGiteaUser, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
-import { programStates, until } from '../support/aio-docker.ts';
+import {
+  AIO_IMAGE,
+  ALL_PROGRAMS,
+  containerLogs,
+  docker,
+  inspectField,
+  programStates,
+} from '../support/aio-docker.ts';
+import { waitFor } from '../support/wait.ts';
 import { REPO_ROOT } from '../support/boot-process.ts';
 import { stopProcessGroup, waitForHttp } from '../support/aio-processes.ts';
 import { testServerUrl } from '../support/env.ts';
@@ -21,19 +29,9 @@ import { createTestDatabase, freePort } from '../support/postgres.ts';
 import { HEADLESS_CHROMIUM_FLAGS } from '../support/chromium.ts';
 
 // GIGI_AIO_TEST_IMAGE: as test/support/aio-images.sh, another tag for a branch's image.
-const IMAGE = process.env.GIGI_AIO_TEST_IMAGE ?? 'gigi-aio-test/aio:latest';
+const IMAGE = AIO_IMAGE;
 const PROJECT = 'gigiaiotest';
 const CONF = '/data/gigi-boot/supervisord.conf';
-const ALL_PROGRAMS = [
-  'cdp-relay',
-  'chromium',
-  'fatal-listener',
-  'gigi',
-  'gitea',
-  'websockify',
-  'x11vnc',
-  'xvfb',
-];
 
 let work: string;
 const composeEnv = {
@@ -59,34 +57,24 @@ function compose(...args: string[]) {
   );
 }
 
-const docker = (...args: string[]) => execa('docker', args);
-
 async function containerOf(service: string): Promise<string> {
   const { stdout } = await compose('ps', '-q', service);
   if (!stdout.trim()) throw new Error(`compose service ${service} has no container`);
   return stdout.trim();
 }
 
-async function logsOf(container: string): Promise<string> {
-  const { stdout, stderr } = await docker('logs', container);
-  return `${stdout}\n${stderr}`;
-}
+const logsOf = containerLogs;
 
 /** The container's address on its (first) network. */
 async function addressOf(container: string): Promise<string> {
-  const { stdout } = await docker(
-    'inspect',
-    '-f',
-    '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}',
-    container,
-  );
-  return stdout.trim().split(' ')[0]!;
+  return (await inspectField(container, '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}')).split(
+    ' ',
+  )[0]!;
 }
 
 async function allRunning(container: string, expected: string[]): Promise<Record<string, string>> {
-  return until(
+  return waitFor(
     `programs ${expected.join(', ')} RUNNING`,
-    120_000,
     async () => {
       const states = await programStates(container);
       const names = Object.keys(states).sort();
@@ -95,7 +83,7 @@ async function allRunning(container: string, expected: string[]): Promise<Record
         ? states
         : undefined;
     },
-    () => logsOf(container),
+    { timeout: 120_000, interval: 1_000, diagnostics: () => logsOf(container) },
   );
 }
 
@@ -139,16 +127,15 @@ describe('docker-compose.aio.yml with the AIO image', () => {
   it('first boot completes and hands off: every program RUNNING, the app sees the config', async () => {
     await compose('up', '-d', '--no-build');
     gigi = await containerOf('gigi');
-    const health = await until(
+    const health = await waitFor(
       'the app /health with the config table',
-      300_000,
       async () => {
         const body = (await (
           await fetch('http://127.0.0.1:3100/health', { signal: AbortSignal.timeout(20_000) })
         ).json()) as Health;
         return body.config.keys && body.chrome.status === 200 && body.gitea.status === 200 ? body : undefined;
       },
-      () => logsOf(gigi),
+      { timeout: 300_000, interval: 1_000, diagnostics: () => logsOf(gigi) },
     );
     expect(health.config.keys).toEqual(
       expect.arrayContaining(['admin_user', 'gitea_token', 'gitea_url', 'webhook_secret']),
@@ -210,12 +197,12 @@ describe('docker-compose.aio.yml with the AIO image', () => {
   it("Chromium keeps its profile at /data/chrome-profile and fills the seed's 1920x1080 Xvfb screen", async () => {
     const { stdout: cmd } = await docker('exec', gigi, 'pgrep', '-a', '-o', '-x', 'chromium');
     expect(cmd).toContain('--user-data-dir=/data/chrome-profile');
-    await until(
+    await waitFor(
       'Chromium to write its profile',
-      30_000,
       async () =>
         (await docker('exec', gigi, 'test', '-d', '/data/chrome-profile/Default').then(() => true)) ||
         undefined,
+      { timeout: 30_000, interval: 1_000 },
     );
     const { stdout: xvfb } = await docker('exec', gigi, 'pgrep', '-a', '-x', 'Xvfb');
     expect(xvfb).toContain('-screen 0 1920x1080x24');
@@ -305,13 +292,7 @@ describe('docker-compose.aio.yml with the AIO image', () => {
         join(ctx, 'certs', 'prod.gigi.local.crt'),
       ]);
       chmodSync(join(ctx, 'certs', 'prod.gigi.local.key'), 0o644);
-      const { stdout: networks } = await docker(
-        'inspect',
-        '-f',
-        '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}}{{end}}',
-        gigi,
-      );
-      network = networks.trim();
+      network = await inspectField(gigi, '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}}{{end}}');
       const { stdout: id } = await docker(
         'run',
         '-d',
@@ -342,15 +323,14 @@ describe('docker-compose.aio.yml with the AIO image', () => {
         'infinity',
       );
       client = clientId.trim();
-      await until(
+      await waitFor(
         'Caddy to answer /health',
-        60_000,
         async () => {
           const { status, body } = await viaCaddy('/health');
           if (status !== 200) throw new Error(`HTTP ${status} ${body.slice(0, 200)}`);
           return true;
         },
-        () => logsOf(caddy),
+        { timeout: 60_000, interval: 1_000, diagnostics: () => logsOf(caddy) },
       );
     }, 120_000);
 
@@ -453,20 +433,24 @@ describe('docker run of the AIO image alone (embedded PGlite)', () => {
     for (const id of started) await docker('rm', '-f', '-v', id).catch(() => undefined);
   });
 
-  it('No Chrome mode (CHROME_CDP_URL set): only Gitea and the app', async () => {
+  /** `docker run -d` of the image with no engine for the runner build; removed after the suite. */
+  async function runWithoutEngine(...args: string[]): Promise<string> {
     const { stdout } = await docker(
       'run',
       '-d',
-      '-e',
-      'CHROME_CDP_URL=http://chrome.example:9222',
+      ...args,
       '-e',
       'GIGI_BOOT_DOCKER_SOCKET=/nonexistent/docker.sock',
       '-e',
       'GIGI_BOOT_DOCKER_SOCKET_WAIT=0',
       IMAGE,
     );
-    const id = stdout.trim();
-    started.push(id);
+    started.push(stdout.trim());
+    return stdout.trim();
+  }
+
+  it('No Chrome mode (CHROME_CDP_URL set): only Gitea and the app', async () => {
+    const id = await runWithoutEngine('-e', 'CHROME_CDP_URL=http://chrome.example:9222');
     const states = await allRunning(id, ['fatal-listener', 'gigi', 'gitea']);
     expect(states).not.toHaveProperty('chromium');
   });
@@ -478,23 +462,16 @@ describe('docker run of the AIO image alone (embedded PGlite)', () => {
     chmodSync(faults, 0o777);
     // The temporary Gitea takes 20 s to answer: the boot is caught waiting for its API.
     writeFileSync(join(faults, 'faults.json'), JSON.stringify({ startupDelayMs: 20_000 }));
-    const { stdout } = await docker(
-      'run',
-      '-d',
+    const id = await runWithoutEngine(
       '-v',
       `${faults}:/faults`,
       '-e',
       'GITEA_SIM_FAULTS=/faults/faults.json',
-      '-e',
-      'GIGI_BOOT_DOCKER_SOCKET=/nonexistent/docker.sock',
-      '-e',
-      'GIGI_BOOT_DOCKER_SOCKET_WAIT=0',
-      IMAGE,
     );
-    const id = stdout.trim();
-    started.push(id);
-    await until('the boot to start Gitea', 120_000, async () =>
-      /startGitea|awaitApi/.test(await logsOf(id)) ? true : undefined,
+    await waitFor(
+      'the boot to start Gitea',
+      async () => (/startGitea|awaitApi/.test(await logsOf(id)) ? true : undefined),
+      { timeout: 120_000, interval: 1_000 },
     );
     await docker('kill', id);
     const before = (await logsOf(id)).length;
@@ -585,16 +562,15 @@ describe('App only (GITEA_URL and CHROME_CDP_URL set): the Gitea and Chromium of
     container = stdout.trim();
     const id = container;
 
-    const health = await until(
+    const health = await waitFor(
       'the app /health with the config table',
-      180_000,
       async () => {
         const body = (await (
           await fetch(`http://127.0.0.1:${appPort}/health`, { signal: AbortSignal.timeout(20_000) })
         ).json()) as Health;
         return body.config.keys && body.gitea.status === 200 && body.chrome.status === 200 ? body : undefined;
       },
-      () => logsOf(id),
+      { timeout: 180_000, interval: 1_000, diagnostics: () => logsOf(id) },
     );
     expect(health.config.keys).toEqual(expect.arrayContaining(['admin_user', 'gitea_token', 'gitea_url']));
     expect(health.config.keys).not.toContain('admin_password'); // the operator's, not ours to store

@@ -15,6 +15,7 @@ import { iniGet, parseIni } from '../gitea-sim/ini.ts';
 import { bootEnv, REPO_ROOT, runCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
+import { waitFor } from '../support/wait.ts';
 
 const exec = promisify(execFile);
 const HAND_OFF = join(REPO_ROOT, 'test', 'support', 'aio-hand-off.ts');
@@ -61,17 +62,6 @@ function giteaProcessEnvirons(): string[][] {
     }
   }
   return out;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    last = await probe().catch((error: unknown) => error);
-    if (last !== undefined && !(last instanceof Error)) return last as T;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${String(last)}`);
 }
 
 async function version(host: string): Promise<number> {
@@ -145,9 +135,12 @@ describe('where Gitea listens', () => {
     const run = handOff();
     try {
       const outside = outsideAddress();
-      expect(await waitFor('the supervised Gitea on the outside address', async () => version(outside))).toBe(
-        200,
-      );
+      expect(
+        await waitFor('the supervised Gitea on the outside address', async () => version(outside), {
+          timeout: 60_000,
+          interval: 200,
+        }),
+      ).toBe(200);
       expect(listeners(port)).toEqual(['0.0.0.0']);
       expect(await version('127.0.0.1')).toBe(200);
       // The app's environment carries no GITEA__ setting (they are app.ini's, and may be secrets).
@@ -170,7 +163,12 @@ describe('where Gitea listens', () => {
     expect(iniGet(parseIni(readFileSync(appIni, 'utf8')), 'server', 'HTTP_ADDR')).toBe('127.0.0.1');
     const run = handOff();
     try {
-      expect(await waitFor('the supervised Gitea on loopback', async () => version('127.0.0.1'))).toBe(200);
+      expect(
+        await waitFor('the supervised Gitea on loopback', async () => version('127.0.0.1'), {
+          timeout: 60_000,
+          interval: 200,
+        }),
+      ).toBe(200);
       expect(listeners(port)).toEqual(['127.0.0.1']);
       await expect(version(outsideAddress())).rejects.toThrow();
     } finally {

@@ -3,21 +3,10 @@
 // produces for the AIO mode, and /proc/<pid>/environ of supervisord and of every program is read.
 // The programs' commands are stand-ins (`sleep`), since what is under test is the environment and
 // user supervisord gives each one; the rendered file itself is checked to be root-only (0600).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import {
-  chmodSync,
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { renderHandOff } from '../../src/boot/steps/hand-off.ts';
 import { bootPaths } from '../../src/boot/paths.ts';
@@ -27,11 +16,9 @@ import { appEnvironment } from '../../src/supervisor/hand-off.ts';
 import { aioDir, supervisorPaths } from '../../src/supervisor/paths.ts';
 import { programsFor } from '../../src/supervisor/programs.ts';
 import { renderSupervisordConf } from '../../src/supervisor/render.ts';
-import { REPO_ROOT, SIMULATOR_BIN } from '../support/boot-process.ts';
+import { SIMULATOR_BIN } from '../support/boot-process.ts';
 import { GITEA_TEST_USER } from '../support/system-users.ts';
-
-const exec = promisify(execFile);
-const HAND_OFF = join(REPO_ROOT, 'test', 'support', 'aio-hand-off.ts');
+import { exec, spawnHandOff, supervisorStates } from '../support/aio-processes.ts';
 
 const SECRETS = {
   DATABASE_URL: 'postgres://gigi:db-secret-pw-4711@127.0.0.1:1/gigi',
@@ -56,17 +43,7 @@ function environOf(pid: number): string[] {
   return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
 }
 
-async function status(): Promise<Record<string, string>> {
-  const result = await exec('supervisorctl', ['-c', conf, 'status']).catch((error: { stdout?: string }) => ({
-    stdout: error.stdout ?? '',
-  }));
-  return Object.fromEntries(
-    result.stdout
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => l.trim().split(/\s+/).slice(0, 2) as [string, string]),
-  );
-}
+const status = () => supervisorStates(conf);
 
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'gigi-program-env-'));
@@ -116,14 +93,8 @@ beforeAll(() => {
     { mode: 0o600 },
   );
   const outFile = join(dataDir, 'container.log');
-  const out = openSync(outFile, 'a');
   // The container's environment, secrets and boot-only variables included, as Docker gives it.
-  child = spawn(process.execPath, ['--import', 'tsx', HAND_OFF], {
-    cwd: REPO_ROOT,
-    env: deployment,
-    stdio: ['ignore', out, out],
-  });
-  closeSync(out);
+  child = spawnHandOff(deployment, outFile);
 }, 60_000);
 
 afterAll(async () => {

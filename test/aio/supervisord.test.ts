@@ -2,29 +2,16 @@
 // process: programs (small commands standing in for the AIO's) come up RUNNING with the env and
 // user the renderer gave them, a program that gives up is FATAL and visible (listener line,
 // marker file, failing health check), and SIGTERM to the hand-off stops everything in time.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  openSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aioDir, supervisorPaths } from '../../src/supervisor/paths.ts';
 import type { Program } from '../../src/supervisor/programs.ts';
 import { renderSupervisordConf } from '../../src/supervisor/render.ts';
-import { REPO_ROOT } from '../support/boot-process.ts';
-
-const exec = promisify(execFile);
-const HAND_OFF = join(REPO_ROOT, 'test', 'support', 'aio-hand-off.ts');
+import { waitFor } from '../support/wait.ts';
+import { exec, spawnHandOff, supervisorStates } from '../support/aio-processes.ts';
 
 interface Running {
   child: ChildProcess;
@@ -66,16 +53,11 @@ function handOff(programs: Program[], env: Record<string, string> = {}): Running
     runsAsRoot: true,
   });
   writeFileSync(paths.confFile, text);
-  // Output to a file, as Docker gives a container a pipe or file: Node's own 'pipe' stdio is a
-  // socket, which supervisord cannot reopen as /dev/stderr for the listener (ENXIO).
   const outFile = join(dataDir, 'container.log');
-  const out = openSync(outFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', HAND_OFF], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GIGI_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', out, out],
-  });
-  closeSync(out);
+  const child = spawnHandOff(
+    { PATH: process.env.PATH ?? '/usr/bin:/bin', GIGI_DATA_DIR: dataDir, ...env },
+    outFile,
+  );
   const output = () => readFileSync(outFile, 'utf8');
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
@@ -85,37 +67,7 @@ function handOff(programs: Program[], env: Record<string, string> = {}): Running
   return running;
 }
 
-/** `supervisorctl status` as {name: state}; supervisorctl exits non-zero when one is not RUNNING. */
-async function status(conf: string): Promise<Record<string, string>> {
-  const result = await exec('supervisorctl', ['-c', conf, 'status']).catch((error: { stdout?: string }) => ({
-    stdout: error.stdout ?? '',
-  }));
-  return Object.fromEntries(
-    result.stdout
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => l.trim().split(/\s+/).slice(0, 2) as [string, string]),
-  );
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-    } catch (error) {
-      last = error;
-    }
-    if (last !== undefined && !(last instanceof Error)) return last as T;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${String(last)}`);
-}
+const status = supervisorStates;
 
 const unique = () => Math.random().toString(36).slice(2, 8);
 
@@ -151,14 +103,20 @@ describe('supervisord after the hand-off', () => {
       ADMIN_PASSWORD: 'boot-only-admin-password',
     });
     try {
-      const states = await waitFor('all RUNNING', async () => {
-        const s = await status(run.conf);
-        if (Object.keys(s).length === 3 && Object.values(s).every((v) => v === 'RUNNING')) return s;
-        throw new Error(JSON.stringify(s));
-      });
+      const states = await waitFor(
+        'all RUNNING',
+        async () => {
+          const s = await status(run.conf);
+          if (Object.keys(s).length === 3 && Object.values(s).every((v) => v === 'RUNNING')) return s;
+          throw new Error(JSON.stringify(s));
+        },
+        { timeout: 30_000, interval: 200 },
+      );
       expect(Object.keys(states).sort()).toEqual([`app-${id}`, 'fatal-listener', `gitea-like-${id}`].sort());
-      const appEnv = await waitFor('the app env dump', () =>
-        existsSync(envOut) ? readFileSync(envOut, 'utf8') : undefined,
+      const appEnv = await waitFor(
+        'the app env dump',
+        () => (existsSync(envOut) ? readFileSync(envOut, 'utf8') : undefined),
+        { timeout: 30_000, interval: 200 },
       );
       const [user, ...lines] = appEnv.trim().split('\n');
       expect(user).toBe('gigi');
@@ -167,8 +125,10 @@ describe('supervisord after the hand-off', () => {
       expect(lines).toContain("BROWSER_MODE=it's $HOME; `x`");
       expect(lines).toContain('DATABASE_URL=postgres://u:pw-for-the-app@db/gigi');
       expect(appEnv).not.toContain('boot-only-admin-password');
-      const giteaEnv = await waitFor('the gitea env dump', () =>
-        existsSync(`${envOut}-gitea`) ? readFileSync(`${envOut}-gitea`, 'utf8') : undefined,
+      const giteaEnv = await waitFor(
+        'the gitea env dump',
+        () => (existsSync(`${envOut}-gitea`) ? readFileSync(`${envOut}-gitea`, 'utf8') : undefined),
+        { timeout: 30_000, interval: 200 },
       );
       expect(giteaEnv).not.toContain('DATABASE_URL');
       expect(readFileSync(join(supervisorPaths(run).logDir, `app-${id}.log`), 'utf8')).toBe('');
@@ -190,16 +150,25 @@ describe('supervisord after the hand-off', () => {
         startretries: 1,
       },
     ]);
-    const states = await waitFor('broken FATAL', async () => {
-      const s = await status(run.conf);
-      return s[`broken-${id}`] === 'FATAL' && s[`ok-${id}`] === 'RUNNING' ? s : undefined;
-    });
+    const states = await waitFor(
+      'broken FATAL',
+      async () => {
+        const s = await status(run.conf);
+        return s[`broken-${id}`] === 'FATAL' && s[`ok-${id}`] === 'RUNNING' ? s : undefined;
+      },
+      { timeout: 30_000, interval: 200 },
+    );
     expect(states[`broken-${id}`]).toBe('FATAL');
     const { fatalFile, logDir } = supervisorPaths(run);
-    await waitFor('the marker file', () => (existsSync(fatalFile) ? true : undefined));
+    await waitFor('the marker file', () => (existsSync(fatalFile) ? true : undefined), {
+      timeout: 30_000,
+      interval: 200,
+    });
     expect(readFileSync(fatalFile, 'utf8')).toBe(`broken-${id}\n`);
-    await waitFor('the listener line', () =>
-      run.output().includes(`program broken-${id} went FATAL`) ? true : undefined,
+    await waitFor(
+      'the listener line',
+      () => (run.output().includes(`program broken-${id} went FATAL`) ? true : undefined),
+      { timeout: 30_000, interval: 200 },
     );
     expect(readFileSync(join(logDir, `broken-${id}.log`), 'utf8')).toContain('cannot start');
     const health = await exec('sh', [join(aioDir(), 'healthcheck.sh')], {
@@ -219,8 +188,10 @@ describe('supervisord after the hand-off', () => {
     const run = handOff([
       { name: `web-${id}`, command: `${process.execPath} -e "${server}"`, environment: {}, priority: 10 },
     ]);
-    await waitFor('RUNNING', async () =>
-      (await status(run.conf))[`web-${id}`] === 'RUNNING' ? true : undefined,
+    await waitFor(
+      'RUNNING',
+      async () => ((await status(run.conf))[`web-${id}`] === 'RUNNING' ? true : undefined),
+      { timeout: 30_000, interval: 200 },
     );
     const check = () =>
       exec('sh', [join(aioDir(), 'healthcheck.sh')], {
@@ -229,7 +200,12 @@ describe('supervisord after the hand-off', () => {
         () => 0,
         (error: { code: number }) => error.code,
       );
-    expect(await waitFor('healthy', async () => ((await check()) === 0 ? 0 : undefined))).toBe(0);
+    expect(
+      await waitFor('healthy', async () => ((await check()) === 0 ? 0 : undefined), {
+        timeout: 30_000,
+        interval: 200,
+      }),
+    ).toBe(0);
     await exec('supervisorctl', ['-c', run.conf, 'stop', `web-${id}`]);
     expect(await check()).not.toBe(0);
   });
@@ -251,15 +227,23 @@ describe('supervisord after the hand-off', () => {
       exec('supervisorctl', ['-c', join(aioDir(), 'supervisorctl.conf'), 'status'], {
         env: { ...process.env, GIGI_BOOT_RUN_DIR: join(run.dataDir, 'gigi-boot') },
       }).then(({ stdout }) => stdout);
-    const out = await waitFor('RUNNING through the image config', async () =>
-      (await typed()).includes(`app-${id}`) && (await status(run.conf))[`app-${id}`] === 'RUNNING'
-        ? await typed()
-        : undefined,
+    const out = await waitFor(
+      'RUNNING through the image config',
+      async () =>
+        (await typed()).includes(`app-${id}`) && (await status(run.conf))[`app-${id}`] === 'RUNNING'
+          ? await typed()
+          : undefined,
+      { timeout: 30_000, interval: 200 },
     );
     expect(out).toMatch(new RegExp(`^app-${id}\\s+RUNNING`, 'm'));
     expect(out).toMatch(/^fatal-listener\s+RUNNING/m);
-    await waitFor('the app lines in the container log', () =>
-      run.output().includes(`app-line-${id}`) && run.output().includes(`app-error-${id}`) ? true : undefined,
+    await waitFor(
+      'the app lines in the container log',
+      () =>
+        run.output().includes(`app-line-${id}`) && run.output().includes(`app-error-${id}`)
+          ? true
+          : undefined,
+      { timeout: 30_000, interval: 200 },
     );
     expect(existsSync(join(supervisorPaths(run).logDir, `app-${id}.log`))).toBe(false);
   });
@@ -278,10 +262,14 @@ describe('supervisord after the hand-off', () => {
         stopwaitsecs: 3,
       },
     ]);
-    await waitFor('RUNNING', async () => {
-      const s = await status(run.conf);
-      return s[`tree-${id}`] === 'RUNNING' && s[`stubborn-${id}`] === 'RUNNING' ? true : undefined;
-    });
+    await waitFor(
+      'RUNNING',
+      async () => {
+        const s = await status(run.conf);
+        return s[`tree-${id}`] === 'RUNNING' && s[`stubborn-${id}`] === 'RUNNING' ? true : undefined;
+      },
+      { timeout: 30_000, interval: 200 },
+    );
     const { stdout } = await exec('supervisorctl', ['-c', run.conf, 'pid', 'all']);
     const pids = stdout.trim().split('\n').map(Number); // the listener's, then the programs'
     expect(pids.every((p) => p > 0)).toBe(true);

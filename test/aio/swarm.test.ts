@@ -13,26 +13,22 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbState } from '../gitea-sim/state-store.ts';
-import { programStates, until } from '../support/aio-docker.ts';
+import {
+  AIO_IMAGE,
+  ALL_PROGRAMS,
+  containerLogs,
+  docker,
+  inspectField,
+  programStates,
+} from '../support/aio-docker.ts';
+import { waitFor } from '../support/wait.ts';
 import { REPO_ROOT } from '../support/boot-process.ts';
 
-const IMAGE = process.env.GIGI_AIO_TEST_IMAGE ?? 'gigi-aio-test/aio:latest';
+const IMAGE = AIO_IMAGE;
 const STACK_FILE = join(REPO_ROOT, 'test', 'aio', 'fixtures', 'swarm-stack.yml');
-const ALL_PROGRAMS = [
-  'cdp-relay',
-  'chromium',
-  'fatal-listener',
-  'gigi',
-  'gitea',
-  'websockify',
-  'x11vnc',
-  'xvfb',
-];
 /** The boot steps that touch Gitea: a warm boot runs none of them. */
 const GITEA_STEPS =
   /"step":"(writeAppIni|startGitea|awaitApi|createUsers|createTokens|createOrg|addOwner|registerWebhook|stopGitea)"/;
-
-const docker = (...args: string[]) => execa('docker', args);
 
 let work: string;
 let createdSwarm = false;
@@ -104,13 +100,12 @@ class Stack {
     const { stdout: ids } = await docker('service', 'ps', '-q', '--no-trunc', this.service);
     const out = [];
     for (const id of ids.split('\n').filter(Boolean)) {
-      const { stdout } = await docker(
-        'inspect',
-        '-f',
-        '{{.Status.State}}|{{.DesiredState}}|{{.Status.Err}}|{{.Status.ContainerStatus.ContainerID}}|{{.CreatedAt}}',
-        id,
-      );
-      const [state, desired, error, container, created] = stdout.trim().split('|');
+      const [state, desired, error, container, created] = (
+        await inspectField(
+          id,
+          '{{.Status.State}}|{{.DesiredState}}|{{.Status.Err}}|{{.Status.ContainerStatus.ContainerID}}|{{.CreatedAt}}',
+        )
+      ).split('|');
       out.push({
         id,
         state: state!,
@@ -153,56 +148,70 @@ class Stack {
   async remove(): Promise<void> {
     await docker('stack', 'rm', this.name).catch(() => undefined);
     // `stack rm` returns before the containers are gone; the storage is theirs until then.
-    await until(`the containers of stack ${this.name} to go`, 60_000, async () => {
-      const { stdout } = await docker(
-        'ps',
-        '-aq',
-        '--filter',
-        `label=com.docker.stack.namespace=${this.name}`,
-      );
-      if (!stdout.trim()) return true;
-      await docker('rm', '-f', ...stdout.trim().split('\n')).catch(() => undefined);
-      return undefined;
-    });
-    await until(`the network of stack ${this.name} to go`, 30_000, async () => {
-      const { stdout } = await docker(
-        'network',
-        'ls',
-        '-q',
-        '--filter',
-        `label=com.docker.stack.namespace=${this.name}`,
-      );
-      return stdout.trim() ? undefined : true;
-    });
+    await waitFor(
+      `the containers of stack ${this.name} to go`,
+      async () => {
+        const { stdout } = await docker(
+          'ps',
+          '-aq',
+          '--filter',
+          `label=com.docker.stack.namespace=${this.name}`,
+        );
+        if (!stdout.trim()) return true;
+        await docker('rm', '-f', ...stdout.trim().split('\n')).catch(() => undefined);
+        return undefined;
+      },
+      { timeout: 60_000, interval: 1_000 },
+    );
+    await waitFor(
+      `the network of stack ${this.name} to go`,
+      async () => {
+        const { stdout } = await docker(
+          'network',
+          'ls',
+          '-q',
+          '--filter',
+          `label=com.docker.stack.namespace=${this.name}`,
+        );
+        return stdout.trim() ? undefined : true;
+      },
+      { timeout: 30_000, interval: 1_000 },
+    );
     stacks.delete(this.name);
   }
 }
 
-async function containerLogs(container: string): Promise<string> {
-  const { stdout, stderr } = await docker('logs', container);
-  return `${stdout}\n${stderr}`;
-}
+const health = (container: string) =>
+  inspectField(container, '{{if .State.Health}}{{.State.Health.Status}}{{end}}');
 
-async function health(container: string): Promise<string> {
-  const { stdout } = await docker(
-    'inspect',
-    '-f',
-    '{{if .State.Health}}{{.State.Health.Status}}{{end}}',
-    container,
+/** The stack's running task, once its first boot has started Gitea (caught there, mid-boot). */
+const bootAtGitea = (stack: Stack) =>
+  waitFor(
+    'the first boot to start Gitea',
+    async () => {
+      const container = await stack.runningContainer();
+      return /"step":"(startGitea|awaitApi)"/.test(await containerLogs(container)) ? container : undefined;
+    },
+    { timeout: 180_000, interval: 1_000, diagnostics: () => stack.logs() },
   );
-  return stdout.trim();
-}
+
+/** Swarm's update (or rollback) of the stack's service has reached `state`. */
+const updateReaches = (stack: Stack, state: string, timeout: number) =>
+  waitFor(`the service update to reach ${state}`, async () => (await updateState(stack.service)) === state, {
+    timeout,
+    interval: 1_000,
+    diagnostics: () => stack.logs(),
+  });
 
 /** The service's running task is healthy (Task 8's curl health check) with every program RUNNING. */
 async function healthyTask(stack: Stack, timeoutMs = 240_000): Promise<string> {
-  const container = await until(
+  const container = await waitFor(
     `${stack.service}: a running task whose health check passes`,
-    timeoutMs,
     async () => {
       const task = (await stack.tasks()).find((t) => t.desired === 'running' && t.state === 'running');
       return task && (await health(task.container)) === 'healthy' ? task.container : undefined;
     },
-    () => stack.logs(),
+    { timeout: timeoutMs, interval: 1_000, diagnostics: () => stack.logs() },
   );
   const states = await programStates(container);
   expect(Object.keys(states).sort()).toEqual([...ALL_PROGRAMS].sort());
@@ -223,21 +232,19 @@ async function updateState(service: string): Promise<string> {
 
 /** When the container's first passing health check ended, and when the container stopped. */
 async function firstHealthyAt(container: string): Promise<number> {
-  const { stdout } = await docker('inspect', '-f', '{{json .State.Health.Log}}', container);
-  const log = JSON.parse(stdout) as Array<{ End: string; ExitCode: number }>;
+  const log = JSON.parse(await inspectField(container, '{{json .State.Health.Log}}')) as Array<{
+    End: string;
+    ExitCode: number;
+  }>;
   const ok = log.find((entry) => entry.ExitCode === 0);
   if (!ok) throw new Error(`${container} never passed its health check`);
   return Date.parse(ok.End);
 }
 
 async function stopped(container: string): Promise<{ at: number; exitCode: number }> {
-  const { stdout } = await docker(
-    'inspect',
-    '-f',
-    '{{.State.FinishedAt}}|{{.State.ExitCode}}|{{.State.Running}}',
-    container,
-  );
-  const [at, exitCode, running] = stdout.trim().split('|');
+  const [at, exitCode, running] = (
+    await inspectField(container, '{{.State.FinishedAt}}|{{.State.ExitCode}}|{{.State.Running}}')
+  ).split('|');
   if (running === 'true') throw new Error(`${container} is still running`);
   return { at: Date.parse(at!), exitCode: Number(exitCode) };
 }
@@ -326,15 +333,7 @@ describe('the prod Swarm stack (Task 8) with the AIO image', () => {
     // The temporary Gitea takes 20 s to answer: the boot is caught waiting for its API.
     stack.setFaults({ startupDelayMs: 20_000 });
     await stack.deploy();
-    const first = await until(
-      'the first boot to start Gitea',
-      180_000,
-      async () => {
-        const container = await stack.runningContainer();
-        return /"step":"(startGitea|awaitApi)"/.test(await containerLogs(container)) ? container : undefined;
-      },
-      () => stack.logs(),
-    );
+    const first = await bootAtGitea(stack);
     stack.setFaults({});
     await docker('kill', first);
     const container = await healthyTask(stack);
@@ -354,17 +353,15 @@ describe('the prod Swarm stack (Task 8) with the AIO image', () => {
     const old = warmContainer;
     const before = mutatingCalls(warm.giteaCalls());
     await docker('service', 'update', '--detach', '--force', warm.service);
-    await until(
-      'the update to complete',
-      240_000,
-      async () => ((await updateState(warm.service)) === 'completed' ? true : undefined),
-      () => warm.logs(),
-    );
+    await updateReaches(warm, 'completed', 240_000);
     const fresh = await healthyTask(warm);
     expect(fresh).not.toBe(old);
     // start-first: Swarm stopped the old task only once the new one passed its health check,
     // and the old one stopped cleanly (SIGTERM, within stop_grace_period: not killed, 137).
-    const end = await until('the old task to stop', 60_000, () => stopped(old));
+    const end = await waitFor('the old task to stop', () => stopped(old), {
+      timeout: 60_000,
+      interval: 1_000,
+    });
     expect(end.exitCode).toBe(0);
     expect(await firstHealthyAt(fresh)).toBeLessThanOrEqual(end.at);
     const logs = await containerLogs(fresh);
@@ -378,20 +375,11 @@ describe('the prod Swarm stack (Task 8) with the AIO image', () => {
     const stack = new Stack('gigiswarmupd');
     stack.setFaults({ startupDelayMs: 20_000 });
     await stack.deploy();
-    const first = await until(
-      'the first boot to start Gitea',
-      180_000,
-      async () => {
-        const container = await stack.runningContainer();
-        return /"step":"(startGitea|awaitApi)"/.test(await containerLogs(container)) ? container : undefined;
-      },
-      () => stack.logs(),
-    );
+    const first = await bootAtGitea(stack);
     await docker('service', 'update', '--detach', '--force', stack.service);
     // The two tasks overlap: the new one starts while the first boot still holds the lock.
-    const second = await until(
+    const second = await waitFor(
       'the new task to wait on the boot lock',
-      120_000,
       async () => {
         const task = (await stack.tasks()).find((t) => t.container && t.container !== first);
         return task &&
@@ -399,19 +387,17 @@ describe('the prod Swarm stack (Task 8) with the AIO image', () => {
           ? task.container
           : undefined;
       },
-      () => stack.logs(),
+      { timeout: 120_000, interval: 1_000, diagnostics: () => stack.logs() },
     );
     expect((await docker('inspect', '-f', '{{.State.Running}}', first)).stdout.trim()).toBe('true');
     stack.setFaults({});
-    await until(
-      'the update to complete',
-      300_000,
-      async () => ((await updateState(stack.service)) === 'completed' ? true : undefined),
-      () => stack.logs(),
-    );
+    await updateReaches(stack, 'completed', 300_000);
     expect(await healthyTask(stack)).toBe(second);
     // The old task finished its boot, then stopped within its grace period when Swarm asked.
-    const end = await until('the old task to stop', 60_000, () => stopped(first));
+    const end = await waitFor('the old task to stop', () => stopped(first), {
+      timeout: 60_000,
+      interval: 1_000,
+    });
     expect(end.exitCode).toBe(0);
     const firstLogs = await containerLogs(first);
     expect(firstLogs).toContain('boot completed');
@@ -449,12 +435,7 @@ describe('the prod Swarm stack (Task 8) with the AIO image', () => {
     const serving = warmContainer;
     // Task 8's own ORG_NAME, which gigi-boot refuses (the user it creates is named gigi).
     await docker('service', 'update', '--detach', '--env-add', 'ORG_NAME=gigi', warm.service);
-    await until(
-      'the rollback to complete',
-      240_000,
-      async () => ((await updateState(warm.service)) === 'rollback_completed' ? true : undefined),
-      () => warm.logs(),
-    );
+    await updateReaches(warm, 'rollback_completed', 240_000);
     const { stdout: ps } = await docker(
       'service',
       'ps',

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbState } from '../gitea-sim/state-store.ts';
-import { programStates, until } from '../support/aio-docker.ts';
+import { containerLogs, docker, programStates } from '../support/aio-docker.ts';
+import { waitFor } from '../support/wait.ts';
 import { REPO_ROOT } from '../support/boot-process.ts';
 
 const IMAGE = process.env.GIGI_AIO_TEST_IMAGE ?? 'gigi-aio-test/aio:latest';
@@ -20,12 +21,8 @@ const HOOK_URL = 'http://localhost:3000/webhook/gitea';
 
 let work: string;
 const created: string[] = [];
-const docker = (...args: string[]) => execa('docker', args);
-
-async function logsOf(container: string): Promise<string> {
-  const { stdout, stderr } = await docker('logs', container).catch(() => ({ stdout: '', stderr: '' }));
-  return `${stdout}\n${stderr}`;
-}
+/** The container's log; only a newline once it is gone. */
+const logsOf = (container: string) => containerLogs(container).catch(() => '\n');
 
 async function psql(sql: string): Promise<string> {
   const { stdout } = await docker('exec', `${NAME}-pg`, 'psql', '-U', 'gigi', '-d', 'gigi', '-tAc', sql);
@@ -88,12 +85,7 @@ async function seedVolume(
     `HOOK_URL=${HOOK_URL}`,
     '-e',
     'TEMPLATES_SRC=/app/gitea/custom/templates',
-    '-e',
-    `DATABASE_URL=postgres://gigi:upgrade-pg-password@${NAME}-pg:5432/${db}`,
-    '-e',
-    'ADMIN_USER=mauro',
-    '-e',
-    'ORG_NAME=gigi-org',
+    ...deploymentEnv(db),
     '--entrypoint',
     'bash',
     IMAGE,
@@ -110,6 +102,16 @@ async function seedVolume(
   return { dataDir, before, seedConfig };
 }
 
+/** The deployment's settings, as `docker run -e` flags: its database, admin and org. */
+const deploymentEnv = (db: string) => [
+  '-e',
+  `DATABASE_URL=postgres://gigi:upgrade-pg-password@${NAME}-pg:5432/${db}`,
+  '-e',
+  'ADMIN_USER=mauro',
+  '-e',
+  'ORG_NAME=gigi-org',
+];
+
 /** `docker run` the AIO image on the volume (detached), as a deployment would. */
 async function startAio(container: string, db: string, dataDir: string, extra: string[] = []) {
   created.push(container);
@@ -122,12 +124,7 @@ async function startAio(container: string, db: string, dataDir: string, extra: s
     NAME,
     '-v',
     `${dataDir}:/data`,
-    '-e',
-    `DATABASE_URL=postgres://gigi:upgrade-pg-password@${NAME}-pg:5432/${db}`,
-    '-e',
-    'ADMIN_USER=mauro',
-    '-e',
-    'ORG_NAME=gigi-org',
+    ...deploymentEnv(db),
     // The stand-in boots need no runner-worker image (its base cannot be pulled here).
     '-e',
     'GIGI_BOOT_DOCKER_SOCKET=/nonexistent/docker.sock',
@@ -144,25 +141,23 @@ async function expectUpgraded(
   db: string,
   seed: { dataDir: string; before: DbState; seedConfig: Record<string, string> },
 ) {
-  const health = await until(
+  const health = await waitFor(
     'the app /health with the config table and Gitea',
-    150_000,
     async () => {
       const { stdout } = await docker('exec', container, 'curl', '-sf', 'http://localhost:3000/health');
       const body = JSON.parse(stdout) as { config: { keys?: string[] }; gitea: { status?: number } };
       return body.config.keys && body.gitea.status === 200 ? body : undefined;
     },
-    () => logsOf(container),
+    { timeout: 150_000, interval: 1_000, diagnostics: () => logsOf(container) },
   );
   expect(health.config.keys).toEqual(expect.arrayContaining(['gitea_token', 'webhook_secret']));
-  const states = await until(
+  const states = await waitFor(
     'every program RUNNING',
-    90_000,
     async () => {
       const s = await programStates(container);
       return s.gitea && s.gigi && Object.values(s).every((v) => v === 'RUNNING') ? s : undefined;
     },
-    () => logsOf(container),
+    { timeout: 90_000, interval: 1_000, diagnostics: () => logsOf(container) },
   );
   expect(Object.keys(states).length).toBeGreaterThanOrEqual(2);
 
@@ -245,10 +240,14 @@ beforeAll(async () => {
     PG_IMAGE,
   );
   // Over TCP: the image's init server listens on its socket only, the real one on TCP.
-  await until('Postgres', 60_000, async () => {
-    await docker('exec', `${NAME}-pg`, 'pg_isready', '-h', '127.0.0.1', '-U', 'gigi', '-d', 'gigi');
-    return true;
-  });
+  await waitFor(
+    'Postgres',
+    async () => {
+      await docker('exec', `${NAME}-pg`, 'pg_isready', '-h', '127.0.0.1', '-U', 'gigi', '-d', 'gigi');
+      return true;
+    },
+    { timeout: 60_000, interval: 1_000 },
+  );
 }, 1_800_000);
 
 afterAll(async () => {

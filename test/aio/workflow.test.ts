@@ -25,6 +25,7 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from '../support/boot-process.ts';
 import { stopProcessGroup } from '../support/aio-processes.ts';
 import { freePort } from '../support/postgres.ts';
+import { waitFor } from '../support/wait.ts';
 
 const WORKFLOW = join(REPO_ROOT, '.gitea', 'workflows', 'build.yaml');
 /** Dockerfile.aio's base-image args and the stand-in aio-images.sh builds for each. */
@@ -171,19 +172,11 @@ beforeAll(async () => {
   });
   closeSync(log);
   // Up when it asks for credentials.
-  const deadline = Date.now() + 30_000;
-  while (
-    (await fetch(`http://${address}/v2/`).then(
-      (r) => r.status,
-      () => 0,
-    )) !== 401
-  ) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `docker-registry did not answer on ${address}:\n${readFileSync(join(work, 'registry.log'), 'utf8')}`,
-      );
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitFor(
+    `docker-registry to answer 401 on ${address}`,
+    async () => (await fetch(`http://${address}/v2/`)).status === 401,
+    { timeout: 30_000, interval: 200, diagnostics: () => readFileSync(join(work, 'registry.log'), 'utf8') },
+  );
 
   // Dockerfile.aio's default base images, as the stand-ins (only names this engine lacks).
   const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile.aio'), 'utf8');
