@@ -25,8 +25,11 @@ export interface StepContext extends ComposeOptions {
   runAs: () => Promise<RunAs>;
   /** How to start (or find) the temporary Gitea: its binary, files, port and deadlines. */
   giteaTarget: (signal: AbortSignal) => Promise<StartTemporaryGiteaOptions & { logFile: string }>;
-  /** Internal mode: make sure the temporary Gitea runs (a resumed boot starts it again). */
-  ensureGiteaRunning: (signal: AbortSignal) => Promise<void>;
+  /**
+   * Internal mode: make sure the temporary Gitea runs (a resumed boot starts it again);
+   * `started`: it was not running and has just been started, so its API has not answered yet.
+   */
+  ensureGiteaRunning: (signal: AbortSignal) => Promise<{ started: boolean }>;
   /** Read a config-table value registered as a secret. */
   storedSecret: (key: string) => Promise<string | undefined>;
 }
@@ -70,6 +73,7 @@ export function createStepContext(options: ComposeOptions): StepContext {
           { event: 'gitea.restart', pid },
           'the temporary Gitea was not running (resumed boot): started it',
         );
+      return { started };
     },
   };
 }

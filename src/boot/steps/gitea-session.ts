@@ -34,8 +34,11 @@ export async function ensureGiteaReady(
   signal: AbortSignal,
 ): Promise<void> {
   if (!isInternal(input)) return;
-  await ensureGiteaRunning(signal);
-  await waitForApi({ baseUrl: internalBaseUrl(config), timeoutMs: config.deadlines.giteaReadyMs, signal });
+  const { started } = await ensureGiteaRunning(signal);
+  // One this process started before has answered already (awaitApi, or the step that started
+  // it): a GET /version per step would be a round trip for nothing. Its listener is checked above.
+  if (started)
+    await waitForApi({ baseUrl: internalBaseUrl(config), timeoutMs: config.deadlines.giteaReadyMs, signal });
 }
 
 /**
