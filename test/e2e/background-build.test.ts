@@ -71,15 +71,21 @@ function giteaCalls(dataDir: string): string[] {
   return db ? readCalls(db) : [];
 }
 
-const handedOff = (stdout: string) => stdout.includes('"event":"handoff.start"');
+/** `gigi-boot run` (its hand-off included), once it has handed off to supervisord. */
+async function startHandedOff(env: Record<string, string>) {
+  const boot = startCli(['run'], env);
+  let stdout = '';
+  boot.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  await expect
+    .poll(() => stdout.includes('"event":"handoff.start"'), { timeout: 120_000, interval: 100 })
+    .toBe(true);
+  return boot;
+}
 
 describe('the runner-worker build after the hand-off (real supervisord, real Docker)', () => {
   it('hands off to supervisord before a slow build ends; the build finishes under gigi-boot and lands in the journal', async () => {
     const { gate, context, databaseUrl, env, dataDir } = await gatedVolume();
-    const boot = startCli(['run'], env);
-    let stdout = '';
-    boot.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    await expect.poll(() => handedOff(stdout), { timeout: 120_000, interval: 100 }).toBe(true);
+    const boot = await startHandedOff(env);
 
     // supervisord runs, the build is still held at the gate: the app did not wait for it.
     expect(gate.requests).toBeLessThanOrEqual(1);
@@ -111,10 +117,7 @@ describe('the runner-worker build after the hand-off (real supervisord, real Doc
 
   it('SIGTERM during the background build stops supervisord and the build; the next start resumes only the build', async () => {
     const { gate, context, databaseUrl, env, dataDir } = await gatedVolume();
-    const boot = startCli(['run'], env);
-    let stdout = '';
-    boot.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    await expect.poll(() => handedOff(stdout), { timeout: 120_000, interval: 100 }).toBe(true);
+    const boot = await startHandedOff(env);
     await expect.poll(() => gate.requests, { timeout: 120_000, interval: 100 }).toBe(1);
 
     boot.child.kill('SIGTERM');
