@@ -3,7 +3,7 @@
 // The machine does not wait for them — the next step starts while its predecessor's checkpoint
 // is written — and whoever needs durability (the hand-off, the end of the boot) waits for the
 // queue to drain.
-import { StoreError } from '../errors.ts';
+import { isErrorIn, StoreError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Checkpoint, Store } from '../store/types.ts';
 
@@ -63,7 +63,7 @@ async function withStoreRetry<T>(operation: () => Promise<T>): Promise<T> {
  * ends the boot — it cannot record progress — but as a typed, resumable failure, not a crash.
  */
 function asStoreError(error: unknown): StoreError {
-  if (error instanceof StoreError && error.message.startsWith(CHECKPOINT_FAILED)) return error;
+  if (isErrorIn(error, 'store') && error.message.startsWith(CHECKPOINT_FAILED)) return error;
   return new StoreError(`${CHECKPOINT_FAILED}: ${error instanceof Error ? error.message : String(error)}`, {
     cause: error,
     transient: true,

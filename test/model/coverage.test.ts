@@ -2,7 +2,7 @@
 // generator must refuse an event it cannot script, so a change to the machine cannot slip by.
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
-import { bootMachine } from '../../machines/boot.ts';
+import { BOOT_STEPS, bootMachine } from '../../machines/boot.ts';
 import { generateModelPaths } from './boot-graph.ts';
 import { allStateNodeIds, allTransitionKeys, coverageReport, formatCoverage } from './coverage.ts';
 
@@ -47,8 +47,8 @@ describe('model coverage', () => {
   it('gives every step its success, a transient and a permanent fault', () => {
     const paths = generateModelPaths(bootMachine);
     const types = new Set(paths.flatMap((p) => p.steps.map((s) => JSON.stringify(s.event))));
-    expect([...types].filter((t) => t.includes('"transient":true')).length).toBe(15);
-    expect([...types].filter((t) => t.includes('"transient":false')).length).toBe(15);
+    expect([...types].filter((t) => t.includes('"transient":true')).length).toBe(BOOT_STEPS.length);
+    expect([...types].filter((t) => t.includes('"transient":false')).length).toBe(BOOT_STEPS.length);
     expect([...types].filter((t) => t.includes('"modes"')).length).toBe(6);
   });
 });
