@@ -8,15 +8,17 @@
 // start of each command that finds none (or one V8 rejects: another Node, other flags, another
 // bundle) and kept beside the bundle; writing it may fail (a read-only image), which costs only
 // the speed-up.
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import process from 'node:process';
-import { setTimeout } from 'node:timers';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+//
+// CommonJS (bin/package.json): an ES module entry point starts Node's ES module loader and
+// builds an ES module facade of each builtin it imports, which cost a warm start more CPU than
+// everything in this file does; the bundle is CommonJS too.
+const { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { setTimeout } = require('node:timers');
+const { dirname, join } = require('node:path');
+const vm = require('node:vm');
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const root = dirname(__dirname);
 const bundle = join(root, 'dist', 'gigi-boot.cjs');
 /** How long after start the cache is written when the command is still running (the hand-off). */
 const CACHE_AFTER_MS = 3_000;
@@ -71,15 +73,18 @@ function loadBundle(command) {
   return { cli: module.exports, saveCache };
 }
 
-const argv = process.argv.slice(2);
-if (bundleIsFresh()) {
-  const { cli, saveCache } = loadBundle(argv[0]);
-  process.exitCode = await cli.main(argv);
-  // Everything this command ran is compiled by now: the richest cache to keep.
-  saveCache();
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  const cli = await import('../src/cli/main.ts');
-  process.exitCode = await cli.main(argv);
+async function main(argv) {
+  if (bundleIsFresh()) {
+    const { cli, saveCache } = loadBundle(argv[0]);
+    process.exitCode = await cli.main(argv);
+    // Everything this command ran is compiled by now: the richest cache to keep.
+    saveCache();
+  } else {
+    const { register } = await import('tsx/esm/api');
+    register();
+    const cli = await import('../src/cli/main.ts');
+    process.exitCode = await cli.main(argv);
+  }
 }
+
+void main(process.argv.slice(2));

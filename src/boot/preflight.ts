@@ -8,7 +8,7 @@ import { access, chmod, lstat, mkdir, stat } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import type { BootConfig } from '../config/types.ts';
 import { ConfigError, isBootError } from '../errors.ts';
-import { runUserCanExecute } from '../gitea/access-as.ts';
+import { runUserCanExecuteEach } from '../gitea/access-as.ts';
 import { deepestExisting, pathExists } from '../io/path-exists.ts';
 import { findRunUser, type RunAs } from '../gitea/run-as.ts';
 import { appEnvironment } from '../supervisor/hand-off.ts';
@@ -46,7 +46,14 @@ async function runUser(config: BootConfig, problems: string[], hints: string[]):
   }
 }
 
-async function checkGiteaBin(config: BootConfig, runAs: RunAs | undefined, problems: string[]) {
+/** The run user's `test -x` answers, asked of one child before the checks that read them. */
+interface RunUserAnswers {
+  runAs: RunAs;
+  giteaBin?: Promise<boolean>;
+  dataDir: Promise<boolean>;
+}
+
+async function checkGiteaBin(config: BootConfig, asked: RunUserAnswers | undefined, problems: string[]) {
   const bin = config.giteaBin;
   if (!(await allowed(bin, constants.X_OK))) {
     problems.push(
@@ -54,16 +61,20 @@ async function checkGiteaBin(config: BootConfig, runAs: RunAs | undefined, probl
     );
   } else if (!(await stat(bin)).isFile()) {
     problems.push(`GITEA_BIN: ${bin} is not a file; expected the gitea executable`);
-  } else if (runAs?.switchUser && !(await runUserCanExecute(runAs, bin, config.deadlines.commandMs))) {
+  } else if (asked?.giteaBin && !(await asked.giteaBin)) {
     problems.push(
-      `GITEA_BIN: ${bin} cannot be executed by the Gitea run user ${runAs.user} (GIGI_BOOT_GITEA_USER); expected a binary that user can execute (check the file's mode and every directory above it)`,
+      `GITEA_BIN: ${bin} cannot be executed by the Gitea run user ${asked.runAs.user} (GIGI_BOOT_GITEA_USER); expected a binary that user can execute (check the file's mode and every directory above it)`,
     );
   }
 }
 
-async function checkDataDir(config: BootConfig, runAs: RunAs | undefined, problems: string[]) {
+async function checkDataDir(
+  config: BootConfig,
+  found: string,
+  asked: RunUserAnswers | undefined,
+  problems: string[],
+) {
   const dir = config.dataDir;
-  const found = await deepestExisting(dir);
   const info = await stat(found);
   if (found === dir) {
     if (!info.isDirectory()) {
@@ -78,10 +89,11 @@ async function checkDataDir(config: BootConfig, runAs: RunAs | undefined, proble
     );
     return;
   }
-  if (runAs?.switchUser && !(await runUserCanExecute(runAs, found, config.deadlines.commandMs))) {
+  if (asked && !(await asked.dataDir)) {
     const what = found === dir ? dir : `${found} (above ${dir})`;
+    const { user } = asked.runAs;
     problems.push(
-      `GIGI_DATA_DIR: ${what} cannot be entered by the Gitea run user ${runAs.user} (GIGI_BOOT_GITEA_USER); expected a directory that user can traverse (chmod o+x, or a group of ${runAs.user})`,
+      `GIGI_DATA_DIR: ${what} cannot be entered by the Gitea run user ${user} (GIGI_BOOT_GITEA_USER); expected a directory that user can traverse (chmod o+x, or a group of ${user})`,
     );
   }
 }
@@ -144,6 +156,20 @@ async function createDataDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Why: one `setpriv` child for both questions, started before the checks that read its answers
+ * (each is read only where the check gets that far, as when each check asked its own).
+ */
+function askRunUser(config: BootConfig, runAs: RunAs, dataDirFound: string): RunUserAnswers {
+  const timeoutMs = config.deadlines.commandMs;
+  if (config.giteaUrl) {
+    const [dataDir] = runUserCanExecuteEach(runAs, [dataDirFound], timeoutMs);
+    return { runAs, dataDir: dataDir! };
+  }
+  const [giteaBin, dataDir] = runUserCanExecuteEach(runAs, [config.giteaBin, dataDirFound], timeoutMs);
+  return { runAs, giteaBin: giteaBin!, dataDir: dataDir! };
+}
+
 /** The problems one check finds, in a list of its own. */
 async function collect(check: (problems: string[]) => Promise<void>): Promise<string[]> {
   const problems: string[] = [];
@@ -164,10 +190,12 @@ export async function checkBeforeWriting(
   const hints: string[] = [];
   checkAppEnvironment(config, env, problems);
   const runAs = await runUser(config, problems, hints);
-  // Side by side (each may ask a `setpriv` child), their problems listed in this order.
+  const dataDirFound = await deepestExisting(config.dataDir);
+  const asked = runAs?.switchUser ? askRunUser(config, runAs, dataDirFound) : undefined;
+  // Side by side, their problems listed in this order.
   const found = await Promise.all([
-    config.giteaUrl ? [] : collect((into) => checkGiteaBin(config, runAs, into)),
-    collect((into) => checkDataDir(config, runAs, into)),
+    config.giteaUrl ? [] : collect((into) => checkGiteaBin(config, asked, into)),
+    collect((into) => checkDataDir(config, dataDirFound, asked, into)),
     config.giteaUrl ? [] : collect((into) => checkAppIni(config, into)),
   ]);
   problems.push(...found.flat());
