@@ -107,13 +107,14 @@ beforeAll(async () => {
   reference = await referenceOutcome();
 }, 120_000);
 
-/** A cluster for this test alone, stopped when it ends (the test's own hook: tests run concurrently). */
+/** A cluster for this test alone (and a boot env on it), stopped when it ends (the test's own hook: tests run concurrently). */
 async function ownCluster(
   onTestFinished: (fn: () => Promise<void>) => void,
-): Promise<{ cluster: RestartableCluster; databaseUrl: string }> {
+): Promise<{ cluster: RestartableCluster; databaseUrl: string; env: Record<string, string> }> {
   const cluster = await startRestartableCluster();
   onTestFinished(() => cluster.stop());
-  return { cluster, databaseUrl: await createTestDatabase(cluster.url, 'restart') };
+  const databaseUrl = await createTestDatabase(cluster.url, 'restart');
+  return { cluster, databaseUrl, env: await bootEnv({ databaseUrl }) };
 }
 
 /** The first run ended in a handled way: done, or stopped with the lost lock / store error. */
@@ -155,8 +156,7 @@ describe.concurrent('pg_ctl restart -m fast during a first boot, then run again 
   it.for(INTERNAL_STEPS)(
     'restart at %s: a handled stop (or a completed boot), then it converges',
     async (step, { onTestFinished }) => {
-      const { cluster, databaseUrl } = await ownCluster(onTestFinished);
-      const env = await bootEnv({ databaseUrl });
+      const { cluster, databaseUrl, env } = await ownCluster(onTestFinished);
       const { at, result } = await disruptAt(env, databaseUrl, step, () => cluster.restart('fast'));
       expect(at, result.stdout + result.stderr).not.toBeNull();
       expectHandledEnd(result);
@@ -169,8 +169,7 @@ describe('Postgres stopped mid-boot and not back in time', () => {
   it('ends the boot with exit 1 and a StoreError naming DATABASE_URL, Gitea stopped; resumes once Postgres is back', async ({
     onTestFinished,
   }) => {
-    const { cluster, databaseUrl } = await ownCluster(onTestFinished);
-    const env = await bootEnv({ databaseUrl });
+    const { cluster, databaseUrl, env } = await ownCluster(onTestFinished);
     const { at, result } = await disruptAt(env, databaseUrl, 'createTokens', () => cluster.pgStop());
     const printed = result.stdout + result.stderr;
     expect(at, printed).not.toBeNull();
@@ -192,8 +191,7 @@ describe('inspect --follow while Postgres is away', () => {
   it('rides out a stopped Postgres (longer than its 5 s liveness tick) and ends with the run it follows', async ({
     onTestFinished,
   }) => {
-    const { cluster, databaseUrl } = await ownCluster(onTestFinished);
-    const env = await bootEnv({ databaseUrl });
+    const { cluster, databaseUrl, env } = await ownCluster(onTestFinished);
     const follow = startCli(['inspect', '--follow'], env);
     onTestFinished(() => {
       follow.child.kill('SIGKILL');

@@ -99,23 +99,15 @@ describe('gitea ensure operations', () => {
   });
 
   it('recreates gigi’s token by name; the old one stops working and scopes are enforced', async () => {
-    const first = await recreateToken({
-      api: admin,
-      owner: 'gigi',
-      name: 'gigi-boot',
-      scopes: ['read:user'],
-    });
+    const recreate = () =>
+      recreateToken({ api: admin, owner: 'gigi', name: 'gigi-boot', scopes: ['read:user'] });
+    const first = await recreate();
     secrets.push(first.token);
     expect(first.token).toMatch(/^[0-9a-f]{40}$/);
     const asGigi = admin.withAuth(token(first.token));
     expect((await asGigi.get('/user', UserSchema)).login).toBe('gigi');
 
-    const second = await recreateToken({
-      api: admin,
-      owner: 'gigi',
-      name: 'gigi-boot',
-      scopes: ['read:user'],
-    });
+    const second = await recreate();
     secrets.push(second.token);
     expect(second.action).toBe('replaced');
     expect(second.token).not.toBe(first.token);

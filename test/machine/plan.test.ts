@@ -34,26 +34,24 @@ function run(status: RunStatus, runner?: RunnerRecord, configDigest = 'cfg'): Ru
   };
 }
 
-const failed = (attempts: number, failedAt: Date): RunnerRecord => ({
+/** The image record of digest 'img' in `state`, never failed. */
+const image = (state: RunnerRecord['state'], attempts = 0): RunnerRecord => ({
   digest: 'img',
-  state: 'failed',
+  state,
   attempts,
-  failedAt: failedAt.toISOString(),
+  failedAt: null,
   nextDueAt: null,
+});
+const failed = (attempts: number, failedAt: Date): RunnerRecord => ({
+  ...image('failed', attempts),
+  failedAt: failedAt.toISOString(),
 });
 const plan = (latest: RunRecord, digest = 'img') =>
   planStart(latest, 'fp', 'cfg', { digest, retryBaseMs: 5 * MIN, now: NOW });
 
 describe('planStart: the runner-worker image', () => {
   it('is warm when the image is current for this digest, completed or not', () => {
-    const current: RunnerRecord = {
-      digest: 'img',
-      state: 'current',
-      attempts: 0,
-      failedAt: null,
-      nextDueAt: null,
-    };
-    expect(plan(run('completed', current)).kind).toBe('warm');
+    expect(plan(run('completed', image('current'))).kind).toBe('warm');
   });
 
   it('after a failed build: warm until the backoff is due, then the image only', () => {
@@ -71,14 +69,7 @@ describe('planStart: the runner-worker image', () => {
       kind: 'runner',
       attemptsBefore: 0,
     });
-    const pending: RunnerRecord = {
-      digest: 'img',
-      state: 'pending',
-      attempts: 2,
-      failedAt: null,
-      nextDueAt: null,
-    };
-    expect(plan(run('completed', pending)).kind).toBe('runner');
+    expect(plan(run('completed', image('pending', 2))).kind).toBe('runner');
   });
 
   it('a changed configuration still re-runs everything', () => {
