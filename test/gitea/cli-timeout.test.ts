@@ -37,19 +37,23 @@ function cliProcesses(): number[] {
 }
 
 describe('a hanging Gitea CLI', () => {
+  /** `admin user create` of the user "stuck", bounded by timeoutMs. */
+  const createStuck = (timeoutMs: number) =>
+    createUserWithCli({
+      bin: gitea.bin,
+      configPath: gitea.configPath,
+      workDir: gitea.workDir,
+      runAs: gitea.runAs,
+      username: 'stuck',
+      email: 'stuck@example.com',
+      admin: false,
+      timeoutMs,
+    });
+
   it('fails with the command and GIGI_BOOT_COMMAND_TIMEOUT, and is stopped', async () => {
     gitea.setFaults({ cliFaults: [{ command: 'admin user create', message: '', hang: true }] });
     try {
-      const error = await createUserWithCli({
-        bin: gitea.bin,
-        configPath: gitea.configPath,
-        workDir: gitea.workDir,
-        runAs: gitea.runAs,
-        username: 'stuck',
-        email: 'stuck@example.com',
-        admin: false,
-        timeoutMs: 1_500,
-      }).then(
+      const error = await createStuck(1_500).then(
         () => undefined,
         (e: unknown) => e as GiteaProcessError,
       );
@@ -65,16 +69,7 @@ describe('a hanging Gitea CLI', () => {
       gitea.setFaults({});
     }
     // Nothing was created: the next try (no fault) creates the user.
-    const again = await createUserWithCli({
-      bin: gitea.bin,
-      configPath: gitea.configPath,
-      workDir: gitea.workDir,
-      runAs: gitea.runAs,
-      username: 'stuck',
-      email: 'stuck@example.com',
-      admin: false,
-      timeoutMs: 60_000,
-    });
+    const again = await createStuck(60_000);
     expect(again.created).toBe(true);
   });
 });
