@@ -42,6 +42,13 @@ const cliOptions = () => ({
   runAs: gitea.runAs,
 });
 
+/** An account someone else made with `gitea admin user create` (it must not exist yet). */
+async function newAccount(username: string, email: string, admin: boolean) {
+  const made = await createUserWithCli({ ...cliOptions(), username, email, admin });
+  if (!made.created) throw new Error(`${username} existed`);
+  return made;
+}
+
 async function loginStatus(user: string, password: string): Promise<number> {
   const r = await fetch(`${gitea.baseUrl}/api/v1/user`, {
     headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
@@ -113,13 +120,7 @@ describe('ensureInternalAdmin', () => {
   });
 
   it('never touches an admin whose password it did not save: a clear error instead', async () => {
-    const theirs = await createUserWithCli({
-      ...cliOptions(),
-      username: 'human-admin',
-      email: 'human@example.com',
-      admin: true,
-    });
-    if (!theirs.created) throw new Error('human-admin existed');
+    const theirs = await newAccount('human-admin', 'human@example.com', true);
     const error = (await admin(slot(), 'human-admin').catch((e: unknown) => e)) as BootError;
     expect(isBootError(error)).toBe(true);
     expect(error.message).toBe(
@@ -179,13 +180,7 @@ describe('ensureAppAccount', () => {
   });
 
   it("external Gitea: an operator's own account without a saved password is left as it is", async () => {
-    const theirs = await createUserWithCli({
-      ...cliOptions(),
-      username: 'app-three',
-      email: 'x3@example.com',
-      admin: false,
-    });
-    if (!theirs.created) throw new Error('app-three existed');
+    const theirs = await newAccount('app-three', 'x3@example.com', false);
     const saved = slot();
     expect(await app('app-three', saved, true)).toBe('existed');
     expect(saved.writes).toBe(0);
@@ -193,13 +188,7 @@ describe('ensureAppAccount', () => {
   });
 
   it('internal Gitea: an account an older gigi-boot made without saving its password gets a saved one', async () => {
-    const old = await createUserWithCli({
-      ...cliOptions(),
-      username: 'app-four',
-      email: 'x4@example.com',
-      admin: false,
-    });
-    if (!old.created) throw new Error('app-four existed');
+    await newAccount('app-four', 'x4@example.com', false);
     const saved = slot();
     expect(await app('app-four', saved)).toBe('recovered');
     expect(saved.writes).toBe(1);
