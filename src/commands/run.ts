@@ -90,6 +90,9 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   process.on('SIGINT', onSignal);
 
   let result: BootResult | undefined;
+  // The try below ended without throwing (or its error was the build's, after the hand-off).
+  let bodyDone = false;
+  let closed: Promise<void> = Promise.resolve();
   // supervisord, once started: as soon as the Gitea region is done, while the runner-worker
   // image may still build under this process (the app does not need it to start).
   let supervisor: Promise<number> | undefined;
@@ -193,6 +196,7 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
       lock.lost.removeEventListener('abort', onLost);
       await lock.release();
     }
+    bodyDone = true;
   } catch (error) {
     // After the hand-off the app runs; a store fault in the background build must not take the
     // container down with it: the next start resumes the build from its last checkpoint.
@@ -201,11 +205,18 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
       { event: 'boot.failed_after_handoff', err: error },
       'the runner-worker build could not be finished or checkpointed after the hand-off; the app runs on, the next start resumes it',
     );
+    bodyDone = true;
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
-    await store.close();
+    // Ending the sessions waits for Postgres to close them: a boot that ended well lets the
+    // warm start render supervisord.conf meanwhile; one that throws waits here, as it did.
+    const closing = store.close();
+    if (bodyDone) closed = closing;
+    else await closing;
   }
+  const warmRender = !supervisor && result?.plan === 'warm' && result.status === 'completed';
+  if (!warmRender) await closed;
   // Handed off already: the container lives as long as supervisord, whatever the build did.
   if (supervisor) {
     if (result) reportResult(result, logger);
@@ -216,7 +227,7 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   const code = exitCodeOf(result);
   if (code !== EXIT.ok) return code;
   if (result.plan === 'warm') {
-    const conf = await renderForWarmStart(config);
+    const [conf] = await Promise.all([renderForWarmStart(config), closed]);
     logger.info({ event: 'handoff.rendered', conf }, `rendered ${conf} from the current configuration`);
   }
   if (noHandoff) return code;
