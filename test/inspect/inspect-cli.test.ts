@@ -262,14 +262,20 @@ async function failedBoot(): Promise<Report> {
   return JSON.parse(result.stdout) as Report;
 }
 
+/** A faults file for the simulator (run as gigi: it keeps its counters beside it): Gitea starts after delayMs. */
+function slowGiteaFaults(delayMs: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gigi-inspect-faults-'));
+  chmodSync(dir, 0o777);
+  const file = join(dir, 'faults.json');
+  writeFileSync(file, JSON.stringify({ startupDelayMs: delayMs }), { mode: 0o644 });
+  return file;
+}
+
 describe('inspect --follow', () => {
   it('prints the progress of a boot started in parallel and exits with its final status', async () => {
     const databaseUrl = await createTestDatabase(testServerUrl(), 'insp');
     // A slow-starting Gitea keeps the boot running long enough to watch several checkpoints.
-    const faultsDir = mkdtempSync(join(tmpdir(), 'gigi-inspect-faults-'));
-    chmodSync(faultsDir, 0o777);
-    const faultsFile = join(faultsDir, 'faults.json');
-    writeFileSync(faultsFile, JSON.stringify({ startupDelayMs: 1500 }), { mode: 0o644 });
+    const faultsFile = slowGiteaFaults(1500);
     const env = await bootEnv({ databaseUrl, extra: { GITEA_SIM_FAULTS: faultsFile } });
 
     // Started first: the volume has not booted yet, so it waits for the boot.
@@ -326,10 +332,7 @@ describe('inspect --follow', () => {
 describe('a boot that is running, then killed', () => {
   it('reset refuses while it runs (exit 4); after SIGKILL, --follow says the boot died (exit 3)', async () => {
     const databaseUrl = await createTestDatabase(testServerUrl(), 'insp');
-    const faultsDir = mkdtempSync(join(tmpdir(), 'gigi-inspect-faults-'));
-    chmodSync(faultsDir, 0o777);
-    const faultsFile = join(faultsDir, 'faults.json');
-    writeFileSync(faultsFile, JSON.stringify({ startupDelayMs: 60_000 }), { mode: 0o644 });
+    const faultsFile = slowGiteaFaults(60_000);
     const env = await bootEnv({
       databaseUrl,
       extra: { GITEA_SIM_FAULTS: faultsFile, GIGI_BOOT_GITEA_READY_TIMEOUT: '120s' },
