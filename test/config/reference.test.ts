@@ -3,25 +3,14 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { renderEnvReference } from '../../src/config/reference.ts';
 import { ENV_VAR_NAMES, SECRET_ENV_VARS } from '../../src/config/schema.ts';
+import { generatedBlock } from '../support/generated-block.ts';
 
 const REFERENCE = new URL('../../docs/configuration.md', import.meta.url);
-
-function tableInReference(doc: string): string {
-  const lines = doc.split('\n');
-  const start = lines.indexOf('<!-- env:start -->');
-  const end = lines.indexOf('<!-- env:end -->');
-  expect(start, 'docs/configuration.md has a line <!-- env:start -->').toBeGreaterThanOrEqual(0);
-  expect(end, 'docs/configuration.md has a line <!-- env:end --> after env:start').toBeGreaterThan(start);
-  return lines
-    .slice(start + 1, end)
-    .join('\n')
-    .trim();
-}
 
 describe('environment reference', () => {
   it('docs/configuration.md holds exactly the generated table (regenerate: npx tsx src/config/print-reference.ts --write)', async () => {
     const doc = await readFile(REFERENCE, 'utf8');
-    expect(tableInReference(doc)).toBe(renderEnvReference());
+    expect(generatedBlock(doc, 'docs/configuration.md', 'env')).toBe(renderEnvReference());
   });
 
   it('print-reference.ts prints the same table, for regenerating the reference', async () => {

@@ -16,7 +16,7 @@ import { readBlock } from '../../src/docs/blocks.ts';
 import { OUTCOME_WORDS, STEP_OUTCOMES, outcomePattern } from '../../src/docs/step-outcomes.ts';
 import { SCENARIOS, renderStepReference, stepOrder } from '../../src/docs/steps-reference.ts';
 import { createGiteaUser, startSimulator } from '../gitea-sim/harness.ts';
-import { REPO_ROOT, bootEnv, runCli } from '../support/boot-process.ts';
+import { REPO_ROOT, bootEnv, externalGiteaEnv, runCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase, freePort } from '../support/postgres.ts';
 
@@ -128,16 +128,12 @@ describe('step order and outcomes in the docs', () => {
         'ops@example.com',
         '--admin',
       ]);
-      const external = await bootEnv({
+      const external = await externalGiteaEnv({
         databaseUrl: await createTestDatabase(testServerUrl(), 'docsext'),
-        extra: {
-          GITEA_URL: gitea.url,
-          ADMIN_USER: 'ops-admin',
-          ADMIN_PASSWORD: adminPassword,
-          CHROME_CDP_URL: 'http://chrome:9222',
-        },
+        giteaUrl: gitea.url,
+        adminPassword,
+        extra: { CHROME_CDP_URL: 'http://chrome:9222' },
       });
-      delete external.GITEA_HTTP_PORT;
       const result = await runCli(['run', '--no-handoff'], external);
       expect(result.code, result.stdout + result.stderr).toBe(0);
       reported.push(...reportedOutcomes(result.stdout));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseHold } from '../gitea-sim/faults.ts';
 import { createGiteaUser, startSimulator, type RunningSimulator } from '../gitea-sim/harness.ts';
-import { bootEnv, runCli, startCli } from '../support/boot-process.ts';
+import { externalGiteaEnv, runCli, startCli } from '../support/boot-process.ts';
 import { testServerUrl } from '../support/env.ts';
 import { readConfigTable, readGiteaState } from '../support/gitea-state.ts';
 import { createTestDatabase, freePort } from '../support/postgres.ts';
@@ -37,16 +37,12 @@ afterAll(async () => {
 describe('an external Gitea (GITEA_URL)', () => {
   it('is set up through its API only, and a second boot is warm', async () => {
     const databaseUrl = await createTestDatabase(testServerUrl(), 'ext');
-    const env = await bootEnv({
+    const env = await externalGiteaEnv({
       databaseUrl,
-      extra: {
-        GITEA_URL: gitea.url,
-        ADMIN_USER: 'ops-admin',
-        ADMIN_PASSWORD: adminPassword,
-        CHROME_CDP_URL: 'http://chrome:9222',
-      },
+      giteaUrl: gitea.url,
+      adminPassword,
+      extra: { CHROME_CDP_URL: 'http://chrome:9222' },
     });
-    delete env.GITEA_HTTP_PORT;
     const result = await runCli(['run', '--no-handoff'], env);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout + result.stderr).not.toContain(adminPassword);
@@ -90,11 +86,7 @@ describe('an external Gitea (GITEA_URL)', () => {
   it('wrong admin credentials fail at checkExternalGitea with what to do, and no secret printed', async () => {
     const databaseUrl = await createTestDatabase(testServerUrl(), 'ext');
     const wrong = 'not-the-password-1234';
-    const env = await bootEnv({
-      databaseUrl,
-      extra: { GITEA_URL: gitea.url, ADMIN_USER: 'ops-admin', ADMIN_PASSWORD: wrong },
-    });
-    delete env.GITEA_HTTP_PORT;
+    const env = await externalGiteaEnv({ databaseUrl, giteaUrl: gitea.url, adminPassword: wrong });
     const result = await runCli(['run', '--no-handoff'], env);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/boot failed at checkExternalGitea/);
@@ -124,11 +116,7 @@ describe('an external Gitea without a `gigi` account', () => {
         '--admin',
       ]);
       const databaseUrl = await createTestDatabase(testServerUrl(), 'ext');
-      const env = await bootEnv({
-        databaseUrl,
-        extra: { GITEA_URL: bare.url, ADMIN_USER: 'ops-admin', ADMIN_PASSWORD: password },
-      });
-      delete env.GITEA_HTTP_PORT;
+      const env = await externalGiteaEnv({ databaseUrl, giteaUrl: bare.url, adminPassword: password });
 
       // Killed while Gitea holds the answer to the create: gigi exists, gigi-boot never heard back.
       const { child, done } = startCli(['run', '--no-handoff'], env);

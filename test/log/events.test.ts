@@ -8,20 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { renderLogEventsReference } from '../../src/log/events-reference.ts';
 import { LOG_EVENTS, LOG_LEVELS } from '../../src/log/events.ts';
 import type { Logger } from '../../src/log/logger.ts';
+import { generatedBlock } from '../support/generated-block.ts';
 
 const ROOT = new URL('../..', import.meta.url);
-
-function generatedBlock(doc: string): string {
-  const lines = doc.split('\n');
-  const start = lines.indexOf('<!-- log-events:start -->');
-  const end = lines.indexOf('<!-- log-events:end -->');
-  expect(start, 'docs/log-events.md has a line <!-- log-events:start -->').toBeGreaterThanOrEqual(0);
-  expect(end, 'docs/log-events.md has a line <!-- log-events:end --> after it').toBeGreaterThan(start);
-  return lines
-    .slice(start + 1, end)
-    .join('\n')
-    .trim();
-}
 
 async function sourcesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -31,7 +20,7 @@ async function sourcesUnder(dir: string): Promise<string[]> {
 describe('log events', () => {
   it('docs/log-events.md holds exactly the generated list (regenerate: npx tsx src/log/print-events.ts)', async () => {
     const doc = await readFile(new URL('docs/log-events.md', ROOT), 'utf8');
-    expect(generatedBlock(doc)).toBe(renderLogEventsReference());
+    expect(generatedBlock(doc, 'docs/log-events.md', 'log-events')).toBe(renderLogEventsReference());
   });
 
   it('print-events.ts prints the same list, for regenerating the page', async () => {

@@ -45,6 +45,31 @@ export async function bootEnv({ databaseUrl, extra = {} }: BootEnvOptions = {}):
   return env;
 }
 
+/**
+ * The env for one volume booting against an external Gitea as `adminUser` (default `ops-admin`):
+ * no GITEA_HTTP_PORT, since gigi-boot starts no Gitea of its own then.
+ */
+export async function externalGiteaEnv({
+  databaseUrl,
+  giteaUrl,
+  adminPassword,
+  adminUser = 'ops-admin',
+  extra = {},
+}: {
+  databaseUrl: string;
+  giteaUrl: string;
+  adminPassword: string;
+  adminUser?: string;
+  extra?: Record<string, string>;
+}): Promise<Record<string, string>> {
+  const env = await bootEnv({
+    databaseUrl,
+    extra: { GITEA_URL: giteaUrl, ADMIN_USER: adminUser, ADMIN_PASSWORD: adminPassword, ...extra },
+  });
+  delete env.GITEA_HTTP_PORT;
+  return env;
+}
+
 export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
