@@ -1,12 +1,22 @@
-// A small Gitea API client on Node's http (http.ts): per-request timeout plus the caller's AbortSignal, every
+// A small Gitea API client on undici: per-request timeout plus the caller's AbortSignal, every
 // answer validated with zod, and every failure turned into a GiteaApiError that says which
 // call failed, whether retrying can help, and what the operator should do — without secrets.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as z from 'zod';
 import { GiteaApiError, isBootError } from '../errors.ts';
-import { exchange } from './http.ts';
 import { redactValues } from './redact.ts';
 import { ErrorBodySchema, VersionSchema } from './schemas.ts';
+
+let undici: Promise<typeof import('undici')> | undefined;
+
+/**
+ * Why: undici takes longer to load than a first boot spends between its plan and its first
+ * step, and no step needs it before Gitea listens: it is loaded on the first request, or earlier
+ * by preloadHttpClient() while the temporary Gitea starts (the boot is only waiting then).
+ */
+export function preloadHttpClient(): Promise<typeof import('undici')> {
+  return (undici ??= import('undici'));
+}
 
 export type GiteaAuth =
   { kind: 'basic'; user: string; password: string } | { kind: 'token'; token: string } | { kind: 'none' };
@@ -148,15 +158,18 @@ export class GiteaClient {
     const shownPath = `${path}${url.search}`;
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const { request } = await preloadHttpClient();
     let status: number;
     let text: string;
     try {
-      ({ status, text } = await exchange(url, {
-        method,
+      const response = await request(url, {
+        method: method as 'GET',
         headers: this.headers(options.body !== undefined),
         ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
         signal,
-      }));
+      });
+      status = response.statusCode;
+      text = await response.body.text();
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (timeout.aborted)

@@ -20,6 +20,7 @@ import {
   writeFileIn,
   type SafeDir,
 } from '../volume/safe-fs.ts';
+import { preloadHttpClient } from './api.ts';
 import { resolveGiteaBinary } from './binary.ts';
 import { describeListeners, listenersOn, socketInodesOf } from './listeners.ts';
 import { isAlive, isOurGiteaWeb, readPid, stopGracefully, type StopAction } from './proc.ts';
@@ -281,6 +282,8 @@ export async function startTemporaryGitea(options: StartTemporaryGiteaOptions): 
   }
   await writePidFile(options.pidFile, pid);
   startedHere.add(pid);
+  // The API client is needed as soon as Gitea listens: load it while Gitea starts.
+  void preloadHttpClient().catch(() => undefined);
   void exited.then(() => startedHere.delete(pid));
 
   try {
