@@ -132,29 +132,58 @@ async function collectOutputs(
   return { outputs, inspectJson };
 }
 
+/** The secrets a suite hands gigi-boot: a DATABASE_URL password and the two tokens, unique per suite. */
+function givenSecrets(): Record<'dbPassword' | 'telegramToken' | 'claudeToken', string> {
+  return {
+    dbPassword: unique('pg-pw:@/'),
+    telegramToken: unique('123456789:tg-'),
+    claudeToken: unique('sk-ant-oat01-'),
+  };
+}
+
+interface Booted {
+  env: Record<string, string>;
+  run: CliResult;
+  /** What the search looks for: the given secrets and the generated ones in the config table. */
+  secrets: Record<string, string>;
+  outputs: Record<string, string>;
+  inspectJson: CliResult;
+}
+
+/**
+ * One `gigi-boot run` with the given secrets (and `extra` env), then everything it left to read.
+ * `generated`: 'all' searches for every generated key (an absent one as '', which the search
+ * finds everywhere, so it cannot go missing unnoticed); 'stored' only for those stored so far.
+ */
+async function bootAndCollect(
+  given: ReturnType<typeof givenSecrets>,
+  generated: 'all' | 'stored',
+  extra: Record<string, string> = {},
+): Promise<Booted> {
+  const env = await bootEnv({
+    databaseUrl: await databaseWithPassword(given.dbPassword),
+    extra: { TELEGRAM_TOKEN: given.telegramToken, CLAUDE_TOKEN: given.claudeToken, ...extra },
+  });
+  const run = await runCli(['run', '--no-handoff'], env);
+  const config = await readConfigTable(env.DATABASE_URL!);
+  const secrets: Record<string, string> = { ...given };
+  if (generated === 'all') for (const key of GENERATED_SECRET_KEYS) secrets[key] = config[key] ?? '';
+  else
+    for (const [key, value] of Object.entries(config))
+      if (GENERATED_SECRET_KEYS.includes(key)) secrets[key] = value;
+  return { env, run, secrets, ...(await collectOutputs(env, run)) };
+}
+
 describe('a completed boot leaks no secret', () => {
-  const dbPassword = unique('pg-pw:@/');
-  const telegramToken = unique('123456789:tg-');
-  const claudeToken = unique('sk-ant-oat01-');
-  let env: Record<string, string>;
-  let run: CliResult;
-  let secrets: Record<string, string>;
-  let outputs: Record<string, string>;
-  let inspectJson: CliResult;
+  const { dbPassword, telegramToken, claudeToken } = givenSecrets();
+  let booted: Booted;
 
   beforeAll(async () => {
-    env = await bootEnv({
-      databaseUrl: await databaseWithPassword(dbPassword),
-      extra: { TELEGRAM_TOKEN: telegramToken, CLAUDE_TOKEN: claudeToken },
-    });
-    run = await runCli(['run', '--no-handoff'], env);
-    const config = await readConfigTable(env.DATABASE_URL!);
-    secrets = { dbPassword, telegramToken, claudeToken };
-    for (const key of GENERATED_SECRET_KEYS) secrets[key] = config[key] ?? '';
-    ({ outputs, inspectJson } = await collectOutputs(env, run));
+    booted = await bootAndCollect({ dbPassword, telegramToken, claudeToken }, 'all');
   });
 
   it('boots, and the store holds every secret the search looks for', async () => {
+    const { run, env } = booted;
     expect(run.code, run.stderr + run.stdout).toBe(EXIT.ok);
     const config = await readConfigTable(env.DATABASE_URL!);
     for (const key of GENERATED_SECRET_KEYS) expect(config[key], key).toMatch(/^\S{12,}$/);
@@ -165,6 +194,7 @@ describe('a completed boot leaks no secret', () => {
   });
 
   it('collected every kind of output', () => {
+    const { outputs, inspectJson } = booted;
     const where = Object.keys(outputs);
     expect(where.filter((w) => w.startsWith('gigi_boot_journal row')).length).toBeGreaterThanOrEqual(14);
     expect(where).toContain('gigi_boot_runs row 0');
@@ -175,10 +205,12 @@ describe('a completed boot leaks no secret', () => {
   });
 
   it('no secret appears in any output, log, row or file', () => {
+    const { secrets, outputs } = booted;
     expect(leaks(secrets, outputs)).toEqual([]);
   });
 
   it('inspect --reveal shows them (so the search above can find a leak)', async () => {
+    const { env, secrets } = booted;
     const revealed = await runCli(['inspect', '--json', '--reveal'], env);
     expect(revealed.code).toBe(EXIT.ok);
     const report = JSON.parse(revealed.stdout) as { config: Record<string, string>; revealed: boolean };
@@ -196,14 +228,8 @@ describe('a completed boot leaks no secret', () => {
 });
 
 describe('a failing boot leaks no secret in its errors', () => {
-  const dbPassword = unique('pg-pw:@/');
-  const telegramToken = unique('123456789:tg-');
-  const claudeToken = unique('sk-ant-oat01-');
-  let env: Record<string, string>;
-  let run: CliResult;
-  let secrets: Record<string, string>;
-  let outputs: Record<string, string>;
-  let inspectJson: CliResult;
+  const { dbPassword, telegramToken, claudeToken } = givenSecrets();
+  let booted: Booted;
 
   beforeAll(async () => {
     const faultsDir = mkdtempSync(join(tmpdir(), 'gigi-sec-faults-'));
@@ -224,26 +250,16 @@ describe('a failing boot leaks no secret in its errors', () => {
         ],
       }),
     );
-    env = await bootEnv({
-      databaseUrl: await databaseWithPassword(dbPassword),
-      extra: {
-        TELEGRAM_TOKEN: telegramToken,
-        CLAUDE_TOKEN: claudeToken,
-        GITEA_SIM_FAULTS: faultsFile,
-        GIGI_BOOT_STEP_ATTEMPTS: '3',
-      },
-    });
-    run = await runCli(['run', '--no-handoff'], env);
-    // The boot stopped before persistConfig: the generated secrets sit in the config table
+    // The boot stops before persistConfig: the generated secrets sit in the config table
     // already (prepareSecrets stores them first, so a resumed boot reuses them).
-    const config = await readConfigTable(env.DATABASE_URL!);
-    secrets = { dbPassword, telegramToken, claudeToken };
-    for (const [key, value] of Object.entries(config))
-      if (GENERATED_SECRET_KEYS.includes(key)) secrets[key] = value;
-    ({ outputs, inspectJson } = await collectOutputs(env, run));
+    booted = await bootAndCollect({ dbPassword, telegramToken, claudeToken }, 'stored', {
+      GITEA_SIM_FAULTS: faultsFile,
+      GIGI_BOOT_STEP_ATTEMPTS: '3',
+    });
   });
 
   it('fails at createOrg after its attempts, with the error recorded', () => {
+    const { run, inspectJson, secrets } = booted;
     expect(run.code, run.stderr + run.stdout).toBe(EXIT.failed);
     expect(inspectJson.code).toBe(EXIT.failed);
     const report = JSON.parse(inspectJson.stdout) as {
@@ -260,6 +276,7 @@ describe('a failing boot leaks no secret in its errors', () => {
   });
 
   it('no secret appears in the failure, the journal, the logs or the files', () => {
+    const { secrets, outputs } = booted;
     expect(leaks(secrets, outputs)).toEqual([]);
   });
 });

@@ -35,6 +35,18 @@ COMMANDS:
    generate  Generate Gitea's secrets/keys/tokens
 `;
 
+/** `gitea admin user <action>`: each action's flags and what runs it (with the words left over). */
+const USER_ACTIONS: Record<
+  string,
+  { flags: FlagSpec[]; run: (globals: GlobalOptions, f: FlagValues, positional: string[]) => void }
+> = {
+  create: { flags: USER_CREATE_FLAGS, run: runUserCreate },
+  'generate-access-token': { flags: GENERATE_TOKEN_FLAGS, run: runGenerateAccessToken },
+  'change-password': { flags: CHANGE_PASSWORD_FLAGS, run: runChangePassword },
+  'must-change-password': { flags: MUST_CHANGE_PASSWORD_FLAGS, run: runMustChangePassword },
+  list: { flags: LIST_FLAGS, run: runList },
+};
+
 function globalsOf(values: Map<string, string>): GlobalOptions {
   return {
     config: values.get('config'),
@@ -84,33 +96,11 @@ async function dispatch(argv: string[]): Promise<number> {
       throw new UsageError(group ? `No help topic for '${group}'` : 'a subcommand is required');
     next([]);
     const action = peek();
-    if (action === 'create') {
-      next(USER_CREATE_FLAGS);
-      runUserCreate(globalsOf(values), new FlagValues(values, USER_CREATE_FLAGS));
-      return 0;
-    }
-    if (action === 'generate-access-token') {
-      next(GENERATE_TOKEN_FLAGS);
-      runGenerateAccessToken(globalsOf(values), new FlagValues(values, GENERATE_TOKEN_FLAGS));
-      return 0;
-    }
-    if (action === 'change-password') {
-      next(CHANGE_PASSWORD_FLAGS);
-      runChangePassword(globalsOf(values), new FlagValues(values, CHANGE_PASSWORD_FLAGS));
-      return 0;
-    }
-    if (action === 'must-change-password') {
-      next(MUST_CHANGE_PASSWORD_FLAGS);
-      runMustChangePassword(
-        globalsOf(values),
-        new FlagValues(values, MUST_CHANGE_PASSWORD_FLAGS),
-        positional,
-      );
-      return 0;
-    }
-    if (action === 'list') {
-      next(LIST_FLAGS);
-      runList(globalsOf(values), new FlagValues(values, LIST_FLAGS));
+    const sub =
+      action === undefined || !Object.hasOwn(USER_ACTIONS, action) ? undefined : USER_ACTIONS[action];
+    if (sub) {
+      next(sub.flags);
+      sub.run(globalsOf(values), new FlagValues(values, sub.flags), positional);
       return 0;
     }
     throw new UsageError(action ? `No help topic for '${action}'` : 'a subcommand is required');

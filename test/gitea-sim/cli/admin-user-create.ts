@@ -4,9 +4,8 @@ import { holdSync, matchCliFault } from '../faults.ts';
 import { randomAlnum } from '../secrets.ts';
 import { settingString, type GlobalOptions } from '../settings.ts';
 import { DbError } from '../state-store.ts';
-import { hasPermissionScope, normaliseScopes, ScopeError } from '../tokens.ts';
 import { FlagValues, type FlagSpec } from './args.ts';
-import { CommandError, loadForCommand, openDatabase } from './context.ts';
+import { CommandError, commandTokenScope, loadForCommand, openDatabase } from './context.ts';
 
 export const USER_CREATE_FLAGS: FlagSpec[] = [
   { name: 'name', type: 'string' },
@@ -82,14 +81,7 @@ export function runUserCreate(globals: GlobalOptions, f: FlagValues): void {
   if (f.bool('access-token')) {
     tokenName = f.string('access-token-name').trim();
     if (tokenName === '') throw new CommandError('access-token-name cannot be empty');
-    try {
-      tokenScope = normaliseScopes(f.string('access-token-scopes'));
-    } catch (error) {
-      if (error instanceof ScopeError)
-        throw new CommandError(`invalid access token scope provided: ${error.message}`);
-      throw error;
-    }
-    if (!hasPermissionScope(tokenScope)) throw new CommandError('access token does not have any permission');
+    tokenScope = commandTokenScope(f.string('access-token-scopes'));
   } else if (f.isSet('access-token-name') || f.isSet('access-token-scopes')) {
     throw new CommandError(
       'access-token-name and access-token-scopes flags are only valid when access-token flag is set',

@@ -2,9 +2,24 @@
 import { fatal } from '../log.ts';
 import { loadSettings, type GlobalOptions, type Settings } from '../settings.ts';
 import { recordCall, StateStore } from '../state-store.ts';
+import { hasPermissionScope, normaliseScopes, ScopeError } from '../tokens.ts';
 
 /** Command errors are printed by RunMainApp as `Command error: <err>` on stderr, exit 1. */
 export class CommandError extends Error {}
+
+/** A token's scopes as both token commands check them: valid names, and at least one permission. */
+export function commandTokenScope(raw: string): string {
+  let scope: string;
+  try {
+    scope = normaliseScopes(raw);
+  } catch (error) {
+    if (error instanceof ScopeError)
+      throw new CommandError(`invalid access token scope provided: ${error.message}`);
+    throw error;
+  }
+  if (!hasPermissionScope(scope)) throw new CommandError('access token does not have any permission');
+  return scope;
+}
 
 /** setting.MustInstalled + the DB_TYPE check, then open the store like sqlite mode=rwc. */
 export function openDatabase(settings: Settings): StateStore {

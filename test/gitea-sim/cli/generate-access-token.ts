@@ -3,9 +3,8 @@ import { createToken, findByName, tokenNameExists } from '../accounts.ts';
 import { matchCliFault } from '../faults.ts';
 import type { GlobalOptions } from '../settings.ts';
 import { DbError } from '../state-store.ts';
-import { hasPermissionScope, normaliseScopes, ScopeError } from '../tokens.ts';
 import { FlagValues, type FlagSpec } from './args.ts';
-import { CommandError, loadForCommand, openDatabase } from './context.ts';
+import { CommandError, commandTokenScope, loadForCommand, openDatabase } from './context.ts';
 
 export const GENERATE_TOKEN_FLAGS: FlagSpec[] = [
   { name: 'username', aliases: ['u'], type: 'string' },
@@ -29,15 +28,7 @@ export function runGenerateAccessToken(globals: GlobalOptions, f: FlagValues): v
       const name = f.string('token-name');
       if (tokenNameExists(state, user.id, name))
         throw new CommandError('access token name has been used already');
-      let scope: string;
-      try {
-        scope = normaliseScopes(f.string('scopes'));
-      } catch (error) {
-        if (error instanceof ScopeError)
-          throw new CommandError(`invalid access token scope provided: ${error.message}`);
-        throw error;
-      }
-      if (!hasPermissionScope(scope)) throw new CommandError('access token does not have any permission');
+      const scope = commandTokenScope(f.string('scopes'));
       return createToken(state, user.id, name, scope).value;
     });
     process.stdout.write(f.bool('raw') ? `${value}\n` : `Access token was successfully created: ${value}\n`);

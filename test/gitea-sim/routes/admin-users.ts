@@ -1,16 +1,16 @@
 // /admin/users (routers/api/v1/admin/user.go; CONTRACT §L.1–§L.4): create, edit, list and
 // delete users as a site admin, with the binding rules, password policy and error texts.
 import { AccountError, createUser } from '../accounts.ts';
-import { requireScope, requireSignedIn } from '../auth.ts';
-import { bindJson, BindError, maxSize, oneOf, required, type FieldSpec } from '../bind.ts';
+import { maxSize, oneOf, required, type FieldSpec } from '../bind.ts';
 import { parseGoBool } from '../cli/args.ts';
 import { apiError, HttpReply } from '../respond.ts';
 import { settingString, type Settings } from '../settings.ts';
 import type { UserRow } from '../state-store.ts';
-import { hashSecret, newSalt, scopeAllows } from '../tokens.ts';
+import { hashSecret, newSalt } from '../tokens.ts';
 import { emailError, isValidUsername } from '../validation.ts';
 import type { ApiContext } from './context.ts';
 import { toUser } from './convert.ts';
+import { adminGroup, bindForm } from './group.ts';
 import { lookupContextUser } from './users.ts';
 
 /** gitea.com/go-chi/binding EmailPattern (§L.7.1 (1)). */
@@ -59,23 +59,6 @@ const EDIT_FIELDS: FieldSpec[] = [
   { json: 'max_repo_creation', go: 'MaxRepoCreation', kind: 'int' },
   { json: 'visibility', go: 'Visibility', kind: 'string', rules: [VISIBILITY] },
 ];
-
-/** The group's middleware (§L.1 steps 2–4): scope, a signed-in caller, a site admin. */
-function adminGroup(ctx: ApiContext, level: 'read' | 'write'): UserRow {
-  requireScope(ctx.auth.token, ctx.urls, `${level}:admin`, scopeAllows);
-  const doer = requireSignedIn(ctx.auth.doer, ctx.urls);
-  if (!doer.isAdmin) throw apiError(ctx.urls, 403, 'user should be the site admin');
-  return doer;
-}
-
-async function bind(ctx: ApiContext, struct: string, fields: FieldSpec[]): Promise<Record<string, unknown>> {
-  try {
-    return await bindJson(ctx.req, struct, fields);
-  } catch (error) {
-    if (error instanceof BindError) throw apiError(ctx.urls, 422, error.text());
-    throw error;
-  }
-}
 
 function minPasswordLength(settings: Settings): number {
   const raw = settingString(settings, 'security', 'MIN_PASSWORD_LENGTH', '8');
@@ -127,7 +110,7 @@ function view(ctx: ApiContext, user: UserRow): Record<string, unknown> {
 /** POST /admin/users (§L.2). */
 export async function adminCreateUser(ctx: ApiContext): Promise<HttpReply> {
   adminGroup(ctx, 'write');
-  const form = await bind(ctx, 'CreateUserOption', CREATE_FIELDS);
+  const form = await bindForm(ctx, 'CreateUserOption', CREATE_FIELDS);
   const sourceId = (form.source_id as number | undefined) ?? 0;
   if (sourceId !== 0) throw apiError(ctx.urls, 422, `login source does not exist [id: ${sourceId}]`);
   if (form.created_at !== undefined && Number.isNaN(Date.parse(form.created_at as string)))
@@ -179,7 +162,7 @@ function defaultVisibility(settings: Settings): string {
 export async function adminEditUser(ctx: ApiContext): Promise<HttpReply> {
   adminGroup(ctx, 'write');
   const target = lookupContextUser(ctx, ctx.params.username!);
-  const form = await bind(ctx, 'EditUserOption', EDIT_FIELDS);
+  const form = await bindForm(ctx, 'EditUserOption', EDIT_FIELDS);
   const sourceId = (form.source_id as number | undefined) ?? 0;
   if (sourceId !== 0) throw apiError(ctx.urls, 500, `login source does not exist [id: ${sourceId}]`);
   const password = (form.password as string | undefined) ?? '';

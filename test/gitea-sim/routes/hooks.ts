@@ -2,13 +2,12 @@
 // default webhooks, with addHook/editHook validation and event expansion.
 import { nowUnix } from '../accounts.ts';
 import { parseGoBool } from '../cli/args.ts';
-import { requireScope, requireSignedIn } from '../auth.ts';
-import { bindJson, BindError, required, type FieldSpec } from '../bind.ts';
+import { required, type FieldSpec } from '../bind.ts';
 import { apiError, apiNotFound, HttpReply } from '../respond.ts';
 import type { HookRow } from '../state-store.ts';
-import { scopeAllows } from '../tokens.ts';
 import type { ApiContext } from './context.ts';
 import { toHook } from './convert.ts';
+import { adminGroup, bindForm } from './group.ts';
 
 const HOOK_TYPES = [
   'gitea',
@@ -105,21 +104,6 @@ export function isValidHookUrl(raw: string): boolean {
   }
 }
 
-function adminGroup(ctx: ApiContext, level: 'read' | 'write'): void {
-  requireScope(ctx.auth.token, ctx.urls, `${level}:admin`, scopeAllows);
-  const doer = requireSignedIn(ctx.auth.doer, ctx.urls);
-  if (!doer.isAdmin) throw apiError(ctx.urls, 403, 'user should be the site admin');
-}
-
-async function bind(ctx: ApiContext, struct: string, fields: FieldSpec[]): Promise<Record<string, unknown>> {
-  try {
-    return await bindJson(ctx.req, struct, fields);
-  } catch (error) {
-    if (error instanceof BindError) throw apiError(ctx.urls, 422, error.text());
-    throw error;
-  }
-}
-
 function hookId(ctx: ApiContext): number {
   return /^[+]?\d+$/.test(ctx.params.id!) ? Number(ctx.params.id) : 0;
 }
@@ -142,7 +126,7 @@ export function getHook(ctx: ApiContext): HttpReply {
 
 export async function createHook(ctx: ApiContext): Promise<HttpReply> {
   adminGroup(ctx, 'write');
-  const form = await bind(ctx, 'CreateHookOption', CREATE_FIELDS);
+  const form = await bindForm(ctx, 'CreateHookOption', CREATE_FIELDS);
   const type = form.type as string;
   const config = form.config as Record<string, string>;
   if (!HOOK_TYPES.includes(type)) throw apiError(ctx.urls, 422, `Invalid hook type: ${type}`);
@@ -197,7 +181,7 @@ export async function createHook(ctx: ApiContext): Promise<HttpReply> {
 
 export async function editHook(ctx: ApiContext): Promise<HttpReply> {
   adminGroup(ctx, 'write');
-  const form = await bind(ctx, 'EditHookOption', EDIT_FIELDS);
+  const form = await bindForm(ctx, 'EditHookOption', EDIT_FIELDS);
   const id = hookId(ctx);
   return ctx.store.transaction(
     (state) => {

@@ -1,7 +1,7 @@
 // POST /orgs, GET /orgs/{org}, GET /orgs/{org}/teams (routers/api/v1/org).
 import { findByName, nowUnix } from '../accounts.ts';
 import { requireScope, requireSignedIn } from '../auth.ts';
-import { bindJson, BindError, maxSize, oneOf, required, type FieldSpec } from '../bind.ts';
+import { maxSize, oneOf, required, type FieldSpec } from '../bind.ts';
 import { apiError, apiNotFound, HttpReply } from '../respond.ts';
 import { settingBool } from '../settings.ts';
 import type { UserRow } from '../state-store.ts';
@@ -9,6 +9,7 @@ import { scopeAllows } from '../tokens.ts';
 import { isValidUsername, usernameError } from '../validation.ts';
 import { paginate, type ApiContext } from './context.ts';
 import { toOrg, toTeam } from './convert.ts';
+import { bindForm } from './group.ts';
 
 const validUrl = (v: unknown): string | null => {
   if (typeof v !== 'string' || v === '') return null;
@@ -48,13 +49,7 @@ const CREATE_ORG_FIELDS: FieldSpec[] = [
 export async function createOrg(ctx: ApiContext): Promise<HttpReply> {
   requireScope(ctx.auth.token, ctx.urls, 'write:organization', scopeAllows);
   const doer = requireSignedIn(ctx.auth.doer, ctx.urls);
-  let form: Record<string, unknown>;
-  try {
-    form = await bindJson(ctx.req, 'CreateOrgOption', CREATE_ORG_FIELDS);
-  } catch (error) {
-    if (error instanceof BindError) throw apiError(ctx.urls, 422, error.text());
-    throw error;
-  }
+  const form = await bindForm(ctx, 'CreateOrgOption', CREATE_ORG_FIELDS);
   const canCreate =
     doer.isAdmin ||
     (settingBool(ctx.settings, 'service', 'DEFAULT_ALLOW_CREATE_ORGANIZATION', true) &&

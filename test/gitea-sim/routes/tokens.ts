@@ -1,11 +1,12 @@
 // /users/{username}/tokens (routers/api/v1/user/app.go): Basic auth, self or site admin.
 import { createToken, tokenNameExists } from '../accounts.ts';
 import { requireScope, requireSignedIn } from '../auth.ts';
-import { bindJson, BindError, required, type FieldSpec } from '../bind.ts';
+import { required, type FieldSpec } from '../bind.ts';
 import { apiError, apiNotFound, HttpReply } from '../respond.ts';
 import type { UserRow } from '../state-store.ts';
 import { normaliseScopes, scopeAllows, ScopeError } from '../tokens.ts';
 import { paginate, rfc3339, type ApiContext } from './context.ts';
+import { bindForm } from './group.ts';
 import { lookupContextUser } from './users.ts';
 
 const CREATE_TOKEN_FIELDS: FieldSpec[] = [
@@ -43,13 +44,7 @@ export function listTokens(ctx: ApiContext): HttpReply {
 
 export async function createTokenRoute(ctx: ApiContext): Promise<HttpReply> {
   const user = tokenGroup(ctx, 'write');
-  let form: Record<string, unknown>;
-  try {
-    form = await bindJson(ctx.req, 'CreateAccessTokenOption', CREATE_TOKEN_FIELDS);
-  } catch (error) {
-    if (error instanceof BindError) throw apiError(ctx.urls, 422, error.text());
-    throw error;
-  }
+  const form = await bindForm(ctx, 'CreateAccessTokenOption', CREATE_TOKEN_FIELDS);
   requireSignedIn(ctx.auth.doer, ctx.urls);
   const name = form.name as string;
   const scopes = (form.scopes as string[] | undefined) ?? [];
