@@ -14,6 +14,7 @@ import {
   imageIdOf,
   makeContext,
   requireEngine,
+  type TestContext,
 } from './helpers.ts';
 import { rejection } from './rejection.ts';
 import { waitFor } from '../support/wait.ts';
@@ -21,15 +22,19 @@ import { waitFor } from '../support/wait.ts';
 beforeAll(requireEngine);
 afterEach(cleanupContexts);
 
+/** ensureRunnerImage on the real engine for a test context, with any further options. */
+function ensureImage(
+  ctx: TestContext,
+  options: Partial<Parameters<typeof ensureRunnerImage>[0]> = {},
+): ReturnType<typeof ensureRunnerImage> {
+  return ensureRunnerImage({ docker, endpoint, contextDir: ctx.dir, image: ctx.image, ...options });
+}
+
 describe('ensureRunnerImage', () => {
   it('builds on first call, labels and tags the image, then reports up-to-date in well under a second', async () => {
     const ctx = makeContext(['RUN ["/bin/busybox", "sh", "-c", "echo built > /built"]']);
     const lines: string[] = [];
-    const first = await ensureRunnerImage({
-      docker,
-      endpoint,
-      contextDir: ctx.dir,
-      image: ctx.image,
+    const first = await ensureImage(ctx, {
       onProgress: (line) => lines.push(line),
     });
     expect(first.action).toBe('built');
@@ -42,7 +47,7 @@ describe('ensureRunnerImage', () => {
     expect(inspected.Config.Labels[CONTEXT_LABEL]).toBe(first.contextHash);
     expect(await containersOf(ctx.nonce)).toEqual([]);
 
-    const again = await ensureRunnerImage({ docker, endpoint, contextDir: ctx.dir, image: ctx.image });
+    const again = await ensureImage(ctx);
     expect(again).toMatchObject({ action: 'up-to-date', imageId: first.imageId, cacheHit: true });
     expect(again.contextHash).toBe(first.contextHash);
     console.info(`runner image up-to-date check: ${again.durationMs.toFixed(1)} ms`);
@@ -50,7 +55,7 @@ describe('ensureRunnerImage', () => {
 
     // A lost :latest tag (someone ran `docker rmi gigi/runner-worker:latest`) is put back without a build.
     await docker.getImage(`${ctx.image}:latest`).remove();
-    const retagged = await ensureRunnerImage({ docker, endpoint, contextDir: ctx.dir, image: ctx.image });
+    const retagged = await ensureImage(ctx);
     expect(retagged.action).toBe('up-to-date');
     expect(await imageIdOf(`${ctx.image}:latest`)).toBe(first.imageId);
   });
@@ -60,12 +65,12 @@ describe('ensureRunnerImage', () => {
       'ARG FLAVOUR=plain',
       'RUN ["/bin/busybox", "sh", "-c", "echo $FLAVOUR > /flavour"]',
     ]);
-    const first = await ensureRunnerImage({ docker, endpoint, contextDir: ctx.dir, image: ctx.image });
+    const first = await ensureImage(ctx);
     expect(first.action).toBe('built');
 
     ctx.write('extra.txt', 'a new file in the context\n');
     ctx.dockerfile(['ARG FLAVOUR=plain', 'COPY extra.txt /extra.txt', 'RUN ["/bin/busybox", "true"]']);
-    const second = await ensureRunnerImage({ docker, endpoint, contextDir: ctx.dir, image: ctx.image });
+    const second = await ensureImage(ctx);
     expect(second.action).toBe('built');
     expect(second.contextHash).not.toBe(first.contextHash);
     expect(second.imageId).not.toBe(first.imageId);
@@ -73,11 +78,7 @@ describe('ensureRunnerImage', () => {
     expect(await imageIdOf(second.tags[1]!)).toBe(second.imageId);
     expect(await imageIdOf(first.tags[1]!)).toBe(first.imageId);
 
-    const withArgs = await ensureRunnerImage({
-      docker,
-      endpoint,
-      contextDir: ctx.dir,
-      image: ctx.image,
+    const withArgs = await ensureImage(ctx, {
       buildArgs: { FLAVOUR: 'spicy' },
     });
     expect(withArgs.action).toBe('built');
@@ -88,7 +89,7 @@ describe('ensureRunnerImage', () => {
     ctx.dockerfile(['ARG FLAVOUR=plain', 'RUN ["/bin/busybox", "sh", "-c", "echo $FLAVOUR > /flavour"]']);
     const { rmSync } = await import('node:fs');
     rmSync(`${ctx.dir}/extra.txt`);
-    const back = await ensureRunnerImage({ docker, endpoint, contextDir: ctx.dir, image: ctx.image });
+    const back = await ensureImage(ctx);
     expect(back).toMatchObject({
       action: 'up-to-date',
       imageId: first.imageId,
@@ -103,11 +104,7 @@ describe('ensureRunnerImage', () => {
     ]);
     const lines: string[] = [];
     const error = await rejection(
-      ensureRunnerImage({
-        docker,
-        endpoint,
-        contextDir: ctx.dir,
-        image: ctx.image,
+      ensureImage(ctx, {
         onProgress: (l) => lines.push(l),
       }),
     );
@@ -125,9 +122,7 @@ describe('ensureRunnerImage', () => {
 
   it('reports a Dockerfile the daemon cannot parse as build-failed', async () => {
     const ctx = makeContext(['FROBNICATE now']);
-    const error = await rejection(
-      ensureRunnerImage({ docker, endpoint, contextDir: ctx.dir, image: ctx.image }),
-    );
+    const error = await rejection(ensureImage(ctx));
     expect(error.reason).toBe('build-failed');
     expect(error.message).toMatch(/unknown instruction: FROBNICATE/i);
   });
@@ -136,11 +131,7 @@ describe('ensureRunnerImage', () => {
     const ctx = makeContext(['RUN ["/bin/busybox", "sleep", "30"]']);
     const controller = new AbortController();
     let sawRun = false;
-    const build = ensureRunnerImage({
-      docker,
-      endpoint,
-      contextDir: ctx.dir,
-      image: ctx.image,
+    const build = ensureImage(ctx, {
       signal: controller.signal,
       onProgress: (line) => {
         if (/^Step \d+\/\d+ : RUN /.test(line)) sawRun = true;

@@ -70,22 +70,32 @@ function output(result: CliResult): string {
 
 const run = (env: Record<string, string>) => runCli(['run', '--no-handoff'], env);
 
+/**
+ * `gigi` links `pathIn(dataDir)` to a root-only dir: the first boot refuses it naming the path
+ * and the target is as it was; the link removed, the next boot completes.
+ */
+async function refusedThenRemoved(pathIn: (dataDir: string) => string) {
+  const env = await gigiOwnedVolume({ postgres: true });
+  const path = pathIn(env.GIGI_DATA_DIR!);
+  const target = rootOnlyTarget();
+  plantAsGigi(['ln', '-s', target.dir, path]);
+
+  const first = await run(env);
+  expect(first.code, output(first)).toBe(1);
+  expect(output(first)).toContain(`${path} is a symbolic link`);
+  expectUntouched(target);
+
+  plantAsGigi(['rm', path]);
+  const second = await run(env);
+  expect(second.code, output(second)).toBe(0);
+  return { env, path, target };
+}
+
 describe('links the run user plants on the volume (gigi-boot as root)', () => {
   it('chrome-profile -> a root dir: the first boot and every warm start refuse it, the target keeps its owner', async () => {
-    const env = await gigiOwnedVolume({ postgres: true });
-    const profile = chromeProfileDir(env.GIGI_DATA_DIR!);
-    const target = rootOnlyTarget();
-    plantAsGigi(['ln', '-s', target.dir, profile]);
+    const { env, path: profile, target } = await refusedThenRemoved(chromeProfileDir);
 
-    const first = await run(env);
-    expect(first.code, output(first)).toBe(1);
-    expect(output(first)).toContain(`${profile} is a symbolic link`);
-    expectUntouched(target);
-
-    // Removed, the boot completes; planted again, the warm start (which renders again) refuses.
-    plantAsGigi(['rm', profile]);
-    const second = await run(env);
-    expect(second.code, output(second)).toBe(0);
+    // Planted again, the warm start (which renders again) refuses.
     plantAsGigi(['rm', '-r', profile]);
     plantAsGigi(['ln', '-s', target.dir, profile]);
     const warm = await run(env);
@@ -96,19 +106,7 @@ describe('links the run user plants on the volume (gigi-boot as root)', () => {
   });
 
   it("workspace -> a root dir: the boot refuses it, the target keeps its owner; removed, the boot makes it, the run user's", async () => {
-    const env = await gigiOwnedVolume({ postgres: true });
-    const workspace = workspaceDir(env.GIGI_DATA_DIR!);
-    const target = rootOnlyTarget();
-    plantAsGigi(['ln', '-s', target.dir, workspace]);
-
-    const first = await run(env);
-    expect(first.code, output(first)).toBe(1);
-    expect(output(first)).toContain(`${workspace} is a symbolic link`);
-    expectUntouched(target);
-
-    plantAsGigi(['rm', workspace]);
-    const second = await run(env);
-    expect(second.code, output(second)).toBe(0);
+    const { path: workspace } = await refusedThenRemoved(workspaceDir);
     const made = lstatSync(workspace);
     expect(made.isDirectory()).toBe(true);
     expect(made.uid).toBe((await resolveRunAs(GITEA_TEST_USER)).uid);

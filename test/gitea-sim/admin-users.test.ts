@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './api-client.ts';
+import { expectScopeRefused } from './expect-scope.ts';
 import { releaseHold } from './faults.ts';
 import { createUserArgs, readCases, runGiteaCli, type RunningSimulator } from './harness.ts';
 import { startScratchSimulator, stopScratchSimulator } from './scratch.ts';
@@ -107,10 +108,7 @@ describe('POST /admin/users (§L.2)', () => {
       auth: { token: t.stdout.trim() },
       json: body,
     });
-    expect(readOnly.status).toBe(403);
-    expect((readOnly.body as { message: string }).message).toBe(
-      'token does not have at least one of required scope(s), required=[write:admin], token scope=read:admin',
-    );
+    expectScopeRefused(readOnly, 'write:admin', 'read:admin');
   });
 });
 

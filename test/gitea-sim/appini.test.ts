@@ -33,6 +33,18 @@ function tempDir(): string {
   return d;
 }
 
+/** A simulator (stopped after the test) on the default app.ini as `edit` changes it. */
+async function simulatorOn(
+  edit: (ini: string) => string,
+  options: { waitReady?: boolean } = {},
+): Promise<{ port: number; sim: RunningSimulator }> {
+  const dir = tempDir();
+  const port = await freePort();
+  const sim = await startSimulator({ dir, port, appIni: edit(defaultAppIni(dir, port)), ...options });
+  sims.push(sim);
+  return { port, sim };
+}
+
 afterEach(async () => {
   await Promise.all(sims.splice(0).map((s) => s.stop('SIGKILL')));
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -130,15 +142,9 @@ describe('gitea web', () => {
   });
 
   it('without INSTALL_LOCK serves only /api/healthz (install mode); the CLI refuses', async () => {
-    const dir = tempDir();
-    const port = await freePort();
-    const sim = await startSimulator({
-      dir,
-      port,
-      appIni: defaultAppIni(dir, port).replace('INSTALL_LOCK = true', 'INSTALL_LOCK = false'),
+    const { sim } = await simulatorOn((ini) => ini.replace('INSTALL_LOCK = true', 'INSTALL_LOCK = false'), {
       waitReady: false,
     });
-    sims.push(sim);
     const health = await waitFor('the simulator to listen', () => fetch(`${sim.url}/api/healthz`), {
       timeout: 10_000,
       interval: 50,
@@ -159,17 +165,9 @@ describe('gitea web', () => {
   });
 
   it('logs Gitea’s startup lines, normalises ROOT_URL in error urls, and exits 0 on SIGINT', async () => {
-    const dir = tempDir();
-    const port = await freePort();
-    const sim = await startSimulator({
-      dir,
-      port,
-      appIni: defaultAppIni(dir, port).replace(
-        /^ROOT_URL = .*$/m,
-        'ROOT_URL = http://git.example.com:80/sub//',
-      ),
-    });
-    sims.push(sim);
+    const { port, sim } = await simulatorOn((ini) =>
+      ini.replace(/^ROOT_URL = .*$/m, 'ROOT_URL = http://git.example.com:80/sub//'),
+    );
     expect(sim.output()).toMatch(
       new RegExp(
         `^\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d \\S+ \\[I\\] Starting new Web server: tcp:127\\.0\\.0\\.1:${port} on PID: ${sim.pid}$`,
