@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { openStore } from '../../src/store/index.ts';
 import { pglitePaths } from '../../src/store/pglite.ts';
 import { SqlStore } from '../../src/store/sql-store.ts';
@@ -126,6 +126,37 @@ export function journalEntry(runId: string, overrides: Partial<JournalEntry> = {
     error: null,
     detail: null,
     ...overrides,
+  };
+}
+
+/**
+ * A fresh `backend` for each test of the enclosing describe block: `create()` makes it, `open()`
+ * opens a store on it that is closed after the test, before the backend is removed.
+ * `beforeCleanup` runs first (to stop processes still holding the database).
+ */
+export function useFreshBackend(
+  backend: BackendFactory,
+  beforeCleanup: () => Promise<unknown> = async () => {},
+): {
+  create: () => Promise<BackendHarness>;
+  open: (options?: Parameters<BackendHarness['open']>[0]) => Promise<SqlStore>;
+} {
+  let harness: BackendHarness | undefined;
+  const stores: SqlStore[] = [];
+  afterEach(async () => {
+    await beforeCleanup();
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+    await harness?.cleanup();
+    harness = undefined;
+  });
+  return {
+    create: async () => (harness = await backend.create()),
+    open: async (options) => {
+      if (!harness) throw new Error('create() the backend first');
+      const store = await harness.open(options);
+      stores.push(store);
+      return store;
+    },
   };
 }
 

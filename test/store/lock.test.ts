@@ -7,7 +7,7 @@ import { isBootError, LockTimeoutError, StoreError } from '../../src/errors.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
 import type { LockHolder } from '../../src/store/types.ts';
-import { BACKENDS, type BackendHarness } from './backends.ts';
+import { BACKENDS, useFreshBackend, type BackendHarness } from './backends.ts';
 
 const FIXTURE = new URL('./fixtures/hold-boot-lock.ts', import.meta.url).pathname;
 
@@ -49,19 +49,12 @@ async function kill(child: ChildProcess): Promise<void> {
 }
 
 describe.each(BACKENDS)('boot lock ($name)', (backend) => {
-  let harness: BackendHarness;
-  const stores: SqlStore[] = [];
   const children: ChildProcess[] = [];
-  afterEach(async () => {
-    await Promise.all(children.splice(0).map(kill));
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-    await harness.cleanup();
-  });
+  const fresh = useFreshBackend(backend, () => Promise.all(children.splice(0).map(kill)));
 
   it('makes a second acquirer wait, tells it who holds the lock, then times out', async () => {
-    harness = await backend.create();
-    const store = await harness.open();
-    stores.push(store);
+    await fresh.create();
+    const store = await fresh.open();
     await store.migrate();
     const volumeId = randomUUID();
 
@@ -92,7 +85,7 @@ describe.each(BACKENDS)('boot lock ($name)', (backend) => {
   });
 
   it('is freed when the process holding it is SIGKILLed', async () => {
-    harness = await backend.create();
+    const harness = await fresh.create();
     if (backend.name === 'pglite') {
       // PGlite is single-process: the holder owns the whole database directory.
       const setup = await harness.open();
@@ -105,8 +98,7 @@ describe.each(BACKENDS)('boot lock ($name)', (backend) => {
 
     let store: SqlStore;
     if (backend.name === 'postgres') {
-      store = await harness.open();
-      stores.push(store);
+      store = await fresh.open();
       const holders: (LockHolder | null)[] = [];
       const waiting = store.acquireBootLock(volumeId, { timeoutMs: 20_000, onWait: (h) => holders.push(h) });
       await expect.poll(() => holders.length, { timeout: 5000 }).toBe(1);
@@ -120,8 +112,7 @@ describe.each(BACKENDS)('boot lock ($name)', (backend) => {
       expect((error as Error).message).toContain(`pid ${child.pid}`);
       expect((error as Error).message).toContain('pglite.lock');
       await kill(child);
-      store = await harness.open({ lockWaitMs: 5000 });
-      stores.push(store);
+      store = await fresh.open({ lockWaitMs: 5000 });
       const lock = await store.acquireBootLock(volumeId, { timeoutMs: 0 });
       await lock.release();
       expect(await store.listRuns(volumeId)).toEqual([]);

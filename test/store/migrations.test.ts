@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyMigrations, MIGRATIONS } from '../../src/store/migrations.ts';
-import { BACKENDS, type BackendHarness } from './backends.ts';
+import { BACKENDS, useFreshBackend } from './backends.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
 
 async function columns(store: SqlStore, table: string): Promise<string[]> {
@@ -14,17 +14,11 @@ async function columns(store: SqlStore, table: string): Promise<string[]> {
 }
 
 describe.each(BACKENDS)('migrations ($name)', (backend) => {
-  let harness: BackendHarness;
-  const stores: SqlStore[] = [];
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-    await harness.cleanup();
-  });
+  const fresh = useFreshBackend(backend);
 
   it('creates the schema on a fresh database and is idempotent', async () => {
-    harness = await backend.create();
-    const store = await harness.open();
-    stores.push(store);
+    await fresh.create();
+    const store = await fresh.open();
     await store.migrate();
     await store.migrate();
 
@@ -72,9 +66,8 @@ describe.each(BACKENDS)('migrations ($name)', (backend) => {
   });
 
   it('reads no lock waits (no error) from a database an older gigi-boot migrated, then records them once migrated', async () => {
-    harness = await backend.create();
-    const store = await harness.open();
-    stores.push(store);
+    await fresh.create();
+    const store = await fresh.open();
     await applyMigrations(
       store.db,
       MIGRATIONS.filter((m) => m.version <= 3),
@@ -96,7 +89,7 @@ describe.each(BACKENDS)('migrations ($name)', (backend) => {
   });
 
   it('keeps a config table the app created already, with its rows and shape', async () => {
-    harness = await backend.create();
+    const harness = await fresh.create();
     await harness.asApp(`
       CREATE TABLE config (
         key text PRIMARY KEY,
@@ -107,8 +100,7 @@ describe.each(BACKENDS)('migrations ($name)', (backend) => {
       );
       INSERT INTO config (key, value, created_at) VALUES ('APP_SETTING', 'kept', '2020-01-01T00:00:00Z');
     `);
-    const store = await harness.open();
-    stores.push(store);
+    const store = await fresh.open();
     await store.migrate();
 
     expect((await columns(store, 'config')).map((c) => c.split(' ')[0])).toEqual([
@@ -124,12 +116,10 @@ describe.each(BACKENDS)('migrations ($name)', (backend) => {
   });
 
   it('serialises concurrent migrations so each version is applied once', async () => {
-    harness = await backend.create();
-    const first = await harness.open();
-    stores.push(first);
+    await fresh.create();
+    const first = await fresh.open();
     // Postgres: two processes' worth of connections; PGlite: one process, concurrent callers.
-    const second = backend.name === 'postgres' ? await harness.open() : first;
-    if (second !== first) stores.push(second);
+    const second = backend.name === 'postgres' ? await fresh.open() : first;
     await Promise.all([first.migrate(), second.migrate(), first.migrate()]);
     const versions = await first.db.query<{ version: number }>(
       'SELECT version FROM gigi_boot_schema_migrations ORDER BY version',
