@@ -121,13 +121,46 @@ export async function readFileTailIn(dir: SafeDir, name: string, bytes: number):
   });
 }
 
-/** Why: replace a file atomically (fresh temp file, owner and mode set on it, fsync, rename). */
+/**
+ * Why: a warm start renders the same supervisord.conf and app.ini as the last run; rewriting
+ * them costs two fsyncs each. True only for a plain file (no link, FIFO or second hard link)
+ * with exactly these bytes, this mode and this owner (ours when none is asked for); anything
+ * else, or any error, is "not the same" and the file is written as before.
+ */
+async function sameFileIn(
+  dir: SafeDir,
+  name: string,
+  data: string,
+  options: { mode: number; owner?: Owner },
+): Promise<boolean> {
+  const expected = Buffer.from(data, 'utf8');
+  const uid = options.owner?.uid ?? process.geteuid?.();
+  const gid = options.owner?.gid ?? process.getegid?.();
+  try {
+    const same = await readExisting(dir, name, async (handle) => {
+      const info = await handle.stat();
+      if (info.uid !== uid || info.gid !== gid || (info.mode & 0o7777) !== options.mode) return false;
+      if (info.size !== expected.length) return false;
+      const tooLarge = () => new Error('grew while read');
+      return (await readUpTo(handle, expected.length, tooLarge)).equals(expected);
+    });
+    return same === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why: replace a file atomically (fresh temp file, owner and mode set on it, fsync, rename);
+ * left alone when it already is exactly that file.
+ */
 export async function writeFileIn(
   dir: SafeDir,
   name: string,
   data: string,
   options: { mode: number; owner?: Owner },
 ): Promise<void> {
+  if (await sameFileIn(dir, name, data, options)) return;
   const temp = `.${name}.${randomBytes(6).toString('hex')}.tmp`;
   // O_EXCL|O_NOFOLLOW: a new inode of ours, never one that was planted under the temp name.
   const handle = await open(dir.at(temp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);

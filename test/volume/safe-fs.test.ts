@@ -75,6 +75,37 @@ describe('safe operations on the hostile volume', () => {
     expectOutsideUntouched();
   });
 
+  it('leaves a file that already has these bytes, mode and owner alone; replaces anything else', async () => {
+    const write = (name: string, text: string, options: { mode: number; owner?: RunAs }) =>
+      withParentDir(volume, join(volume, name), (dir, entry) => writeFileIn(dir, entry, text, options));
+    const inode = (name: string) => lstatSync(join(volume, name)).ino;
+    await write('conf', 'ours\n', { mode: 0o600 });
+    const first = inode('conf');
+    await write('conf', 'ours\n', { mode: 0o600 });
+    expect(inode('conf')).toBe(first); // the same file: not rewritten
+    await write('conf', 'ours\n', { mode: 0o644 });
+    expect(inode('conf')).not.toBe(first);
+    expect(statSync(join(volume, 'conf')).mode & 0o777).toBe(0o644);
+    const second = inode('conf');
+    await write('conf', 'ours\n', { mode: 0o644, owner: gigi });
+    expect(inode('conf')).not.toBe(second);
+    expect(statSync(join(volume, 'conf')).uid).toBe(gigi.uid);
+    const third = inode('conf');
+    await write('conf', 'theirs\n', { mode: 0o644, owner: gigi });
+    expect(inode('conf')).not.toBe(third);
+    expect(readFileSync(join(volume, 'conf'), 'utf8')).toBe('theirs\n');
+    // Same bytes, mode and owner behind a planted link or hard link: the link is replaced, as before.
+    plantAsGigi(['ln', '-s', join(outside, 'secret'), join(volume, 'link')]);
+    linkSync(join(outside, 'secret'), join(volume, 'hard'));
+    for (const name of ['link', 'hard']) {
+      await write(name, 'root-only\n', { mode: 0o600 });
+      expect(lstatSync(join(volume, name)).isFile()).toBe(true);
+      expect(lstatSync(join(volume, name)).nlink).toBe(1);
+      expect(inode(name)).not.toBe(statSync(join(outside, 'secret')).ino);
+    }
+    expectOutsideUntouched();
+  });
+
   it('refuses to read or chown a link, a hard link, or a FIFO (without hanging on it)', async () => {
     plantAsGigi(['ln', '-s', join(outside, 'secret'), join(volume, 'link')]);
     plantAsGigi(['mkfifo', join(volume, 'fifo')]);
