@@ -85,13 +85,7 @@ async function runBench(settings: BenchSettings, workspace: Workspace): Promise<
     );
   }
 
-  const firstBoots = await measureFirstBootPairs(
-    workspace,
-    checkout.cli,
-    serverUrl,
-    { iterations: settings.firstBoots, delayMs: settings.giteaDelayMs },
-    progress,
-  );
+  const firstBoots = await measureFirstBootPairs(workspace, checkout.cli, serverUrl, settings, progress);
 
   progress('time to hand-off with Docker absent, its socket missing, a slow build; restarts after degraded');
   const handOff = await measureHandOffFigures(workspace, checkout.cli, serverUrl, settings, progress);

@@ -1,7 +1,7 @@
-// Figure 2: a first boot against the Gitea simulator with a fixed simulated start-up delay
 // (fault `startupDelayMs` in the GITEA_SIM_FAULTS file), on Postgres: wall time, its ratio to
 // a plain bootstrapper doing the same work (plain-boot.ts) and to the delay, and the per-step
 // durations the journal recorded.
+import type { BenchSettings } from './settings.ts';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +19,7 @@ import {
   type BootWork,
 } from './plain-boot.ts';
 import type { Workspace } from './workspace.ts';
+// Figure 2: a first boot against the Gitea simulator with a fixed simulated start-up delay
 
 /** The steps that wait for the temporary Gitea; together they must cover the simulated delay. */
 const GITEA_START_STEPS = new Set(['startGitea', 'awaitApi']);
@@ -121,7 +122,7 @@ export async function measureFirstBootPairs(
   workspace: Workspace,
   cli: string,
   serverUrl: string,
-  { iterations, delayMs }: { iterations: number; delayMs: number },
+  { firstBoots: iterations, giteaDelayMs: delayMs }: Pick<BenchSettings, 'firstBoots' | 'giteaDelayMs'>,
   progress: (message: string) => void,
 ): Promise<FirstBootPair[]> {
   const plainScript = bundlePlainBootstrapper(dirname(dirname(cli)));

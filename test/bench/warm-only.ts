@@ -3,39 +3,17 @@
 // checkpoint write p95 with fsync off and on), for working on them without the minutes the
 // other figures take. Same settings: BENCH_ITERATIONS, BENCH_CHECKPOINTS, BENCH_SNAPSHOT_BYTES.
 // Run it under the bench lock like the bench.
-import { performance } from 'node:perf_hooks';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../support/boot-process.ts';
 import { createTestDatabase } from '../support/postgres.ts';
-import { ensureGiteaUser } from '../support/system-users.ts';
 import { measureCheckpoints, readCheckpointSample } from './checkpoint-latency.ts';
-import { snapshotCheckout } from './checkout-snapshot.ts';
-import { BenchFailure } from './failure.ts';
-import { readSettings } from './settings.ts';
+import { runPartialBench } from './partial-bench.ts';
 import { ratio, summarise, type Summary } from './stats.ts';
-import { terminateRunningChildren } from './timed-process.ts';
 import { initialiseVolume, measureWarmBoots } from './warm-boot.ts';
-import { Workspace } from './workspace.ts';
 
-const started = performance.now();
-const progress = (message: string) =>
-  process.stderr.write(
-    `[warm ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`,
-  );
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
 const line = (name: string, s: Summary) =>
   `${name}: median ${ms(s.median)}, p95 ${ms(s.p95)} (n ${s.n}, min ${ms(s.min)}, max ${ms(s.max)})`;
 
-const workspace = new Workspace();
-process.once('SIGINT', () => {
-  terminateRunningChildren();
-  void workspace.close().finally(() => process.exit(130));
-});
-try {
-  const settings = readSettings(process.env, join(REPO_ROOT, 'test-output', 'bench.json'));
-  ensureGiteaUser();
-  const checkout = snapshotCheckout(workspace);
-  const serverUrl = await workspace.startCluster();
+await runPartialBench('warm', async ({ settings, workspace, checkout, serverUrl, progress, commitNote }) => {
   const volume = await initialiseVolume(
     workspace,
     checkout.cli,
@@ -48,7 +26,7 @@ try {
   const node = summarise(warm.baselineMs);
   process.stdout.write(
     `${line('warm boot (Postgres)', boot)}\n${line('node -e 0', node)}\n` +
-      `warm / node -e 0: median ${ratio(boot.median, node.median).toFixed(2)}x, p95 ${ratio(boot.p95, node.p95).toFixed(2)}x (commit ${checkout.commit.slice(0, 12)}${checkout.dirty ? ' + changes' : ''})\n`,
+      `warm / node -e 0: median ${ratio(boot.median, node.median).toFixed(2)}x, p95 ${ratio(boot.p95, node.p95).toFixed(2)}x (${commitNote})\n`,
   );
   const sample = await readCheckpointSample(
     volume.env.DATABASE_URL!,
@@ -67,11 +45,4 @@ try {
       `${line(`checkpoint write, fsync ${fsync ? 'on ' : 'off'} (${sample.writtenSnapshotBytes} B snapshot + 1 journal row)`, summarise(samples.checkpointMs))}; SELECT 1 median ${ms(summarise(samples.selectMs).median)}\n`,
     );
   }
-} catch (error) {
-  process.stderr.write(
-    `warm bench FAILED: ${error instanceof BenchFailure ? error.message : String((error as Error).stack ?? error)}\n`,
-  );
-  process.exitCode = 1;
-} finally {
-  await workspace.close();
-}
+});
