@@ -3,6 +3,7 @@
 // for LISTEN.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { isErrorIn, LockTimeoutError, StoreError } from '../errors.ts';
 import { databaseName, describeServer, redactDatabaseUrl, scrubPassword } from './database-url.ts';
@@ -132,19 +133,46 @@ class GuardedClient extends pg.Client {
   }
 }
 
+/** How long a session waits for a free slot when the server is full (53300) before it fails. */
+const SERVER_FULL_WAIT_MS = 30_000;
+
+/**
+ * Why: Postgres refuses a new session once max_connections are in use (53300), before any query
+ * ran, so trying again is safe. Boots share one server (fifty boxes, each at most two sessions,
+ * the pool's given back after a second idle): a slot frees within moments, so a boot that needs
+ * a session again waits for one (bounded) instead of failing. Anything else is rethrown at once.
+ */
+async function whenServerHasRoom<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + SERVER_FULL_WAIT_MS;
+  for (let delay = 25; ; delay = Math.min(1_000, delay * 2)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (errorCode(error) !== '53300' || Date.now() + delay > deadline) throw error;
+      await sleep(delay);
+    }
+  }
+}
+
 async function connectClient(url: string, applicationName: string): Promise<pg.Client> {
-  const client = new GuardedClient({
-    connectionString: url,
-    application_name: applicationName,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-  });
   try {
-    await client.connect();
+    return await whenServerHasRoom(async () => {
+      const client = new GuardedClient({
+        connectionString: url,
+        application_name: applicationName,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      });
+      try {
+        await client.connect();
+        return client;
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+    });
   } catch (error) {
-    await client.end().catch(() => undefined);
     throw connectionError(url, error);
   }
-  return client;
 }
 
 async function findHolder(query: SerialQuery, key: [number, number]): Promise<LockHolder | null> {
@@ -337,7 +365,7 @@ export async function openPostgresBackend(
   let lockSession = bootLock ? connectLockSession(url) : undefined;
   lockSession?.catch(() => undefined); // a failure is acquireBootLock's to report
   try {
-    await pool.query('SELECT 1');
+    await whenServerHasRoom(() => pool.query('SELECT 1'));
   } catch (error) {
     await pool.end().catch(() => undefined);
     await lockSession?.then((client) => client.end()).catch(() => undefined);
@@ -347,13 +375,14 @@ export async function openPostgresBackend(
   const held = new Set<BootLock>();
   const listeners = new Set<pg.Client>();
   const db: SqlDatabase = {
+    // The pool gives its session back when idle: the next query may meet a full server.
     query: async <R>(text: string, params: readonly unknown[] = []) =>
-      (await pool.query(text, params as unknown[])).rows as R[],
+      (await whenServerHasRoom(() => pool.query(text, params as unknown[]))).rows as R[],
     exec: async (text: string) => {
-      await pool.query(text);
+      await whenServerHasRoom(() => pool.query(text));
     },
     transaction: async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
-      const client = await pool.connect();
+      const client = await whenServerHasRoom(() => pool.connect());
       let broken = false;
       // A checked-out client has no pool listener: without this one, the server ending its
       // session (a restart) mid-transaction would be an unhandled 'error' event — a crash. The
