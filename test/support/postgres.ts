@@ -2,7 +2,7 @@
 // port, one database per test file. Uses TEST_DATABASE_URL instead when it is set (an
 // operator's or CI's own server).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -47,16 +47,41 @@ const initdbArgs = (dataDir: string) => [
   '--locale=C',
 ];
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether something can listen on 127.0.0.1:port right now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** The kernel's ephemeral range: where it picks the local port of every outgoing connection. */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 11_024 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * Why: a port for a test's listener (a simulated Gitea, a cluster). Taken below the ephemeral
+ * range, so no client socket (the bench's hundred Postgres sessions, an HTTP request) can be
+ * given it between this check and the listener's bind, and never the same one twice in a process.
+ */
+export async function freePort(): Promise<number> {
+  const high = ephemeralLow() - 1;
+  for (let tries = 0; tries < 500; tries++) {
+    const port = high - Math.floor(Math.random() * 10_000);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`freePort: no free port below ${high + 1} after 500 tries`);
 }
 
 export interface TestCluster {
