@@ -237,7 +237,9 @@ export function renderResult(result: BenchResult): string {
     );
   }
   if (!result.postgres.fsync) {
-    out.push('Postgres ran with fsync=off (the test cluster): checkpoint latency excludes the WAL flush.');
+    out.push(
+      'The main cluster ran with fsync=off (the test cluster): the figures above on it exclude the WAL flush; the fsync-on checkpoint line and the fifty boxes ran on a cluster with fsync=on.',
+    );
   }
   return `${out.join('\n')}\n`;
 }
