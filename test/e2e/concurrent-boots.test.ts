@@ -9,27 +9,13 @@ import { testServerUrl } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { readBootOutcome } from './verify.ts';
 import { documentedFields, fieldPaths } from '../support/listings.ts';
+import type { HistoryReport } from '../../src/inspect/gather.ts';
 
 function events(stdout: string): Array<Record<string, unknown>> {
   return stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-interface HistoryJson {
-  runs: Array<{
-    runId: string;
-    status: string;
-    waits: Array<{
-      host: string;
-      pid: number;
-      holder: string | null;
-      at: string;
-      waitedMs: number;
-      then: string;
-    }>;
-  }>;
 }
 
 describe('two boots of one volume at once', () => {
@@ -68,7 +54,7 @@ describe('two boots of one volume at once', () => {
     // inspect --history shows the initialising run and, on it, the boot that waited for it.
     const historyResult = await runCli(['inspect', '--history', '--json'], env);
     expect(historyResult.code, historyResult.stderr).toBe(0);
-    const history = JSON.parse(historyResult.stdout) as HistoryJson;
+    const history = JSON.parse(historyResult.stdout) as HistoryReport;
     expect(history.runs).toHaveLength(1);
     const [run] = history.runs;
     expect(run!.status).toBe('completed');
