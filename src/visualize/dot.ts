@@ -104,7 +104,7 @@ export function toDot(graph: MachineGraph, overlay: Overlay | null = null): stri
         const bold = v?.status === 'failed' ? `${html(s.key)} — FAILED` : html(s.key);
         out(
           depth + 1,
-          `label=<<b>${bold}</b>${caption && v?.status !== 'failed' ? `<br/><font point-size="9">${html(caption)}</font>` : caption ? `<br/><font point-size="9">${html(caption.replace(/^FAILED · /, ''))}</font>` : ''}>;`,
+          `label=<<b>${bold}</b>${caption && v?.status !== 'failed' ? `<br/><font point-size="9">${html(caption)}</font>` : caption ? `<br/><font point-size="9">${html(caption.replace(/^FAILED \u00b7 /, ''))}</font>` : ''}>;`,
         );
         out(
           depth + 1,

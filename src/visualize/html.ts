@@ -139,8 +139,8 @@ const SCRIPT = String.raw`
     var v = step && data.steps[step];
     if (!v) { panel.innerHTML = '<p>Hover or click a step to see its journal rows.</p>'; return; }
     var h = '<h2 id="details-step">' + esc(step) + '</h2><p><b class="status">' + esc(v.status) + '</b>' +
-      (v.retrying ? ' (waiting to retry)' : '') + ' · ' + v.attempts + ' attempt' + (v.attempts === 1 ? '' : 's') +
-      ' · ' + ms(v.durationMs) + (v.outcome ? ' · last outcome ' + esc(v.outcome) : '') + '</p>';
+      (v.retrying ? ' (waiting to retry)' : '') + ' &middot; ' + v.attempts + ' attempt' + (v.attempts === 1 ? '' : 's') +
+      ' &middot; ' + ms(v.durationMs) + (v.outcome ? ' &middot; last outcome ' + esc(v.outcome) : '') + '</p>';
     if (v.lastError) h += '<p class="err">Last error: ' + esc(v.lastError) + '</p>';
     if (v.rows.length === 0) h += '<p>No journal rows for this step in this run.</p>';
     else {
