@@ -22,7 +22,6 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const EXTERNAL = [
   '@electric-sql/pglite',
   '@hpcc-js/wasm-graphviz',
-  '@balena/dockerignore',
   'chokidar',
   'dockerode',
   'tar-stream',
@@ -47,6 +46,26 @@ const pgOnNode = {
         throw new Error(`${args.path} no longer has ${probe}: check pg's runtime probe (bin/build.mjs)`);
       return { contents: source.replace(probe, `${probe}\n  return false;`), loader: 'js' };
     });
+  },
+};
+
+/**
+ * pino loads its transport machinery (thread-stream, and with it worker_threads) on every start;
+ * gigi-boot writes its log lines itself (src/log/logger.ts) and never starts a transport, so the
+ * bundle gets a thread-stream that says so if anything ever asks for one.
+ */
+const noPinoTransports = {
+  name: 'no-pino-transports',
+  setup(build) {
+    build.onResolve({ filter: /^thread-stream$/ }, () => ({
+      path: 'thread-stream',
+      namespace: 'no-pino-transports',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'no-pino-transports' }, () => ({
+      contents:
+        "module.exports = class ThreadStream { constructor() { throw new Error('pino transports are not bundled with gigi-boot (bin/build.mjs)'); } };",
+      loader: 'js',
+    }));
   },
 };
 
@@ -87,7 +106,7 @@ await build({
   supported: { 'dynamic-import': false },
   bundle: true,
   external: EXTERNAL,
-  plugins: [pgOnNode],
+  plugins: [pgOnNode, noPinoTransports],
   define: {
     __GIGI_BOOT_FINGERPRINT__: JSON.stringify(await machineFingerprint()),
     'import.meta.url': '__gigiBootModuleUrl',

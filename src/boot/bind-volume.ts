@@ -7,7 +7,7 @@
 // refused (exit 2) before it writes anything. Read, then decide (pure), then apply.
 import { ConfigError } from '../errors.ts';
 import { databaseName, describeServer } from '../store/database-url.ts';
-import type { DatabaseBinding, Store } from '../store/types.ts';
+import type { DatabaseBinding, StartFacts, Store } from '../store/types.ts';
 import {
   readVolumeBinding,
   recordVolumeBinding,
@@ -95,13 +95,19 @@ export async function refuseEmbeddedForBoundVolume(
 /** Why: read both halves without writing anything (the database may not even have the tables yet). */
 export async function readBindingFacts(
   store: Store,
-  options: { dataDir: string; volumeId: string | undefined; databaseUrl: string | undefined },
+  options: {
+    dataDir: string;
+    volumeId: string | undefined;
+    databaseUrl: string | undefined;
+    /** The database's half, when the caller has read it already (Store.readStartFacts). */
+    database?: DatabaseBinding;
+  },
 ): Promise<BindingFacts> {
   return {
     dataDir: options.dataDir,
     volumeId: options.volumeId,
     volume: await readVolumeBinding(options.dataDir),
-    database: await store.readDatabaseBinding(),
+    database: options.database ?? (await store.readDatabaseBinding()),
     here: describeDatabase(options.databaseUrl),
     embedded: options.databaseUrl === undefined,
   };
@@ -115,18 +121,25 @@ export async function readBindingFacts(
  */
 export async function bindVolumeToDatabase(
   store: Store,
-  options: { dataDir: string; databaseUrl: string | undefined },
+  options: {
+    dataDir: string;
+    databaseUrl: string | undefined;
+    /** Read already by a start that found the volume's id: that id and the database's facts. */
+    known?: { volumeId: string; facts: StartFacts };
+  },
 ): Promise<string> {
+  const { known, ...where } = options;
   const facts = await readBindingFacts(store, {
-    ...options,
-    volumeId: await readVolumeIdIfAny(options.dataDir),
+    ...where,
+    volumeId: known?.volumeId ?? (await readVolumeIdIfAny(options.dataDir)),
+    database: known?.facts.database,
   });
   const problem = decideBinding(facts);
   if (problem) throw new ConfigError([problem]);
 
   // Schema before identity: once the volume id exists, inspect may read the tables.
-  await store.migrate();
-  const volumeId = await readOrCreateVolumeId(options.dataDir);
+  if (!known?.facts.schemaCurrent) await store.migrate();
+  const volumeId = known?.volumeId ?? (await readOrCreateVolumeId(options.dataDir));
   // Every later start (a warm one above all): both sides already say so, nothing to record.
   const { volume, database } = facts;
   if (volume && volume.databaseId === database.databaseId && database.volumeId === volumeId) return volumeId;

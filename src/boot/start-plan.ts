@@ -22,13 +22,15 @@ export interface DecideStartOptions {
   runnerRetryMs: number;
   /** The config table, when the caller has read it already (a warm start checks it). */
   configRows?: Promise<Map<string, ConfigRow>>;
+  /** The volume's latest run, when the caller has read it already (under the boot lock). */
+  latest?: RunRecord | null;
   logger: Logger;
 }
 
 /** Why: the one place a start's plan is made and logged (`boot.plan`), warm or not. */
 export async function decideStart(options: DecideStartOptions): Promise<StartDecision> {
   const { store, logger } = options;
-  const latest = await store.latestRun(options.volumeId);
+  const latest = options.latest !== undefined ? options.latest : await store.latestRun(options.volumeId);
   let plan = planStart(latest, options.fingerprint, options.configDigest, {
     digest: options.runnerDigest,
     retryBaseMs: options.runnerRetryMs,

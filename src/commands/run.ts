@@ -20,7 +20,8 @@ import { processRedactor } from '../log/process-redactor.ts';
 import { createProgressView } from '../log/progress-view.ts';
 import { openStore } from '../store/index.ts';
 import { openStoreWithRetry } from '../store/open-with-retry.ts';
-import type { LockHolder } from '../store/types.ts';
+import type { LockHolder, Store } from '../store/types.ts';
+import { readVolumeIdIfAny } from '../store/volume.ts';
 import { handOffToSupervisor } from '../supervisor/hand-off.ts';
 
 export interface RunOptions {
@@ -68,15 +69,30 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   // embedded database, which lives there, is opened only after them).
   const connecting = config.databaseUrl !== undefined ? openStore(storeOptions) : undefined;
   connecting?.catch(() => undefined); // its failure is the first attempt's, handled below
-  // The same checks `gigi-boot check` makes (then the data dir is created).
+  // The same checks `gigi-boot check` makes (then the data dir is created). With Postgres they
+  // go on while the store connects, takes a booted volume's lock and reads its start state:
+  // reads only. Nothing is written, and no binding decided, before they have passed.
+  const checked = preflight(config, env);
+  checked.catch(() => undefined); // awaited below, on every path
+  if (!connecting) await checked;
+  /** Why: a problem the checks find is reported first, and not after a wait for the database. */
+  const afterChecks = <T>(work: Promise<T>): Promise<T> =>
+    Promise.race([
+      work.catch(async (error: unknown) => {
+        await checked;
+        throw error;
+      }),
+      checked.then(() => work),
+    ]);
+  // The store first: a database that cannot be reached leaves the volume untouched.
+  const opening = openStoreWithRetry(storeOptions, config.deadlines.databaseWaitMs, logger, connecting);
+  let store: Store;
   try {
-    await preflight(config, env);
+    store = await afterChecks(opening);
   } catch (error) {
-    void connecting?.then((early) => early.close()).catch(() => undefined);
+    void opening.then((opened) => opened.close()).catch(() => undefined);
     throw error;
   }
-  // The store first: a database that cannot be reached leaves the volume untouched.
-  const store = await openStoreWithRetry(storeOptions, config.deadlines.databaseWaitMs, logger, connecting);
 
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -93,6 +109,8 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   // The try below ended without throwing (or its error was the build's, after the hand-off).
   let bodyDone = false;
   let closed: Promise<void> = Promise.resolve();
+  // The boot lock's release, once asked for (it resolves when its session has ended).
+  let releasing: Promise<void> = Promise.resolve();
   // supervisord, once started: as soon as the Gitea region is done, while the runner-worker
   // image may still build under this process (the app does not need it to start).
   let supervisor: Promise<number> | undefined;
@@ -110,22 +128,35 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
     // What the runner-worker image is built for, read beside the binding and the lock (files only).
     const dockerPresent = dockerConfigured(config);
     const contextHash = runnerContextHash(config);
+    // Set only when this boot had to wait for another's lock: then the wait is recorded.
+    let waited: { since: Date; holder: LockHolder | null } | undefined;
+    const takeLock = (id: string) =>
+      store.acquireBootLock(id, {
+        timeoutMs: config.deadlines.lockWaitMs,
+        onWait: (holder) => {
+          waited = { since: new Date(), holder };
+          logger.warn(
+            { event: 'lock.wait', holder },
+            `another boot of this volume holds the lock (${holder?.applicationName ?? 'unknown holder'}${holder?.pid ? `, backend pid ${holder.pid}` : ''}); waiting up to ${config.deadlines.lockWaitMs} ms`,
+          );
+        },
+      });
+    // A volume that booted before has its id: its lock first, then everything the start reads,
+    // in one round trip (every restart of a booted box). A new volume gets its id from the
+    // binding, then its lock. (A lock taken here and not released below is released by
+    // store.close(), e.g. when the binding is refused.)
+    const idOnFile = await afterChecks(readVolumeIdIfAny(config.dataDir));
+    let lock = idOnFile === undefined ? undefined : await afterChecks(takeLock(idOnFile));
+    const facts = idOnFile === undefined ? null : await afterChecks(store.readStartFacts(idOnFile));
+    await checked;
     const volumeId = await bindVolumeToDatabase(store, {
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl,
+      ...(idOnFile !== undefined && facts ? { known: { volumeId: idOnFile, facts } } : {}),
     });
-    // Set only when this boot had to wait for another's lock: then the wait is recorded.
-    let waited: { since: Date; holder: LockHolder | null } | undefined;
-    const lock = await store.acquireBootLock(volumeId, {
-      timeoutMs: config.deadlines.lockWaitMs,
-      onWait: (holder) => {
-        waited = { since: new Date(), holder };
-        logger.warn(
-          { event: 'lock.wait', holder },
-          `another boot of this volume holds the lock (${holder?.applicationName ?? 'unknown holder'}${holder?.pid ? `, backend pid ${holder.pid}` : ''}); waiting up to ${config.deadlines.lockWaitMs} ms`,
-        );
-      },
-    });
+    // A start state read for the id on file is the volume's (the binding agreed with that id).
+    const known = facts && volumeId === idOnFile ? facts : null;
+    lock ??= await takeLock(volumeId);
     const waitedMs = waited ? Date.now() - waited.since.getTime() : 0;
     const onLost = () =>
       logger.error(
@@ -135,8 +166,8 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
     lock.lost.addEventListener('abort', onLost, { once: true });
     try {
       // The run the lock holder left (read before this boot starts its own): what was waited for.
-      const waitedFor = waited ? await store.latestRun(volumeId) : null;
-      const configRows = store.readConfig();
+      const waitedFor = waited ? (known ? known.latestRun : await store.latestRun(volumeId)) : null;
+      const configRows = known ? Promise.resolve(known.config) : store.readConfig();
       await registerStoredSecrets({ readConfig: () => configRows }, processRedactor);
       const digests = {
         configDigest: configDigest(config),
@@ -148,6 +179,7 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
         volumeId,
         fingerprint: await bootFingerprint(),
         configRows,
+        ...(known ? { latest: known.latestRun } : {}),
         ...digests,
         logger,
       });
@@ -194,7 +226,8 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
         logger.error({ event: 'gitea.stop_failed', err: error }, 'could not stop the temporary Gitea'),
       );
       lock.lost.removeEventListener('abort', onLost);
-      await lock.release();
+      // Postgres ends the session a few ms after it is asked to: awaited with the store's close.
+      releasing = lock.release();
     }
     bodyDone = true;
   } catch (error) {
@@ -211,7 +244,7 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
     process.off('SIGINT', onSignal);
     // Ending the sessions waits for Postgres to close them: a boot that ended well lets the
     // warm start render supervisord.conf meanwhile; one that throws waits here, as it did.
-    const closing = store.close();
+    const closing = Promise.all([releasing, store.close()]).then(() => undefined);
     if (bodyDone) closed = closing;
     else await closing;
   }

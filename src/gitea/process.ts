@@ -20,7 +20,6 @@ import {
   writeFileIn,
   type SafeDir,
 } from '../volume/safe-fs.ts';
-import { preloadHttpClient } from './api.ts';
 import { resolveGiteaBinary } from './binary.ts';
 import { describeListeners, listenersOn, socketInodesOf } from './listeners.ts';
 import { isAlive, isOurGiteaWeb, readPid, stopGracefully, type StopAction } from './proc.ts';
@@ -282,8 +281,10 @@ export async function startTemporaryGitea(options: StartTemporaryGiteaOptions): 
   }
   await writePidFile(options.pidFile, pid);
   startedHere.add(pid);
-  // The API client is needed as soon as Gitea listens: load it while Gitea starts.
-  void preloadHttpClient().catch(() => undefined);
+  // The API client is needed as soon as Gitea listens: load it while Gitea starts. Imported
+  // here, not at the top: a warm start stops (no) temporary Gitea through this module, and the
+  // client's module builds the Gitea answers' schemas when loaded.
+  void import('./api.ts').then((api) => api.preloadHttpClient()).catch(() => undefined);
   void exited.then(() => startedHere.delete(pid));
 
   try {

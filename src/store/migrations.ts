@@ -123,6 +123,9 @@ async function applyOne(tx: Queryable, migration: Migration): Promise<boolean> {
   return true;
 }
 
+/** The version the schema has once every migration is applied. */
+export const LATEST_SCHEMA_VERSION = Math.max(0, ...MIGRATIONS.map((m) => m.version));
+
 /** The highest migration applied (they are applied in order), 0 on a database never migrated. */
 async function appliedVersion(db: SqlDatabase): Promise<number> {
   try {

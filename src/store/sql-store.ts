@@ -1,7 +1,7 @@
 // The Store over any SqlDatabase: runs, checkpoints, the journal and the app's `config`
 // table. Backend specifics (boot lock, LISTEN, closing) come from a StoreBackend.
 import { isBootError, StoreError } from '../errors.ts';
-import { applyMigrations } from './migrations.ts';
+import { applyMigrations, LATEST_SCHEMA_VERSION } from './migrations.ts';
 import type { Queryable, SqlDatabase } from './sql.ts';
 import type {
   BootLockOptions,
@@ -14,6 +14,7 @@ import type {
   ResetMark,
   RunRecord,
   RunStatus,
+  StartFacts,
   Store,
 } from './types.ts';
 import { randomUUID } from 'node:crypto';
@@ -50,9 +51,10 @@ interface RunRow {
   snapshot: unknown;
   error: string | null;
   seq: number;
-  started_at: Date;
-  updated_at: Date;
-  finished_at: Date | null;
+  // Dates from a query's columns, ISO strings from readStartFacts' JSON.
+  started_at: Date | string;
+  updated_at: Date | string;
+  finished_at: Date | string | null;
 }
 
 interface JournalRow {
@@ -101,6 +103,48 @@ function toJournal(row: JournalRow): JournalEntry {
     detail: row.detail,
   };
 }
+
+interface ConfigTableRow {
+  key: string;
+  value: string;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+function configMap(rows: readonly ConfigTableRow[]): Map<string, ConfigRow> {
+  return new Map(
+    rows.map((row) => [
+      row.key,
+      {
+        key: row.key,
+        value: row.value,
+        createdAt: new Date(row.created_at),
+        updatedAt: new Date(row.updated_at),
+      },
+    ]),
+  );
+}
+
+/** readStartFacts' one row: what the separate reads return, the rows of other tables as JSON. */
+interface StartFactsRow {
+  binding: { database_id: string; volume_id: string | null } | null;
+  last_run_volume_id: string | null;
+  schema_version: number | null;
+  latest_run: RunRow | null;
+  config: ConfigTableRow[];
+}
+
+// The same columns and order as readDatabaseBinding, migrate()'s version check, latestRun and
+// readConfig. A timestamp in JSON is an ISO string, which toRun/configMap read as a Date does.
+const START_FACTS_QUERY = `SELECT
+  (SELECT jsonb_build_object('database_id', database_id, 'volume_id', volume_id) FROM gigi_boot_database) AS binding,
+  CASE WHEN (SELECT volume_id FROM gigi_boot_database) IS NULL THEN
+    (SELECT volume_id FROM gigi_boot_runs ORDER BY started_at DESC, updated_at DESC LIMIT 1) END AS last_run_volume_id,
+  (SELECT max(version) FROM gigi_boot_schema_migrations) AS schema_version,
+  (SELECT to_jsonb(r) FROM (SELECT ${RUN_COLUMNS} FROM gigi_boot_runs WHERE volume_id = $1
+     ORDER BY started_at DESC, updated_at DESC LIMIT 1) r) AS latest_run,
+  (SELECT coalesce(jsonb_agg(c ORDER BY c.key), '[]'::jsonb) FROM (SELECT key, value, created_at, updated_at
+     FROM config WHERE value IS NOT NULL) c) AS config`;
 
 /** JSON for a jsonb parameter; undefined becomes SQL NULL. */
 function json(value: unknown): string | null {
@@ -386,6 +430,31 @@ export class SqlStore implements Store {
     });
   }
 
+  async readStartFacts(volumeId: string): Promise<StartFacts | null> {
+    return this.wrap('Reading the start state of this volume', async () => {
+      // One statement, so one round trip: what bindVolumeToDatabase, migrate() and decideStart
+      // would each have asked for. Rows of several tables come back as JSON.
+      let rows: StartFactsRow[];
+      try {
+        rows = await this.db.query<StartFactsRow>(START_FACTS_QUERY, [volumeId]);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === '42P01') return null; // undefined_table
+        throw error;
+      }
+      const row = rows[0]!;
+      return {
+        database: {
+          databaseId: row.binding?.database_id ?? null,
+          volumeId: row.binding?.volume_id ?? null,
+          lastRunVolumeId: row.last_run_volume_id,
+        },
+        schemaCurrent: (row.schema_version ?? 0) >= LATEST_SCHEMA_VERSION,
+        latestRun: row.latest_run ? toRun(row.latest_run) : null,
+        config: configMap(row.config),
+      };
+    });
+  }
+
   /** The rows of a query on a table that may not exist yet (a database not yet migrated): none. */
   private async tableRows<R>(text: string, params: unknown[]): Promise<R[]> {
     try {
@@ -436,22 +505,13 @@ export class SqlStore implements Store {
 
   /** Why: the boot reuses what an earlier run wrote (tokens, users) instead of recreating it. Rows whose value is SQL NULL count as unset. */
   async readConfig(): Promise<Map<string, ConfigRow>> {
-    return this.wrap('Reading the config table', async () => {
-      const rows = await this.db.query<{ key: string; value: string; created_at: Date; updated_at: Date }>(
-        'SELECT key, value, created_at, updated_at FROM config WHERE value IS NOT NULL ORDER BY key',
-      );
-      return new Map(
-        rows.map((row) => [
-          row.key,
-          {
-            key: row.key,
-            value: row.value,
-            createdAt: new Date(row.created_at),
-            updatedAt: new Date(row.updated_at),
-          },
-        ]),
-      );
-    });
+    return this.wrap('Reading the config table', async () =>
+      configMap(
+        await this.db.query<ConfigTableRow>(
+          'SELECT key, value, created_at, updated_at FROM config WHERE value IS NOT NULL ORDER BY key',
+        ),
+      ),
+    );
   }
 
   /** Why: one key lookup without reading the whole table. */

@@ -110,6 +110,15 @@ export interface BootLock {
   release(): Promise<void>;
 }
 
+/** What Store.readStartFacts reads. */
+export interface StartFacts {
+  database: DatabaseBinding;
+  /** Every migration this gigi-boot knows is applied: migrate() would do nothing. */
+  schemaCurrent: boolean;
+  latestRun: RunRecord | null;
+  config: Map<string, ConfigRow>;
+}
+
 /** The database's half of the volume ↔ database binding (table gigi_boot_database). */
 export interface DatabaseBinding {
   /** The random id gigi-boot gave this database; null before the first boot (or migration). */
@@ -157,6 +166,12 @@ export interface Store {
 
   /** Read-only, also before migrate(): which database this is and which volume it belongs to. */
   readDatabaseBinding(): Promise<DatabaseBinding>;
+  /**
+   * Read-only, also before migrate(): what a start of a volume that has its id reads before it
+   * decides (the binding, whether the schema is current, the volume's latest run, the config
+   * table), in one round trip. null: a database without gigi-boot's tables (never migrated).
+   */
+  readStartFacts(volumeId: string): Promise<StartFacts | null>;
   /** This database's id, created on first use (after migrate()). */
   ensureDatabaseId(): Promise<string>;
   /**

@@ -77,31 +77,42 @@ export async function renderHandOff(
     fatalFile: paths.fatalFile,
     appEnvironment: appEnvironment(env),
   });
-  // The supervised Gitea listens on GITEA_HTTP_ADDR (the boot's temporary one was on loopback),
-  // and GITEA__ settings are applied on every start, as Gitea's own images do.
-  if (modes.gitea === 'internal') await writeGiteaAppIni(ctx, 'supervised');
-  // /var/log/gigi is the image's, outside the volume.
-  await mkdir(paths.logDir, { recursive: true });
-  // The agent's workspace, and Chromium's profile when it runs here: the run user's, made
-  // without following a planted link.
-  const dirs = [workspaceDir(config.dataDir)];
-  if (modes.chrome === 'internal') dirs.push(chromeProfileDir(config.dataDir));
-  for (const path of dirs) {
-    const dir = await openDirBelow({
-      root: config.dataDir,
-      path,
-      create: true,
-      ...(runAs?.switchUser ? { owner: runAs } : {}),
-    });
-    await dir.close();
-  }
   const text = renderSupervisordConf(programs, {
     logDir: paths.logDir,
     socketPath: paths.socketPath,
     pidFile: paths.pidFile,
     runsAsRoot: isRoot(),
   });
-  const dir = await openPrivateBootDir(config.dataDir, dirname(paths.confFile));
+  // The agent's workspace, and Chromium's profile when it runs here: the run user's, made
+  // without following a planted link.
+  const dirs = [workspaceDir(config.dataDir)];
+  if (modes.chrome === 'internal') dirs.push(chromeProfileDir(config.dataDir));
+  // Independent files and directories, side by side (a warm start waits for all of them); each
+  // is written whole or not at all, and every one is finished before an error is reported.
+  const done = await Promise.allSettled([
+    // The supervised Gitea listens on GITEA_HTTP_ADDR (the boot's temporary one was on
+    // loopback), and GITEA__ settings are applied on every start, as Gitea's own images do.
+    modes.gitea === 'internal' ? writeGiteaAppIni(ctx, 'supervised') : undefined,
+    // /var/log/gigi is the image's, outside the volume.
+    mkdir(paths.logDir, { recursive: true }),
+    ...dirs.map(async (path) => {
+      const dir = await openDirBelow({
+        root: config.dataDir,
+        path,
+        create: true,
+        ...(runAs?.switchUser ? { owner: runAs } : {}),
+      });
+      await dir.close();
+    }),
+    writeConf(config.dataDir, paths, text),
+  ]);
+  const failed = done.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return paths.confFile;
+}
+
+async function writeConf(dataDir: string, paths: ReturnType<typeof supervisorPaths>, text: string) {
+  const dir = await openPrivateBootDir(dataDir, dirname(paths.confFile));
   try {
     // A FATAL recorded by the previous run must not fail this run's health check.
     await removeIn(dir, basename(paths.fatalFile));
@@ -110,7 +121,6 @@ export async function renderHandOff(
   } finally {
     await dir.close();
   }
-  return paths.confFile;
 }
 
 /** Why: a warm start skips the machine, so its handOff step; render from today's config instead. */
