@@ -88,6 +88,31 @@ describe.each(BACKENDS)('migrations ($name)', (backend) => {
     expect(await store.lockWaits('some-volume')).toEqual([wait]);
   });
 
+  it('applies the pending migrations all or none: one that fails leaves the schema as it was', async () => {
+    await fresh.create();
+    const store = await fresh.open();
+    await applyMigrations(
+      store.db,
+      MIGRATIONS.filter((m) => m.version <= 2),
+    );
+    const broken = [
+      ...MIGRATIONS,
+      { version: 99, name: 'broken', sql: 'SELECT no_such_column FROM gigi_boot_runs' },
+    ];
+    await expect(applyMigrations(store.db, broken)).rejects.toThrow(/no_such_column/);
+    const versions = await store.db.query<{ version: number }>(
+      'SELECT version FROM gigi_boot_schema_migrations ORDER BY version',
+    );
+    expect(versions.map((r) => Number(r.version))).toEqual([1, 2]);
+    expect(await store.db.query("SELECT to_regclass('gigi_boot_lock_waits')::text AS t")).toEqual([
+      { t: null },
+    ]);
+    // Fixed, the same call applies everything pending (3 to the newest) at once.
+    expect(await applyMigrations(store.db)).toEqual(
+      MIGRATIONS.filter((m) => m.version > 2).map((m) => m.version),
+    );
+  });
+
   it('keeps a config table the app created already, with its rows and shape', async () => {
     const harness = await fresh.create();
     await harness.asApp(`
