@@ -74,6 +74,16 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   // reads only. Nothing is written, and no binding decided, before they have passed.
   const checked = preflight(config, env);
   checked.catch(() => undefined); // awaited below, on every path
+  // The volume's id, read beside the checks (a read, awaited after them below). A volume without
+  // one has never booted: its boot runs the machine, so XState and the steps load now, while
+  // the database connects and migrates, instead of after the plan.
+  const idReading = readVolumeIdIfAny(config.dataDir);
+  idReading.then(
+    (id) => {
+      if (id === undefined) void preloadBootMachine();
+    },
+    () => undefined,
+  );
   if (!connecting) await checked;
   /** Why: a problem the checks find is reported first, and not after a wait for the database. */
   const afterChecks = <T>(work: Promise<T>): Promise<T> =>
@@ -145,7 +155,7 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
     // in one round trip (every restart of a booted box). A new volume gets its id from the
     // binding, then its lock. (A lock taken here and not released below is released by
     // store.close(), e.g. when the binding is refused.)
-    const idOnFile = await afterChecks(readVolumeIdIfAny(config.dataDir));
+    const idOnFile = await afterChecks(idReading);
     let lock = idOnFile === undefined ? undefined : await afterChecks(takeLock(idOnFile));
     const facts = idOnFile === undefined ? null : await afterChecks(store.readStartFacts(idOnFile));
     await checked;
@@ -265,6 +275,11 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   }
   if (noHandoff) return code;
   return handOffToSupervisor({ config, logger });
+}
+
+/** Why: the machine's modules (XState, the steps) load before the plan when a boot will need them. */
+function preloadBootMachine(): Promise<unknown> {
+  return Promise.all([import('../boot/run-boot.ts'), import('../boot/compose.ts')]).catch(() => undefined);
 }
 
 /** Why: the wait is otherwise only in this process's log; inspect --history shows it on the run waited for. */

@@ -2,7 +2,8 @@
 // from what answers on it: an HTTP answer proves nothing about who sent it, and the temporary
 // Gitea must be the process gigi-boot started before it is sent an admin's credentials.
 import { execFile } from 'node:child_process';
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -30,10 +31,13 @@ function decodeAddress(hex: string): string {
   return text === '0:0:0:0:0:0:0:0' ? '::' : text;
 }
 
-async function readTable(path: string): Promise<Listener[]> {
+// /proc is the kernel's memory, not a disk: reading it synchronously takes microseconds, where
+// each asynchronous read is a round trip through libuv's thread pool (a Gitea step's ownership
+// check read some thirty /proc files that way, ~5 ms).
+function readTable(path: string): Listener[] {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch {
     return []; // no IPv6 in this kernel/namespace
   }
@@ -59,8 +63,8 @@ function overlaps(address: string, wanted: string): boolean {
 }
 
 /** Why: every listening socket that holds `port` for `address` (wildcards included). */
-export async function listenersOn(port: number, address: string): Promise<Listener[]> {
-  const tables = await Promise.all([readTable('/proc/net/tcp'), readTable('/proc/net/tcp6')]);
+export function listenersOn(port: number, address: string): Listener[] {
+  const tables = [readTable('/proc/net/tcp'), readTable('/proc/net/tcp6')];
   return tables.flat().filter((l) => l.port === port && overlaps(l.address, address));
 }
 
@@ -68,21 +72,22 @@ export async function listenersOn(port: number, address: string): Promise<Listen
 export async function socketInodesOf(pid: number): Promise<Set<number> | undefined> {
   let fds: string[];
   try {
-    fds = await readdir(`/proc/${pid}/fd`);
+    fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
     return undefined;
   }
   let refused = false;
-  const targets = await Promise.all(
-    fds.map((fd) =>
-      readlink(`/proc/${pid}/fd/${fd}`).catch((error: NodeJS.ErrnoException) => {
-        // ENOENT: closed meanwhile. EACCES/EPERM: root without CAP_SYS_PTRACE (Docker's default)
-        // may list another user's fds but not read where they point.
-        if (error.code === 'EACCES' || error.code === 'EPERM') refused = true;
-        return '';
-      }),
-    ),
-  );
+  const targets = fds.map((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch (error) {
+      // ENOENT: closed meanwhile. EACCES/EPERM: root without CAP_SYS_PTRACE (Docker's default)
+      // may list another user's fds but not read where they point.
+      const { code } = error as NodeJS.ErrnoException;
+      if (code === 'EACCES' || code === 'EPERM') refused = true;
+      return '';
+    }
+  });
   if (refused) return readAsOwner(pid);
   return socketInodes(targets);
 }

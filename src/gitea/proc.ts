@@ -2,7 +2,7 @@
 // really is *our* `gitea web` (same --config), and signalling its process group. Nothing here
 // signals a process it has not first checked is ours: pids are reused, and a stale pidfile must
 // not stop an operator's own Gitea on the same host.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GiteaProcessError, isBootError } from '../errors.ts';
@@ -26,10 +26,10 @@ export async function readPid(pidFile: string): Promise<number | undefined> {
   }
 }
 
-/** A live (non-zombie) process, read from /proc. */
-export async function isAlive(pid: number): Promise<boolean> {
+/** A live (non-zombie) process, read from /proc (synchronously: memory, microseconds). */
+export function isAlive(pid: number): boolean {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     return state !== 'Z' && state !== 'X';
   } catch {
@@ -51,10 +51,10 @@ function configArg(args: readonly string[]): string | undefined {
  * Why: only ever signal a live `gitea web` started with *this volume's* app.ini — not any
  * process named gitea (an operator's Gitea, a reused pid after a reboot).
  */
-export async function isOurGiteaWeb(pid: number, configPath: string): Promise<boolean> {
-  if (!(await isAlive(pid))) return false;
+export function isOurGiteaWeb(pid: number, configPath: string): boolean {
+  if (!isAlive(pid)) return false;
   try {
-    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     return (
       args.includes('web') &&
       args.some((a) => basename(a).includes('gitea')) &&
@@ -68,7 +68,7 @@ export async function isOurGiteaWeb(pid: number, configPath: string): Promise<bo
 /** Why: "is it gone yet?" for a pid we cannot wait() on (started by an earlier boot). */
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (await isAlive(pid)) {
+  while (isAlive(pid)) {
     if (Date.now() >= deadline) return false;
     await sleep(20);
   }

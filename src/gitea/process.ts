@@ -113,8 +113,9 @@ export async function stopTemporaryGitea(options: StopTemporaryGiteaOptions): Pr
   options.signal?.throwIfAborted();
   const pid = await readPid(options.pidFile);
   let action: StopAction = 'not-running';
-  if (pid !== undefined && (await isOurGiteaWeb(pid, options.configPath)))
-    action = await stopGracefully(pid, options.graceMs);
+  // Our own child's exit is noticed at once (the stopGitea step waited ~25 ms polling for it).
+  if (pid !== undefined && isOurGiteaWeb(pid, options.configPath))
+    action = await stopGracefully(pid, options.graceMs, startedHere.get(pid)?.exited);
   await removeFromVolume(options.pidFile);
   return { action, pid };
 }
@@ -133,7 +134,7 @@ function canBind(port: number, address: string): Promise<boolean> {
 
 /** Why: a port someone else holds is named at once, with its holder, instead of timing out later. */
 async function assertPortFree(port: number, address: string): Promise<void> {
-  const taken = await listenersOn(port, address);
+  const taken = listenersOn(port, address);
   // The socket table cannot tell an IPv6-only [::] listener (no clash) from a dual-stack one:
   // the kernel decides, by a bind of our own.
   if (taken.length === 0 || (await canBind(port, address))) return;
@@ -186,14 +187,14 @@ async function awaitOwnListener(
   void options.exited?.then((e) => (exit = e));
   for (;;) {
     options.signal?.throwIfAborted();
-    if (exit || !(await isAlive(pid))) {
+    if (exit || !isAlive(pid)) {
       // A zombie is dead: its exit status follows as soon as Node reaps it.
       exit ??= options.exited ? await options.exited : undefined;
       throw await exitError(target, { pid, ...exit });
     }
     // A [::] listener that let the port check pass is IPv6-only: it takes none of the connections
     // to our IPv4 address (a dual-stack one would make our own bind fail, and the exit is caught).
-    const listeners = (await listenersOn(target.port, address)).filter(
+    const listeners = listenersOn(target.port, address).filter(
       (l) => !(l.address === '::' && address !== '::'),
     );
     if (listeners.length > 0) {
@@ -235,8 +236,8 @@ async function awaitOwnListener(
   }
 }
 
-/** The temporary Giteas this process started and that have not exited. */
-const startedHere = new Set<number>();
+/** The temporary Giteas this process started and that have not exited: their exits, their pidfiles. */
+const startedHere = new Map<number, { exited: Promise<unknown>; pidFile: string }>();
 
 /**
  * Why: start `gitea web` for the boot's API calls — after a leftover one from a crashed boot is
@@ -280,7 +281,7 @@ export async function startTemporaryGitea(options: StartTemporaryGiteaOptions): 
     );
   }
   await writePidFile(options.pidFile, pid);
-  startedHere.add(pid);
+  startedHere.set(pid, { exited, pidFile: options.pidFile });
   // The API client is needed as soon as Gitea listens: load it while Gitea starts. Imported
   // here, not at the top: a warm start stops (no) temporary Gitea through this module, and the
   // client's module builds the Gitea answers' schemas when loaded.
@@ -296,7 +297,7 @@ export async function startTemporaryGitea(options: StartTemporaryGiteaOptions): 
   } catch (error) {
     // Aborted (SIGTERM to gigi-boot), exited, port taken, too slow: never leave it running, and
     // stop it as gracefully as any other time.
-    if (await isAlive(pid)) await stopGracefully(pid, graceMs, exited).catch(() => undefined);
+    if (isAlive(pid)) await stopGracefully(pid, graceMs, exited).catch(() => undefined);
     await removeFromVolume(options.pidFile).catch(() => undefined);
     throw error;
   }
@@ -311,11 +312,13 @@ export async function startTemporaryGitea(options: StartTemporaryGiteaOptions): 
 export async function ensureTemporaryGitea(
   options: StartTemporaryGiteaOptions & { logFile: string },
 ): Promise<{ started: boolean; pid: number }> {
-  const pid = await readPid(options.pidFile);
+  // Our own child, not yet reaped (so its pid cannot have been reused): no pidfile to read.
+  const mine = [...startedHere].find(([, child]) => child.pidFile === options.pidFile)?.[0];
+  const pid = mine ?? (await readPid(options.pidFile));
   // Only a Gitea this process started is reused. One left by an earlier gigi-boot process got
   // its parent-death TERM and is shutting down (perhaps finishing a slow request): waiting for
   // it to listen would wait for nothing, so startTemporaryGitea stops it and starts a new one.
-  if (pid !== undefined && startedHere.has(pid) && (await isOurGiteaWeb(pid, options.configPath))) {
+  if (pid !== undefined && startedHere.has(pid) && isOurGiteaWeb(pid, options.configPath)) {
     await awaitOwnListener(options, pid, {
       timeoutMs: options.readyTimeoutMs ?? 60_000,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -347,7 +350,7 @@ export function temporaryGiteaLiveness(
 ): () => Promise<void> {
   return async () => {
     const pid = await readPid(pidFile);
-    if (pid !== undefined && (await isAlive(pid))) return;
+    if (pid !== undefined && isAlive(pid)) return;
     throw await exitError({ pidFile, logFile, configPath, port: 0 }, { pid });
   };
 }

@@ -528,17 +528,15 @@ export class SqlStore implements Store {
   async writeConfig(entries: Record<string, string>): Promise<void> {
     const pairs = Object.entries(entries);
     if (pairs.length === 0) return;
+    // One statement (atomic on its own, one round trip): a boot saves each secret before it
+    // uses it, so these writes are on its critical path.
     await this.wrap(`Writing config keys ${pairs.map(([key]) => key).join(', ')}`, () =>
-      this.db.transaction(async (tx) => {
-        for (const [key, value] of pairs) {
-          await tx.query(
-            `INSERT INTO config (key, value) VALUES ($1, $2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()
-             WHERE config.value IS DISTINCT FROM excluded.value`,
-            [key, value],
-          );
-        }
-      }),
+      this.db.query(
+        `INSERT INTO config (key, value) SELECT * FROM unnest($1::text[], $2::text[])
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()
+         WHERE config.value IS DISTINCT FROM excluded.value`,
+        [pairs.map(([key]) => key), pairs.map(([, value]) => value)],
+      ),
     );
   }
 

@@ -30,7 +30,7 @@ async function listenAsGigi(port: number): Promise<number> {
     { stdio: 'ignore' },
   );
   stops.push(() => child.kill('SIGKILL'));
-  await expect.poll(async () => (await listenersOn(port, '127.0.0.1')).length, { timeout: 10_000 }).toBe(1);
+  await expect.poll(() => listenersOn(port, '127.0.0.1').length, { timeout: 10_000 }).toBe(1);
   return child.pid!;
 }
 
@@ -61,7 +61,7 @@ describe('socketInodesOf', () => {
   it("names the socket of another user's process when root lacks CAP_SYS_PTRACE (a container)", async () => {
     const port = await freePort();
     const pid = await listenAsGigi(port);
-    const [listener] = await listenersOn(port, '127.0.0.1');
+    const [listener] = listenersOn(port, '127.0.0.1');
     // Without the capability a plain readlink is refused: the case this covers is real here.
     await expect(
       execa('setpriv', [
@@ -82,7 +82,7 @@ describe('socketInodesOf', () => {
     const pid = await listenAsGigi(port);
     const other = await freePort();
     await listenAsGigi(other);
-    const [foreign] = await listenersOn(other, '127.0.0.1');
+    const [foreign] = listenersOn(other, '127.0.0.1');
     expect(await inodesWithoutPtrace(pid)).not.toContain(foreign!.inode);
   });
 });

@@ -96,7 +96,7 @@ const stop = (graceMs = 10_000) =>
 describe('temporary gitea process', () => {
   it('runs gitea web as the run user, answering the API, tracked by its pidfile', async () => {
     const pid = pidOf(gitea.pidFile);
-    expect(await isOurGiteaWeb(pid, gitea.configPath)).toBe(true);
+    expect(isOurGiteaWeb(pid, gitea.configPath)).toBe(true);
     const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     expect(Number(uid)).toBe(gitea.runAs.uid);
     const version = await new GiteaClient({ baseUrl: gitea.baseUrl }).get('/version', VersionSchema);
@@ -109,7 +109,7 @@ describe('temporary gitea process', () => {
     gitea.setFaults({ startupDelayMs: 1_500 });
     try {
       const started = await startTemporaryGitea(startOptions());
-      const listeners = await listenersOn(gitea.port, '127.0.0.1');
+      const listeners = listenersOn(gitea.port, '127.0.0.1');
       expect(listeners).toHaveLength(1);
       const inodes = await socketInodesOf(started.pid);
       expect(inodes?.has(listeners[0]!.inode)).toBe(true);
@@ -136,7 +136,7 @@ describe('temporary gitea process', () => {
     expect(second).not.toBe(first);
     await expect.poll(() => alive(first), { timeout: 10_000, interval: 50 }).toBe(false);
     expect(stopOf(first)).toBe('SIGTERM');
-    expect(await isOurGiteaWeb(second, gitea.configPath)).toBe(true);
+    expect(isOurGiteaWeb(second, gitea.configPath)).toBe(true);
   });
 
   it('never signals an unrelated process a stale pidfile names', async () => {
@@ -156,8 +156,8 @@ describe('temporary gitea process', () => {
     await stop();
     const other = await startSimulator({ dir: join(gitea.root, 'operators-gitea'), port: await freePort() });
     try {
-      expect(await isOurGiteaWeb(other.pid, other.configPath)).toBe(true);
-      expect(await isOurGiteaWeb(other.pid, gitea.configPath)).toBe(false);
+      expect(isOurGiteaWeb(other.pid, other.configPath)).toBe(true);
+      expect(isOurGiteaWeb(other.pid, gitea.configPath)).toBe(false);
       writeFileSync(gitea.pidFile, `${other.pid}\n`);
       expect(await stop(500)).toEqual({ action: 'not-running', pid: other.pid });
       expect(alive(other.pid)).toBe(true);
@@ -206,7 +206,7 @@ describe('temporary gitea process', () => {
     );
     try {
       const started = await startTemporaryGitea(startOptions());
-      expect(await isOurGiteaWeb(started.pid, gitea.configPath)).toBe(true);
+      expect(isOurGiteaWeb(started.pid, gitea.configPath)).toBe(true);
       const version = await new GiteaClient({ baseUrl: gitea.baseUrl }).get('/version', VersionSchema);
       expect(version.version).toMatch(/\d/);
     } finally {
@@ -225,7 +225,7 @@ describe('temporary gitea process', () => {
       child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       void child.then((r) => reject(new Error(`fixture exited early: ${String(r.stderr)}`)));
     });
-    expect(await isOurGiteaWeb(pid, gitea.configPath)).toBe(true);
+    expect(isOurGiteaWeb(pid, gitea.configPath)).toBe(true);
     child.kill('SIGKILL');
     await child;
     await expect.poll(() => alive(pid), { timeout: 10_000, interval: 50 }).toBe(false);

@@ -7,6 +7,7 @@ import { ensureTemporaryGitea, type StartTemporaryGiteaOptions } from '../../git
 import { lazyRunAs, type RunAs } from '../../gitea/run-as.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Redactor } from '../../log/redactor.ts';
+import { withConfigCache } from '../../store/config-cache.ts';
 import type { Store } from '../../store/types.ts';
 import { bootPaths } from '../paths.ts';
 
@@ -36,7 +37,9 @@ export interface StepContext extends ComposeOptions {
 
 /** Why: the one place the shared, lazily resolved parts of a boot's steps are built. */
 export function createStepContext(options: ComposeOptions): StepContext {
-  const { config, store, redactor, logger } = options;
+  const { config, redactor, logger } = options;
+  // The steps' config-table reads come from one read (withConfigCache says why that is sound).
+  const store = withConfigCache(options.store);
   const paths = bootPaths(config);
   const runAs = lazyRunAs(config.giteaRunUser, config.deadlines.commandMs);
 
@@ -57,6 +60,7 @@ export function createStepContext(options: ComposeOptions): StepContext {
 
   return {
     ...options,
+    store,
     paths,
     runAs,
     giteaTarget,
