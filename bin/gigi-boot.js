@@ -39,10 +39,25 @@ function bundleIsFresh() {
   return ['src', 'machines'].every((d) => !existsSync(join(root, d)) || newestSource(join(root, d)) <= built);
 }
 
+/** src/store/volume.ts VOLUME_ID_FILE (test/cli/launcher.test.ts holds the two equal). */
+const VOLUME_ID_FILE = '.gigi-boot-volume-id';
+
+/**
+ * Which code cache a start compiles with: one per command, as each runs a different part of the
+ * bundle, and two for `run`. A restart of a booted box (its volume has an id) takes the warm
+ * path and loads neither XState nor the steps; sharing the first boot's cache, twice its size,
+ * cost every restart ~4 ms. The file's presence is a hint that picks a cache, nothing more: the
+ * boot itself reads the volume (safely) and decides.
+ */
+function cacheName(command) {
+  if (!/^[a-z]+$/.test(command ?? '')) return 'other';
+  if (command !== 'run') return command;
+  return existsSync(join(process.env.GIGI_DATA_DIR || '/data', VOLUME_ID_FILE)) ? 'run-restart' : 'run-first';
+}
+
 /** The bundle's exports, compiled from its code cache when there is a usable one. */
 function loadBundle(command) {
-  // One cache per command: each compiles a different part of the bundle.
-  const cacheFile = `${bundle}.${/^[a-z]+$/.test(command ?? '') ? command : 'other'}.v8cache`;
+  const cacheFile = `${bundle}.${cacheName(command)}.v8cache`;
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);
