@@ -121,6 +121,8 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   let closed: Promise<void> = Promise.resolve();
   // The boot lock's release, once asked for (it resolves when its session has ended).
   let releasing: Promise<void> = Promise.resolve();
+  // A warm start's hand-off files, being written.
+  let rendering: Promise<string> | undefined;
   // supervisord, once started: as soon as the Gitea region is done, while the runner-worker
   // image may still build under this process (the app does not need it to start).
   let supervisor: Promise<number> | undefined;
@@ -196,6 +198,10 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
       // A warm start ends here: the machine (and XState) is loaded only when a step may run.
       if (start.plan.kind === 'warm') {
         result = { runId: start.plan.run.runId, status: 'completed', plan: 'warm', output: null };
+        // supervisord.conf (and app.ini) from today's configuration, under the lock and while
+        // the sessions end; awaited (and its error thrown) below.
+        rendering = renderForWarmStart(config);
+        rendering.catch(() => undefined);
       } else {
         const { runBoot } = await import('../boot/run-boot.ts');
         result = await runBoot({
@@ -270,7 +276,7 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
   const code = exitCodeOf(result);
   if (code !== EXIT.ok) return code;
   if (result.plan === 'warm') {
-    const [conf] = await Promise.all([renderForWarmStart(config), closed]);
+    const [conf] = await Promise.all([rendering ?? renderForWarmStart(config), closed]);
     logger.info({ event: 'handoff.rendered', conf }, `rendered ${conf} from the current configuration`);
   }
   if (noHandoff) return code;

@@ -3,7 +3,7 @@
 // a second hard link to the inode is refused (it may be a root-only file elsewhere); new files
 // are fresh inodes of ours (O_EXCL), given owner and mode on their descriptor, then renamed
 // into place (rename replaces a planted link instead of writing through it).
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import {
   chmod,
   lstat,
@@ -90,6 +90,15 @@ export async function readFileIn(
   name: string,
   maxBytes = MAX_VOLUME_FILE_BYTES,
 ): Promise<string | undefined> {
+  return (await readFileAndStatsIn(dir, name, maxBytes))?.text;
+}
+
+/** readFileIn, with the file's owner, mode and size as read through the same descriptor. */
+export async function readFileAndStatsIn(
+  dir: SafeDir,
+  name: string,
+  maxBytes = MAX_VOLUME_FILE_BYTES,
+): Promise<{ text: string; stats: Stats } | undefined> {
   return readExisting(dir, name, async (handle) => {
     const tooLarge = () =>
       new UnsafePathError(
@@ -99,8 +108,9 @@ export async function readFileIn(
           hint: `Move ${join(dir.path, name)} aside; gigi-boot creates it again.`,
         },
       );
-    if ((await handle.stat()).size > maxBytes) throw tooLarge();
-    return (await readUpTo(handle, maxBytes, tooLarge)).toString('utf8');
+    const stats = await handle.stat();
+    if (stats.size > maxBytes) throw tooLarge();
+    return { text: (await readUpTo(handle, maxBytes, tooLarge)).toString('utf8'), stats };
   });
 }
 
