@@ -286,6 +286,8 @@ export async function startTemporaryGitea(options: StartTemporaryGiteaOptions): 
   // here, not at the top: a warm start stops (no) temporary Gitea through this module, and the
   // client's module builds the Gitea answers' schemas when loaded.
   void import('./api.ts').then((api) => api.preloadHttpClient()).catch(() => undefined);
+  // And the `gitea admin` commands' runner, which createUsers needs next.
+  void import('./cli.ts').then((cli) => cli.preloadCliRunner()).catch(() => undefined);
   void exited.then(() => startedHere.delete(pid));
 
   try {
