@@ -168,12 +168,23 @@ export function useMigratedStore(backend: BackendFactory): {
   store: () => SqlStore;
   harness: () => BackendHarness;
 } {
+  return useStore(backend, { migrate: true });
+}
+
+/** useMigratedStore, or with `migrate: false` a store on a database gigi-boot never touched. */
+export function useStore(
+  backend: BackendFactory,
+  { migrate }: { migrate: boolean },
+): {
+  store: () => SqlStore;
+  harness: () => BackendHarness;
+} {
   let harness: BackendHarness | undefined;
   let store: SqlStore | undefined;
   beforeAll(async () => {
     harness = await backend.create();
     store = await harness.open();
-    await store.migrate();
+    if (migrate) await store.migrate();
   });
   afterAll(async () => {
     await store?.close();

@@ -1,11 +1,11 @@
 // withConfigCache over the real stores: the steps of a boot read the config table once; what the
 // boot writes is written through, and a failed read or write leaves nothing stale behind. The
 // faults (a lost connection, a lost answer) are injected around the real store's calls.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { withConfigCache } from '../../src/store/config-cache.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
 import type { Store } from '../../src/store/types.ts';
-import { BACKENDS, type BackendHarness } from './backends.ts';
+import { BACKENDS, useMigratedStore } from './backends.ts';
 
 /** The store, counting the config reads and writes that reach it; `fail` breaks the next one. */
 function watched(store: SqlStore) {
@@ -39,16 +39,10 @@ function watched(store: SqlStore) {
 }
 
 describe.each(BACKENDS)('withConfigCache ($name)', (backend) => {
-  let harness: BackendHarness;
+  const { store: opened } = useMigratedStore(backend);
   let store: SqlStore;
-  beforeAll(async () => {
-    harness = await backend.create();
-    store = await harness.open();
-    await store.migrate();
-  });
-  afterAll(async () => {
-    await store.close();
-    await harness.cleanup();
+  beforeEach(() => {
+    store = opened();
   });
 
   it('reads the table once for any number of reads, and sees its own writes', async () => {

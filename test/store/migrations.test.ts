@@ -15,6 +15,16 @@ async function columns(store: SqlStore, table: string): Promise<string[]> {
 
 describe.each(BACKENDS)('migrations ($name)', (backend) => {
   const fresh = useFreshBackend(backend);
+  /** A store on a fresh database that an older gigi-boot migrated up to `version`. */
+  const migratedTo = async (version: number): Promise<SqlStore> => {
+    await fresh.create();
+    const store = await fresh.open();
+    await applyMigrations(
+      store.db,
+      MIGRATIONS.filter((m) => m.version <= version),
+    );
+    return store;
+  };
 
   it('creates the schema on a fresh database and is idempotent', async () => {
     await fresh.create();
@@ -66,12 +76,7 @@ describe.each(BACKENDS)('migrations ($name)', (backend) => {
   });
 
   it('reads no lock waits (no error) from a database an older gigi-boot migrated, then records them once migrated', async () => {
-    await fresh.create();
-    const store = await fresh.open();
-    await applyMigrations(
-      store.db,
-      MIGRATIONS.filter((m) => m.version <= 3),
-    );
+    const store = await migratedTo(3);
     expect(await store.lockWaits('some-volume')).toEqual([]);
     await store.migrate();
     const wait = {
@@ -89,12 +94,7 @@ describe.each(BACKENDS)('migrations ($name)', (backend) => {
   });
 
   it('applies the pending migrations all or none: one that fails leaves the schema as it was', async () => {
-    await fresh.create();
-    const store = await fresh.open();
-    await applyMigrations(
-      store.db,
-      MIGRATIONS.filter((m) => m.version <= 2),
-    );
+    const store = await migratedTo(2);
     const broken = [
       ...MIGRATIONS,
       { version: 99, name: 'broken', sql: 'SELECT no_such_column FROM gigi_boot_runs' },

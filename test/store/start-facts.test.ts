@@ -1,23 +1,18 @@
 // Store.readStartFacts: what a start reads before it decides, in one statement. It must answer
 // exactly what the separate reads answer (readDatabaseBinding, migrate()'s version check,
 // latestRun, readConfig), on both backends, or a warm start would decide on other facts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { SqlStore } from '../../src/store/sql-store.ts';
-import { BACKENDS, type BackendHarness } from './backends.ts';
+import { BACKENDS, useStore } from './backends.ts';
 
 const VOLUME = '7c358981-a93b-457b-b7dd-15709f179a68';
 const OTHER = '1c358981-a93b-457b-b7dd-15709f179a68';
 
 describe.each(BACKENDS)('readStartFacts ($name)', (backend) => {
-  let harness: BackendHarness;
+  const { store: opened } = useStore(backend, { migrate: false });
   let store: SqlStore;
-  beforeAll(async () => {
-    harness = await backend.create();
-    store = await harness.open();
-  });
-  afterAll(async () => {
-    await store.close();
-    await harness.cleanup();
+  beforeEach(() => {
+    store = opened();
   });
 
   const separately = async (volumeId: string) => ({
