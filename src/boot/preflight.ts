@@ -15,6 +15,7 @@ import { appEnvironment } from '../supervisor/hand-off.ts';
 import { supervisordCanPass } from '../supervisor/render.ts';
 import { refuseEmbeddedForBoundVolume } from './bind-volume.ts';
 import { bootPaths } from './paths.ts';
+import { accessFingerprint, recordedAccess } from './run-user-access.ts';
 
 async function allowed(path: string, mode: number): Promise<boolean> {
   try {
@@ -51,6 +52,16 @@ interface RunUserAnswers {
   runAs: RunAs;
   giteaBin?: Promise<boolean>;
   dataDir: Promise<boolean>;
+  /** What the answers rest on (run-user-access.ts), when it could be read. */
+  fingerprint?: string;
+  /** The answers are an earlier start's, recorded for this fingerprint: no child was asked. */
+  recorded: boolean;
+}
+
+/** What `run` does with the checks' result (`check` writes nothing, so ignores it). */
+export interface PreflightResult {
+  /** A child's "yes" to record (run-user-access.ts) for the next start. */
+  accessToRecord?: string;
 }
 
 async function checkGiteaBin(config: BootConfig, asked: RunUserAnswers | undefined, problems: string[]) {
@@ -160,14 +171,26 @@ async function createDataDir(dir: string): Promise<void> {
  * Why: one `setpriv` child for both questions, started before the checks that read its answers
  * (each is read only where the check gets that far, as when each check asked its own).
  */
-function askRunUser(config: BootConfig, runAs: RunAs, dataDirFound: string): RunUserAnswers {
-  const timeoutMs = config.deadlines.commandMs;
-  if (config.giteaUrl) {
-    const [dataDir] = runUserCanExecuteEach(runAs, [dataDirFound], timeoutMs);
-    return { runAs, dataDir: dataDir! };
-  }
-  const [giteaBin, dataDir] = runUserCanExecuteEach(runAs, [config.giteaBin, dataDirFound], timeoutMs);
-  return { runAs, giteaBin: giteaBin!, dataDir: dataDir! };
+function askRunUser(
+  config: BootConfig,
+  runAs: RunAs,
+  dataDirFound: string,
+  recorded: string | undefined,
+): RunUserAnswers {
+  const paths = config.giteaUrl ? [dataDirFound] : [config.giteaBin, dataDirFound];
+  const fingerprint = accessFingerprint(runAs, paths);
+  // Nothing it rests on changed since a start recorded the child's "yes": no child.
+  const same = fingerprint !== undefined && fingerprint === recorded;
+  const answers = same
+    ? paths.map(() => Promise.resolve(true))
+    : runUserCanExecuteEach(runAs, paths, config.deadlines.commandMs);
+  const [first, second] = answers;
+  return {
+    runAs,
+    ...(config.giteaUrl ? { dataDir: first! } : { giteaBin: first!, dataDir: second! }),
+    ...(fingerprint !== undefined ? { fingerprint } : {}),
+    recorded: same,
+  };
 }
 
 /** The problems one check finds, in a list of its own. */
@@ -185,13 +208,14 @@ async function collect(check: (problems: string[]) => Promise<void>): Promise<st
 export async function checkBeforeWriting(
   config: BootConfig,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<void> {
+): Promise<PreflightResult> {
   const problems: string[] = [];
   const hints: string[] = [];
   checkAppEnvironment(config, env, problems);
+  const recorded = recordedAccess(config.dataDir);
   const runAs = await runUser(config, problems, hints);
   const dataDirFound = await deepestExisting(config.dataDir);
-  const asked = runAs?.switchUser ? askRunUser(config, runAs, dataDirFound) : undefined;
+  const asked = runAs?.switchUser ? askRunUser(config, runAs, dataDirFound, await recorded) : undefined;
   // Side by side, their problems listed in this order.
   const found = await Promise.all([
     config.giteaUrl ? [] : collect((into) => checkGiteaBin(config, asked, into)),
@@ -202,10 +226,16 @@ export async function checkBeforeWriting(
   if (problems.length > 0) throw new ConfigError(problems, hints.length > 0 ? { hint: hints.join(' ') } : {});
   // A volume bound to Postgres refuses the embedded store before PGlite creates a database on it.
   await refuseEmbeddedForBoundVolume(config.dataDir, config.databaseUrl);
+  // Every answer was yes (a no is a problem above): a child's is worth recording.
+  return asked?.fingerprint !== undefined && !asked.recorded ? { accessToRecord: asked.fingerprint } : {};
 }
 
 /** Throw one ConfigError listing every problem found; then (and only then) create the data dir. */
-export async function preflight(config: BootConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await checkBeforeWriting(config, env);
+export async function preflight(
+  config: BootConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PreflightResult> {
+  const result = await checkBeforeWriting(config, env);
   await createDataDir(config.dataDir);
+  return result;
 }

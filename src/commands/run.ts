@@ -8,6 +8,7 @@ import { configDigest, runnerDigest } from '../boot/config-digest.ts';
 import { bootPaths } from '../boot/paths.ts';
 import { renderForWarmStart } from '../boot/steps/hand-off.ts';
 import { preflight } from '../boot/preflight.ts';
+import { recordAccess } from '../boot/run-user-access.ts';
 import { bootFingerprint } from '../boot/fingerprint.ts';
 import type { BootResult } from '../boot/run-boot.ts';
 import { decideStart } from '../boot/start-plan.ts';
@@ -160,7 +161,9 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
     const idOnFile = await afterChecks(idReading);
     let lock = idOnFile === undefined ? undefined : await afterChecks(takeLock(idOnFile));
     const facts = idOnFile === undefined ? null : await afterChecks(store.readStartFacts(idOnFile));
-    await checked;
+    const { accessToRecord } = await checked;
+    // The run user's access, as the checks' child found it: the next start need not ask it.
+    if (accessToRecord !== undefined) await recordAccess(config.dataDir, accessToRecord);
     const volumeId = await bindVolumeToDatabase(store, {
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl,
