@@ -3,19 +3,40 @@
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isBootError, StoreError } from '../errors.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isBootError, isErrorIn, StoreError } from '../errors.ts';
 import { readFileIn, withParentDir } from '../volume/safe-fs.ts';
 
 export const VOLUME_ID_FILE = '.gigi-boot-volume-id';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * The file's text, read as safe-fs reads the volume. A boot that creates the file links it into
+ * place and then unlinks its temp name: for that moment the file has two hard links, which
+ * safe-fs refuses (a planted link looks so). A second boot of the volume starting at the same
+ * instant may look just then, so a refusal is tried again for a while before it counts.
+ */
+async function readSafely(file: string): Promise<string | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withParentDir(dirname(file), file, readFileIn);
+    } catch (error) {
+      if (!isErrorIn(error, 'volume') || attempt >= SAFE_READ_ATTEMPTS) throw error;
+      await sleep(10);
+    }
+  }
+}
+
+/** 20 × 10 ms: far longer than link() + unlink(), short enough for a planted link's refusal. */
+const SAFE_READ_ATTEMPTS = 20;
+
 async function readExisting(file: string): Promise<string | undefined> {
   let text: string | undefined;
   try {
     // The data dir is the run user's: a planted link (to a root-only file whose first bytes
     // would land in the error below) is refused, not read.
-    text = await withParentDir(dirname(file), file, readFileIn);
+    text = await readSafely(file);
     if (text === undefined) return undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.ts';
-import { readOrCreateVolumeId, VOLUME_ID_FILE } from '../../src/store/volume.ts';
+import { readOrCreateVolumeId, readVolumeIdIfAny, VOLUME_ID_FILE } from '../../src/store/volume.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MODULE = new URL('../../src/store/volume.ts', import.meta.url).pathname;
@@ -25,6 +25,19 @@ describe('volume id', () => {
     expect((await readFile(join(dataDir, VOLUME_ID_FILE), 'utf8')).trim()).toBe(id);
     expect(await readOrCreateVolumeId(dataDir)).toBe(id);
     expect(await readdir(dataDir)).toEqual([VOLUME_ID_FILE]); // no temp files left behind
+  });
+
+  it("reads through another boot's moment of two hard links (its link() before its unlink()), not a planted one", async () => {
+    const id = await readOrCreateVolumeId(dir);
+    const file = join(dir, VOLUME_ID_FILE);
+    const second = join(dir, `${VOLUME_ID_FILE}.other.tmp`);
+    await link(file, second);
+    const reading = readVolumeIdIfAny(dir);
+    setTimeout(() => void unlink(second), 30);
+    expect(await reading).toBe(id);
+    // A link that stays is refused.
+    await link(file, second);
+    await expect(readVolumeIdIfAny(dir)).rejects.toThrow(/has 2 hard links/);
   });
 
   it('reuses an existing id written by an earlier boot', async () => {
