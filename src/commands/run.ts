@@ -162,8 +162,6 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
     let lock = idOnFile === undefined ? undefined : await afterChecks(takeLock(idOnFile));
     const facts = idOnFile === undefined ? null : await afterChecks(store.readStartFacts(idOnFile));
     const { accessToRecord } = await checked;
-    // The run user's access, as the checks' child found it: the next start need not ask it.
-    if (accessToRecord !== undefined) await recordAccess(config.dataDir, accessToRecord);
     const volumeId = await bindVolumeToDatabase(store, {
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl,
@@ -172,6 +170,9 @@ export async function runWithEnv({ env, noHandoff, output = process.stdout }: Ru
     // A start state read for the id on file is the volume's (the binding agreed with that id).
     const known = facts && volumeId === idOnFile ? facts : null;
     lock ??= await takeLock(volumeId);
+    // The run user's access, as the checks' child found it, for the next start not to ask it:
+    // a write, so only once the volume and the database are known to belong together.
+    if (accessToRecord !== undefined) await recordAccess(config.dataDir, accessToRecord);
     const waitedMs = waited ? Date.now() - waited.since.getTime() : 0;
     const onLost = () =>
       logger.error(

@@ -74,6 +74,7 @@ describe.concurrent('a volume and a database that do not belong together', () =>
     expect(await databaseState(a.databaseUrl)).toEqual(before);
     expect(existsSync(join(b.GIGI_DATA_DIR!, VOLUME_ID))).toBe(false);
     expect(existsSync(join(b.GIGI_DATA_DIR!, BINDING))).toBe(false);
+    expect(existsSync(join(b.GIGI_DATA_DIR!, 'gigi-boot')), 'gigi-boot wrote its own directory').toBe(false);
     // The volume the database belongs to still boots warm, on credentials that still work.
     const warm = await runCli(['run', '--no-handoff'], a.env);
     expect(warm.code, warm.stdout + warm.stderr).toBe(EXIT.ok);
