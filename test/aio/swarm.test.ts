@@ -145,36 +145,33 @@ class Stack {
     return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
   }
 
+  /** The ids `docker <listing> -q` gives for this stack's objects (its containers, its networks). */
+  private async stackObjects(...listing: string[]): Promise<string[]> {
+    const { stdout } = await docker(
+      ...listing,
+      '-q',
+      '--filter',
+      `label=com.docker.stack.namespace=${this.name}`,
+    );
+    return stdout.trim() ? stdout.trim().split('\n') : [];
+  }
+
   async remove(): Promise<void> {
     await docker('stack', 'rm', this.name).catch(() => undefined);
     // `stack rm` returns before the containers are gone; the storage is theirs until then.
     await waitFor(
       `the containers of stack ${this.name} to go`,
       async () => {
-        const { stdout } = await docker(
-          'ps',
-          '-aq',
-          '--filter',
-          `label=com.docker.stack.namespace=${this.name}`,
-        );
-        if (!stdout.trim()) return true;
-        await docker('rm', '-f', ...stdout.trim().split('\n')).catch(() => undefined);
+        const containers = await this.stackObjects('ps', '-a');
+        if (containers.length === 0) return true;
+        await docker('rm', '-f', ...containers).catch(() => undefined);
         return undefined;
       },
       { timeout: 60_000, interval: 1_000 },
     );
     await waitFor(
       `the network of stack ${this.name} to go`,
-      async () => {
-        const { stdout } = await docker(
-          'network',
-          'ls',
-          '-q',
-          '--filter',
-          `label=com.docker.stack.namespace=${this.name}`,
-        );
-        return stdout.trim() ? undefined : true;
-      },
+      async () => ((await this.stackObjects('network', 'ls')).length === 0 ? true : undefined),
       { timeout: 30_000, interval: 1_000 },
     );
     stacks.delete(this.name);
